@@ -1,0 +1,93 @@
+//! The command line: parses arguments and runs one command. Exit codes: 0 ok, 1 runtime
+//! failure, 2 bad usage or bad configuration.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::config::{Config, ConfigError};
+use crate::startup::{Application, StartError, open_storage};
+use crate::telemetry;
+
+#[derive(Debug, Parser)]
+#[command(name = "juke", version, about = "A self-hosted music streaming server")]
+pub struct Cli {
+    /// The configuration file (default: ./config.toml when present).
+    #[arg(long, global = true, value_name = "PATH")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the server (the default); migrations are applied first.
+    Serve,
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Print the effective configuration, secrets redacted.
+    Config,
+}
+
+const EXIT_RUNTIME: u8 = 1;
+const EXIT_CONFIG: u8 = 2;
+
+pub fn run() -> ExitCode {
+    let cli = Cli::parse();
+    let (config, notes) = match Config::load(cli.config.as_deref()) {
+        Ok(loaded) => loaded,
+        Err(err) => return config_failure(&err),
+    };
+    telemetry::init(config.log.format);
+    for name in &notes.unknown_env {
+        tracing::warn!(variable = %name, "environment variable matches no configuration key; ignored");
+    }
+    let command = cli.command.unwrap_or(Command::Serve);
+    if let Command::Config = command {
+        if let Some(file) = &notes.file {
+            println!("# from {} and the environment", file.display());
+        }
+        print!("{}", config.redacted());
+        return ExitCode::SUCCESS;
+    }
+    let outcome = actix_web::rt::System::new().block_on(async move {
+        match command {
+            Command::Serve => serve(config).await,
+            Command::Migrate => migrate(config).await,
+            Command::Config => Ok(()),
+        }
+    });
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(StartError::Config(err)) => config_failure(&err),
+        Err(err) => {
+            tracing::error!("{err}");
+            eprintln!("juke: {err}");
+            ExitCode::from(EXIT_RUNTIME)
+        }
+    }
+}
+
+fn config_failure(err: &ConfigError) -> ExitCode {
+    eprintln!("juke: bad configuration: {err}");
+    ExitCode::from(EXIT_CONFIG)
+}
+
+async fn serve(config: Config) -> Result<(), StartError> {
+    let app = Application::build(config).await?;
+    app.run().await.map_err(StartError::Serve)
+}
+
+async fn migrate(config: Config) -> Result<(), StartError> {
+    let storage = open_storage(&config).await?;
+    let tables = storage.table_names().await?;
+    println!(
+        "{} database is up to date: {} tables ({})",
+        storage.engine().name(),
+        tables.len(),
+        tables.join(", ")
+    );
+    storage.close().await;
+    Ok(())
+}

@@ -1,0 +1,448 @@
+//! Configuration: built-in defaults, then the TOML file, then `JUKE_…` environment variables
+//! (`__` between levels). Defaults are declared once, in the `Default` impls below; the
+//! repository's `config.toml` documents the same keys with the same values.
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use figment::providers::{Env, Format, Serialized, Toml};
+use figment::value::{Dict, Value};
+use figment::{Figment, Profile, Provider};
+use serde::{Deserialize, Serialize};
+
+use crate::storage::Engine;
+
+const ENV_PREFIX: &str = "JUKE_";
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Config {
+    /// Database (SQLite), search index, secrets, uploads and cover cache live here.
+    pub data_dir: PathBuf,
+    pub server: ServerConfig,
+    pub storage: StorageConfig,
+    pub library: LibraryConfig,
+    pub auth: AuthConfig,
+    pub uploads: UploadsConfig,
+    pub search: SearchConfig,
+    pub cache: CacheConfig,
+    pub log: LogConfig,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            data_dir: PathBuf::from("./data"),
+            server: ServerConfig::default(),
+            storage: StorageConfig::default(),
+            library: LibraryConfig::default(),
+            auth: AuthConfig::default(),
+            uploads: UploadsConfig::default(),
+            search: SearchConfig::default(),
+            cache: CacheConfig::default(),
+            log: LogConfig::default(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ServerConfig {
+    pub bind: SocketAddr,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            bind: SocketAddr::from(([0, 0, 0, 0], 4533)),
+        }
+    }
+}
+
+#[derive(Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct StorageConfig {
+    /// Empty: `sqlite://<data_dir>/juke.db`. Holds a password for PostgreSQL, so its `Debug`
+    /// and [`Config::redacted`] hide it.
+    pub database_url: String,
+}
+
+impl fmt::Debug for StorageConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StorageConfig")
+            .field("database_url", &redact_url(&self.database_url))
+            .finish()
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct LibraryConfig {
+    pub folders: Vec<PathBuf>,
+    pub scan_on_start: bool,
+    pub scan_interval_minutes: u64,
+    pub watch: bool,
+}
+
+impl Default for LibraryConfig {
+    fn default() -> Self {
+        LibraryConfig {
+            folders: Vec::new(),
+            scan_on_start: true,
+            scan_interval_minutes: 60,
+            watch: true,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Registration {
+    Open,
+    Closed,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AuthConfig {
+    pub registration: Registration,
+    pub token_ttl_hours: u64,
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        AuthConfig {
+            registration: Registration::Closed,
+            token_ttl_hours: 720,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct UploadsConfig {
+    pub max_file_bytes: u64,
+}
+
+impl Default for UploadsConfig {
+    fn default() -> Self {
+        UploadsConfig {
+            max_file_bytes: 2 * 1024 * 1024 * 1024,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SearchEngine {
+    Tantivy,
+    Database,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SearchConfig {
+    pub engine: SearchEngine,
+}
+
+impl Default for SearchConfig {
+    fn default() -> Self {
+        SearchConfig {
+            engine: SearchEngine::Tantivy,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CacheConfig {
+    pub max_entries: u64,
+}
+
+impl Default for CacheConfig {
+    fn default() -> Self {
+        CacheConfig {
+            max_entries: 100_000,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct LogConfig {
+    pub format: LogFormat,
+}
+
+/// A configuration that cannot be used. Its message names the key and the problem; the
+/// binary exits with code 2.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("configuration file {0} does not exist")]
+    MissingFile(PathBuf),
+    #[error("{0}")]
+    Parse(String),
+    #[error("unknown key `{key}` in {file}")]
+    UnknownKey { key: String, file: String },
+    #[error("{key}: {problem}")]
+    Invalid { key: &'static str, problem: String },
+}
+
+/// What loading found besides the configuration: things worth a warning, not a refusal.
+#[derive(Debug, Default)]
+pub struct LoadNotes {
+    pub file: Option<PathBuf>,
+    pub unknown_env: Vec<String>,
+}
+
+impl Config {
+    /// Loads and validates the configuration: `explicit` is `--config`; without it
+    /// `./config.toml` is read when present.
+    pub fn load(explicit: Option<&Path>) -> Result<(Config, LoadNotes), ConfigError> {
+        let file = match explicit {
+            Some(path) if !path.is_file() => return Err(ConfigError::MissingFile(path.into())),
+            Some(path) => Some(path.to_path_buf()),
+            None => Some(PathBuf::from("config.toml")).filter(|p| p.is_file()),
+        };
+        let known = known_keys();
+        let mut notes = LoadNotes {
+            file: file.clone(),
+            ..LoadNotes::default()
+        };
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        if let Some(path) = &file {
+            let toml = Toml::file_exact(path);
+            for key in provider_keys(&toml)? {
+                if !known.contains(&key) {
+                    return Err(ConfigError::UnknownKey {
+                        key,
+                        file: path.display().to_string(),
+                    });
+                }
+            }
+            figment = figment.merge(toml);
+        }
+        let env = Env::prefixed(ENV_PREFIX).split("__");
+        notes.unknown_env = provider_keys(&env)?
+            .into_iter()
+            .filter(|key| !known.contains(key))
+            .map(|key| format!("{ENV_PREFIX}{}", key.to_uppercase().replace('.', "__")))
+            .collect();
+        let config: Config = figment
+            .merge(env)
+            .extract()
+            .map_err(|err| ConfigError::Parse(describe_figment_error(err)))?;
+        config.validate()?;
+        Ok((config, notes))
+    }
+
+    /// Checks what serde cannot: the values' meaning. Does not touch the disk.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if self.data_dir.as_os_str().is_empty() {
+            return Err(invalid("data_dir", "must not be empty"));
+        }
+        let url = &self.storage.database_url;
+        if !url.is_empty() {
+            match Engine::from_url(url) {
+                None => {
+                    return Err(invalid(
+                        "storage.database_url",
+                        format!(
+                            "unknown database engine in {:?}: use sqlite://PATH or postgres://USER:PASSWORD@HOST/DB",
+                            redact_url(url)
+                        ),
+                    ));
+                }
+                Some(Engine::Postgres) => {
+                    let parsed = url::Url::parse(url).map_err(|err| {
+                        invalid("storage.database_url", format!("not a valid URL: {err}"))
+                    })?;
+                    if parsed.host_str().is_none_or(str::is_empty)
+                        && !parsed.query_pairs().any(|(k, _)| k == "host")
+                    {
+                        return Err(invalid("storage.database_url", "names no host"));
+                    }
+                }
+                Some(Engine::Sqlite) => {
+                    let path = url.trim_start_matches("sqlite:").trim_start_matches("//");
+                    if path.split('?').next().is_none_or(str::is_empty) {
+                        return Err(invalid("storage.database_url", "names no database file"));
+                    }
+                }
+            }
+        }
+        if self.auth.token_ttl_hours == 0 || self.auth.token_ttl_hours > 24 * 365 * 10 {
+            return Err(invalid(
+                "auth.token_ttl_hours",
+                "must be between 1 and 87600 (ten years)",
+            ));
+        }
+        if self.uploads.max_file_bytes == 0 {
+            return Err(invalid("uploads.max_file_bytes", "must be greater than 0"));
+        }
+        Ok(())
+    }
+
+    /// The database URL in force: the configured one, or the SQLite file in `data_dir`.
+    pub fn database_url(&self) -> String {
+        if self.storage.database_url.is_empty() {
+            format!("sqlite://{}", self.data_dir.join("juke.db").display())
+        } else {
+            self.storage.database_url.clone()
+        }
+    }
+
+    /// Makes sure `data_dir` exists and is writable, before anything is written there.
+    pub fn prepare_data_dir(&self) -> Result<(), ConfigError> {
+        let dir = &self.data_dir;
+        std::fs::create_dir_all(dir).map_err(|err| {
+            invalid(
+                "data_dir",
+                format!("cannot create {}: {err}", dir.display()),
+            )
+        })?;
+        let probe = dir.join(format!(".juke-write-test-{}", std::process::id()));
+        std::fs::write(&probe, b"")
+            .and_then(|()| std::fs::remove_file(&probe))
+            .map_err(|err| {
+                invalid(
+                    "data_dir",
+                    format!("{} is not writable: {err}", dir.display()),
+                )
+            })
+    }
+
+    /// The effective configuration as TOML, with every secret replaced.
+    pub fn redacted(&self) -> String {
+        let mut shown = self.clone();
+        shown.storage.database_url = redact_url(&self.database_url());
+        toml::to_string_pretty(&shown).unwrap_or_else(|err| format!("# cannot render: {err}\n"))
+    }
+}
+
+fn invalid(key: &'static str, problem: impl Into<String>) -> ConfigError {
+    ConfigError::Invalid {
+        key,
+        problem: problem.into(),
+    }
+}
+
+/// Replaces the password in a URL with `***`.
+pub fn redact_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            // set_password only fails for URLs that cannot have one, which this one has.
+            let _ = parsed.set_password(Some("***"));
+            parsed.to_string()
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// Every dotted key the configuration has, taken from the serialized defaults.
+fn known_keys() -> BTreeSet<String> {
+    let mut keys = BTreeSet::new();
+    if let Ok(data) = Serialized::defaults(Config::default()).data() {
+        for dict in data.values() {
+            flatten("", dict, &mut keys, true);
+        }
+    }
+    keys
+}
+
+/// The dotted keys one provider sets.
+fn provider_keys(provider: &impl Provider) -> Result<BTreeSet<String>, ConfigError> {
+    let data = provider
+        .data()
+        .map_err(|err| ConfigError::Parse(describe_figment_error(err)))?;
+    let mut keys = BTreeSet::new();
+    if let Some(dict) = data.get(&Profile::Default) {
+        flatten("", dict, &mut keys, false);
+    }
+    Ok(keys)
+}
+
+/// Collects leaf keys; with `with_tables`, tables' own keys too (so `[server]` alone is known).
+fn flatten(prefix: &str, dict: &Dict, keys: &mut BTreeSet<String>, with_tables: bool) {
+    for (name, value) in dict {
+        let key = if prefix.is_empty() {
+            name.clone()
+        } else {
+            format!("{prefix}.{name}")
+        };
+        match value {
+            Value::Dict(_, inner) => {
+                if with_tables {
+                    keys.insert(key.clone());
+                }
+                flatten(&key, inner, keys, with_tables);
+            }
+            _ => {
+                keys.insert(key);
+            }
+        }
+    }
+}
+
+/// figment's messages name the key as `for key "server.bind"`; keep them, one line each.
+fn describe_figment_error(err: figment::Error) -> String {
+    err.into_iter()
+        .map(|e| e.to_string())
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The repository's config.toml documents every key, each with its default value.
+    #[test]
+    fn shipped_config_file_lists_every_key_at_its_default() {
+        let file = Toml::file_exact("config.toml");
+        let in_file = provider_keys(&file).expect("config.toml parses");
+        let leaves: BTreeSet<String> = {
+            let mut keys = BTreeSet::new();
+            let data = Serialized::defaults(Config::default()).data().unwrap();
+            for dict in data.values() {
+                flatten("", dict, &mut keys, false);
+            }
+            keys
+        };
+        assert_eq!(in_file, leaves);
+        let parsed: Config = Figment::from(file).extract().expect("config.toml is valid");
+        assert_eq!(
+            toml::to_string(&parsed).unwrap(),
+            toml::to_string(&Config::default()).unwrap()
+        );
+    }
+
+    #[test]
+    fn passwords_in_database_urls_are_redacted() {
+        assert_eq!(
+            redact_url("postgres://juke:s3cret@db:5432/juke"),
+            "postgres://juke:***@db:5432/juke"
+        );
+        assert_eq!(
+            redact_url("sqlite://./data/juke.db"),
+            "sqlite://./data/juke.db"
+        );
+        let config = Config {
+            storage: StorageConfig {
+                database_url: "postgres://u:s3cret@h/d".into(),
+            },
+            ..Config::default()
+        };
+        assert!(!format!("{config:?}").contains("s3cret"));
+        assert!(!config.redacted().contains("s3cret"));
+    }
+}

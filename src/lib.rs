@@ -1,0 +1,9 @@
+#![forbid(unsafe_code)]
+//! Juke: a self-hosted music streaming server. `main.rs` only calls [`cli::run`].
+
+pub mod api;
+pub mod cli;
+pub mod config;
+pub mod startup;
+pub mod storage;
+pub mod telemetry;

@@ -1,0 +1,99 @@
+//! Builds the server: connect, migrate, bind. The socket is bound before [`Application::run`],
+//! so callers (and tests, on port 0) know the real address at once.
+
+use std::net::{SocketAddr, TcpListener};
+
+use actix_web::dev::Server;
+use actix_web::middleware::{Compress, NormalizePath, TrailingSlash};
+use actix_web::{App, HttpServer, web};
+use tracing_actix_web::TracingLogger;
+
+use crate::api;
+use crate::config::Config;
+use crate::storage::Storage;
+
+/// Why the server could not start. Configuration problems exit with 2, the rest with 1.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
+    #[error("database: {0}")]
+    Storage(#[from] crate::storage::StorageError),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("server failed: {0}")]
+    Serve(#[source] std::io::Error),
+}
+
+/// Opens the database named by the configuration and brings its schema up to date.
+pub async fn open_storage(config: &Config) -> Result<Storage, StartError> {
+    config.prepare_data_dir()?;
+    let storage = Storage::connect(&config.database_url()).await?;
+    storage.migrate().await?;
+    Ok(storage)
+}
+
+pub struct Application {
+    server: Server,
+    addr: SocketAddr,
+    storage: Storage,
+}
+
+impl Application {
+    pub async fn build(config: Config) -> Result<Application, StartError> {
+        let storage = open_storage(&config).await?;
+        let bind = config.server.bind;
+        let listener =
+            TcpListener::bind(bind).map_err(|source| StartError::Bind { addr: bind, source })?;
+        let addr = listener
+            .local_addr()
+            .map_err(|source| StartError::Bind { addr: bind, source })?;
+        let data = web::Data::new(storage.clone());
+        let server = HttpServer::new(move || {
+            App::new()
+                .wrap(Compress::default())
+                .wrap(NormalizePath::new(TrailingSlash::Trim))
+                .wrap(TracingLogger::default())
+                .app_data(data.clone())
+                .configure(api::configure)
+                .default_service(web::to(api::not_found))
+        })
+        .workers(worker_count())
+        .shutdown_timeout(30)
+        .listen(listener)
+        .map_err(|source| StartError::Bind { addr: bind, source })?
+        .run();
+        tracing::info!(
+            %addr,
+            database = storage.engine().name(),
+            "juke listening on http://{addr}"
+        );
+        Ok(Application {
+            server,
+            addr,
+            storage,
+        })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Serves until SIGINT or SIGTERM, then lets in-flight requests finish (up to 30 s)
+    /// and closes the database.
+    pub async fn run(self) -> std::io::Result<()> {
+        let result = self.server.await;
+        self.storage.close().await;
+        tracing::info!("juke stopped");
+        result
+    }
+}
+
+/// A NAS has few cores and many idle hours: a couple of workers serve a family.
+fn worker_count() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get().clamp(1, 4))
+}

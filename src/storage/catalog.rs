@@ -1,0 +1,199 @@
+//! Artists, albums and tracks.
+
+use sqlx::types::Json;
+
+use super::users::found;
+use super::{
+    Album, Artist, Id, NewAlbum, NewArtist, NewTrack, Storage, StorageError, StorageResult, Track,
+    Ts, with_pool,
+};
+
+const ARTIST_COLUMNS: &str = "id, name, bio, image_url, website_url, social_links, verified, \
+     musicbrainz_id, created_at, updated_at";
+
+const ALBUM_COLUMNS: &str = "id, title, artist_id, release_date, cover_image_url, description, genre, \
+     label, total_tracks, duration_seconds, musicbrainz_id, created_at, updated_at";
+
+const TRACK_COLUMNS: &str = "id, title, uploader_id, artist_id, album_id, album, cover_image_url, \
+     audio_url, video_url, file_path, file_size, duration_seconds, bitrate, sample_rate, \
+     track_number, disc_number, channels, genre, lyrics, metadata, play_count, like_count, \
+     is_explicit, is_available, release_date, content_hash, file_mtime, created_at, updated_at";
+
+impl Storage {
+    pub async fn create_artist(&self, new: &NewArtist) -> StorageResult<Artist> {
+        let sql = format!(
+            "INSERT INTO artists (id, name, musicbrainz_id) VALUES ($1, $2, $3) RETURNING {ARTIST_COLUMNS}"
+        );
+        Ok(with_pool!(self, |pool, DB| {
+            sqlx::query_as::<DB, Artist>(&sql)
+                .bind(Id::new())
+                .bind(&new.name)
+                .bind(&new.musicbrainz_id)
+                .fetch_one(pool)
+                .await?
+        }))
+    }
+
+    pub async fn artist(&self, id: Id) -> StorageResult<Artist> {
+        let sql = format!("SELECT {ARTIST_COLUMNS} FROM artists WHERE id = $1");
+        Ok(with_pool!(self, |pool, DB| {
+            sqlx::query_as::<DB, Artist>(&sql)
+                .bind(id)
+                .fetch_one(pool)
+                .await?
+        }))
+    }
+
+    pub async fn set_artist_social_links(
+        &self,
+        id: Id,
+        links: &serde_json::Value,
+    ) -> StorageResult<()> {
+        let affected = with_pool!(self, |pool, DB| {
+            sqlx::query::<DB>("UPDATE artists SET social_links = $2 WHERE id = $1")
+                .bind(id)
+                .bind(Json(links))
+                .execute(pool)
+                .await?
+                .rows_affected()
+        });
+        found(affected)
+    }
+
+    /// Fails with `Conflict` while albums or tracks still name the artist.
+    pub async fn delete_artist(&self, id: Id) -> StorageResult<()> {
+        let affected = with_pool!(self, |pool, DB| {
+            sqlx::query::<DB>("DELETE FROM artists WHERE id = $1")
+                .bind(id)
+                .execute(pool)
+                .await
+                .map_err(StorageError::restrict_is_conflict)?
+                .rows_affected()
+        });
+        found(affected)
+    }
+
+    pub async fn create_album(&self, new: &NewAlbum) -> StorageResult<Album> {
+        let sql = format!(
+            "INSERT INTO albums (id, title, artist_id, release_date, genre, label, musicbrainz_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {ALBUM_COLUMNS}"
+        );
+        Ok(with_pool!(self, |pool, DB| {
+            sqlx::query_as::<DB, Album>(&sql)
+                .bind(Id::new())
+                .bind(&new.title)
+                .bind(new.artist_id)
+                .bind(new.release_date)
+                .bind(&new.genre)
+                .bind(&new.label)
+                .bind(&new.musicbrainz_id)
+                .fetch_one(pool)
+                .await?
+        }))
+    }
+
+    pub async fn album(&self, id: Id) -> StorageResult<Album> {
+        let sql = format!("SELECT {ALBUM_COLUMNS} FROM albums WHERE id = $1");
+        Ok(with_pool!(self, |pool, DB| {
+            sqlx::query_as::<DB, Album>(&sql)
+                .bind(id)
+                .fetch_one(pool)
+                .await?
+        }))
+    }
+
+    /// Deletes the album entity; its tracks stay, as singles.
+    pub async fn delete_album(&self, id: Id) -> StorageResult<()> {
+        let affected = with_pool!(self, |pool, DB| {
+            sqlx::query::<DB>("DELETE FROM albums WHERE id = $1")
+                .bind(id)
+                .execute(pool)
+                .await?
+                .rows_affected()
+        });
+        found(affected)
+    }
+
+    pub async fn create_track(&self, new: &NewTrack) -> StorageResult<Track> {
+        let sql = format!(
+            "INSERT INTO tracks (id, title, artist_id, album_id, uploader_id, album, file_path, \
+             file_size, duration_seconds, bitrate, sample_rate, channels, track_number, disc_number, \
+             genre, lyrics, metadata, is_explicit, release_date, content_hash, file_mtime) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, \
+             $18, $19, $20, $21) RETURNING {TRACK_COLUMNS}"
+        );
+        Ok(with_pool!(self, |pool, DB| {
+            sqlx::query_as::<DB, Track>(&sql)
+                .bind(Id::new())
+                .bind(&new.title)
+                .bind(new.artist_id)
+                .bind(new.album_id)
+                .bind(new.uploader_id)
+                .bind(&new.album)
+                .bind(&new.file_path)
+                .bind(new.file_size)
+                .bind(new.duration_seconds)
+                .bind(new.bitrate)
+                .bind(new.sample_rate)
+                .bind(new.channels)
+                .bind(new.track_number)
+                .bind(new.disc_number)
+                .bind(&new.genre)
+                .bind(&new.lyrics)
+                .bind(Json(&new.metadata))
+                .bind(new.is_explicit)
+                .bind(new.release_date)
+                .bind(&new.content_hash)
+                .bind(new.file_mtime.map(Ts))
+                .fetch_one(pool)
+                .await?
+        }))
+    }
+
+    pub async fn track(&self, id: Id) -> StorageResult<Track> {
+        let sql = format!("SELECT {TRACK_COLUMNS} FROM tracks WHERE id = $1");
+        Ok(with_pool!(self, |pool, DB| {
+            sqlx::query_as::<DB, Track>(&sql)
+                .bind(id)
+                .fetch_one(pool)
+                .await?
+        }))
+    }
+
+    /// Moves a track to another album (or to none); the albums' counters follow by trigger.
+    pub async fn set_track_album(&self, id: Id, album_id: Option<Id>) -> StorageResult<()> {
+        let affected = with_pool!(self, |pool, DB| {
+            sqlx::query::<DB>("UPDATE tracks SET album_id = $2 WHERE id = $1")
+                .bind(id)
+                .bind(album_id)
+                .execute(pool)
+                .await?
+                .rows_affected()
+        });
+        found(affected)
+    }
+
+    /// Corrects a track's duration (a rescan read it better); album and playlist totals follow.
+    pub async fn set_track_duration(&self, id: Id, seconds: i32) -> StorageResult<()> {
+        let affected = with_pool!(self, |pool, DB| {
+            sqlx::query::<DB>("UPDATE tracks SET duration_seconds = $2 WHERE id = $1")
+                .bind(id)
+                .bind(seconds)
+                .execute(pool)
+                .await?
+                .rows_affected()
+        });
+        found(affected)
+    }
+
+    pub async fn delete_track(&self, id: Id) -> StorageResult<()> {
+        let affected = with_pool!(self, |pool, DB| {
+            sqlx::query::<DB>("DELETE FROM tracks WHERE id = $1")
+                .bind(id)
+                .execute(pool)
+                .await?
+                .rows_affected()
+        });
+        found(affected)
+    }
+}

@@ -1,0 +1,259 @@
+//! The storage boundary: every SQL statement in Juke lives under this module.
+//!
+//! The engine is chosen once, from the database URL's scheme. The rest of the program holds a
+//! [`Storage`] and never learns which engine answers. Most statements are written once in the
+//! dialect both engines share (`$1` placeholders, `RETURNING`, standard functions) and compiled
+//! for each engine by [`with_pool!`]; where the dialects differ, the statement says so inline.
+
+mod audit;
+mod catalog;
+mod error;
+mod history;
+mod id;
+mod models;
+mod playlists;
+mod social;
+mod uploads;
+mod users;
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{PgPool, SqlitePool};
+
+pub use error::{StorageError, StorageResult};
+pub use id::Id;
+pub(crate) use id::Ts;
+pub use models::*;
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
+
+/// The oldest PostgreSQL whose features the schema uses (`gen_random_uuid()` is built in from 13).
+const MIN_POSTGRES_VERSION: i32 = 130000;
+
+/// Which engine a [`Storage`] talks to; for `/healthz` and logs only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+impl Engine {
+    /// The engine a URL names, by its scheme alone.
+    pub fn from_url(url: &str) -> Option<Engine> {
+        let scheme = url.split_once(':')?.0;
+        match scheme {
+            "sqlite" => Some(Engine::Sqlite),
+            "postgres" | "postgresql" => Some(Engine::Postgres),
+            _ => None,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Engine::Sqlite => "sqlite",
+            Engine::Postgres => "postgres",
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+enum Pool {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// The database, whichever engine it is. Cheap to clone: it is a connection pool.
+#[derive(Clone, Debug)]
+pub struct Storage {
+    pool: Pool,
+}
+
+/// Runs `$body` once per engine with `$pool` bound to that engine's pool and `$db` naming its
+/// sqlx database type, so one statement is written once and type-checked for both engines.
+macro_rules! with_pool {
+    ($storage:expr, |$pool:ident, $db:ident| $body:expr) => {
+        match &$storage.pool {
+            $crate::storage::Pool::Sqlite($pool) => {
+                #[allow(dead_code)]
+                type $db = ::sqlx::Sqlite;
+                $body
+            }
+            $crate::storage::Pool::Postgres($pool) => {
+                #[allow(dead_code)]
+                type $db = ::sqlx::Postgres;
+                $body
+            }
+        }
+    };
+}
+pub(crate) use with_pool;
+
+impl Storage {
+    /// Connects to the database the URL names, creating a SQLite file (and its folder) when
+    /// missing. Does not migrate: see [`Storage::migrate`].
+    pub async fn connect(url: &str) -> StorageResult<Storage> {
+        let pool = match Engine::from_url(url) {
+            Some(Engine::Sqlite) => Pool::Sqlite(connect_sqlite(url).await?),
+            Some(Engine::Postgres) => Pool::Postgres(connect_postgres(url).await?),
+            None => {
+                return Err(StorageError::Invalid(format!(
+                    "unsupported database URL scheme in {:?}: use sqlite:// or postgres://",
+                    url.split_once(':').map_or(url, |(scheme, _)| scheme)
+                )));
+            }
+        };
+        Ok(Storage { pool })
+    }
+
+    pub fn engine(&self) -> Engine {
+        match self.pool {
+            Pool::Sqlite(_) => Engine::Sqlite,
+            Pool::Postgres(_) => Engine::Postgres,
+        }
+    }
+
+    /// Applies the embedded migrations that are not applied yet. Safe to run at every start
+    /// and from several instances at once (PostgreSQL migrations take an advisory lock).
+    pub async fn migrate(&self) -> StorageResult<()> {
+        let result = match &self.pool {
+            Pool::Sqlite(pool) => SQLITE_MIGRATIONS.run(pool).await,
+            Pool::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await,
+        };
+        result.map_err(|err| match err {
+            sqlx::migrate::MigrateError::Execute(inner) => StorageError::from(inner),
+            other => StorageError::Invalid(format!("migration failed: {other}")),
+        })
+    }
+
+    /// Answers when the database does; for `/healthz`.
+    pub async fn ping(&self) -> StorageResult<()> {
+        with_pool!(self, |pool, DB| {
+            sqlx::query_scalar::<DB, i32>("SELECT 1")
+                .fetch_one(pool)
+                .await?;
+        });
+        Ok(())
+    }
+
+    /// The names of the tables in the database, sorted; for `juke migrate` and the tests.
+    pub async fn table_names(&self) -> StorageResult<Vec<String>> {
+        let sql = match self.engine() {
+            Engine::Sqlite => {
+                "SELECT name FROM sqlite_master WHERE type = 'table' \
+                 AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_sqlx%' ORDER BY name"
+            }
+            Engine::Postgres => {
+                "SELECT table_name::text FROM information_schema.tables \
+                 WHERE table_schema = current_schema() AND table_name NOT LIKE '\\_sqlx%' \
+                 ORDER BY table_name"
+            }
+        };
+        Ok(with_pool!(self, |pool, DB| {
+            sqlx::query_scalar::<DB, String>(sql)
+                .fetch_all(pool)
+                .await?
+        }))
+    }
+
+    /// The names of the triggers in the database, sorted.
+    pub async fn trigger_names(&self) -> StorageResult<Vec<String>> {
+        let sql = match self.engine() {
+            Engine::Sqlite => "SELECT name FROM sqlite_master WHERE type = 'trigger' ORDER BY name",
+            Engine::Postgres => {
+                "SELECT DISTINCT trigger_name::text FROM information_schema.triggers \
+                 WHERE trigger_schema = current_schema() ORDER BY 1"
+            }
+        };
+        Ok(with_pool!(self, |pool, DB| {
+            sqlx::query_scalar::<DB, String>(sql)
+                .fetch_all(pool)
+                .await?
+        }))
+    }
+
+    /// The names of the indexes in the database, sorted.
+    pub async fn index_names(&self) -> StorageResult<Vec<String>> {
+        let sql = match self.engine() {
+            Engine::Sqlite => {
+                "SELECT name FROM sqlite_master WHERE type = 'index' \
+                 AND name NOT LIKE 'sqlite_%' ORDER BY name"
+            }
+            Engine::Postgres => {
+                "SELECT indexname::text FROM pg_indexes WHERE schemaname = current_schema() ORDER BY 1"
+            }
+        };
+        Ok(with_pool!(self, |pool, DB| {
+            sqlx::query_scalar::<DB, String>(sql)
+                .fetch_all(pool)
+                .await?
+        }))
+    }
+
+    /// Runs one statement as written and returns the number of rows it changed. Not for the
+    /// application: the schema tests use it to attempt what the typed methods never do.
+    #[doc(hidden)]
+    pub async fn execute_sql(&self, sql: &str) -> StorageResult<u64> {
+        Ok(with_pool!(self, |pool, DB| {
+            sqlx::query::<DB>(sql).execute(pool).await?.rows_affected()
+        }))
+    }
+
+    /// Closes every connection; waits for those in use to be returned.
+    pub async fn close(&self) {
+        match &self.pool {
+            Pool::Sqlite(pool) => pool.close().await,
+            Pool::Postgres(pool) => pool.close().await,
+        }
+    }
+}
+
+async fn connect_sqlite(url: &str) -> StorageResult<SqlitePool> {
+    let options = SqliteConnectOptions::from_str(url)
+        .map_err(|err| StorageError::Invalid(format!("bad SQLite URL: {err}")))?
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Normal)
+        .foreign_keys(true)
+        .busy_timeout(Duration::from_secs(10));
+    if let Some(parent) = Path::new(options.get_filename()).parent() {
+        if !parent.as_os_str().is_empty() {
+            std::fs::create_dir_all(parent).map_err(|err| {
+                StorageError::Unavailable(format!("cannot create {}: {err}", parent.display()))
+            })?;
+        }
+    }
+    SqlitePoolOptions::new()
+        .max_connections(8)
+        .min_connections(0)
+        .idle_timeout(Duration::from_secs(300))
+        .connect_with(options)
+        .await
+        .map_err(StorageError::from)
+}
+
+async fn connect_postgres(url: &str) -> StorageResult<PgPool> {
+    let options = PgConnectOptions::from_str(url)
+        .map_err(|err| StorageError::Invalid(format!("bad PostgreSQL URL: {err}")))?
+        .application_name("juke");
+    let pool = PgPoolOptions::new()
+        .max_connections(16)
+        .min_connections(0)
+        .acquire_timeout(Duration::from_secs(10))
+        .idle_timeout(Duration::from_secs(300))
+        .connect_with(options)
+        .await?;
+    let version: i32 = sqlx::query_scalar("SELECT current_setting('server_version_num')::int")
+        .fetch_one(&pool)
+        .await?;
+    if version < MIN_POSTGRES_VERSION {
+        return Err(StorageError::Invalid(format!(
+            "PostgreSQL {version} is too old: Juke needs 13 or newer"
+        )));
+    }
+    Ok(pool)
+}

@@ -1,0 +1,295 @@
+//! Rows as the storage boundary hands them out, and the values it takes to create them.
+//! Field names are the schema's column names, which are also the API's JSON names.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
+use sqlx::types::Json;
+
+use super::Id;
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct User {
+    pub id: Id,
+    pub username: String,
+    pub email: Option<String>,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub avatar_url: Option<String>,
+    pub bio: Option<String>,
+    pub subscription: String,
+    pub is_active: bool,
+    pub email_verified: bool,
+    pub is_admin: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct NewUser {
+    pub username: String,
+    pub email: Option<String>,
+    /// Already hashed: the storage layer never sees a password.
+    pub password_hash: String,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub is_admin: bool,
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct Session {
+    pub id: Id,
+    pub user_id: Id,
+    pub expires_at: DateTime<Utc>,
+    pub created_at: DateTime<Utc>,
+    pub last_used_at: Option<DateTime<Utc>>,
+    pub ip_address: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewSession {
+    pub id: Id,
+    pub user_id: Id,
+    /// A hash of the bearer token; the token itself is never stored.
+    pub token_hash: String,
+    pub expires_at: DateTime<Utc>,
+    pub ip_address: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct Artist {
+    pub id: Id,
+    pub name: String,
+    pub bio: Option<String>,
+    pub image_url: Option<String>,
+    pub website_url: Option<String>,
+    pub social_links: Json<serde_json::Value>,
+    pub verified: bool,
+    pub musicbrainz_id: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct NewArtist {
+    pub name: String,
+    pub musicbrainz_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct Album {
+    pub id: Id,
+    pub title: String,
+    pub artist_id: Id,
+    pub release_date: Option<NaiveDate>,
+    pub cover_image_url: Option<String>,
+    pub description: Option<String>,
+    pub genre: Option<String>,
+    pub label: Option<String>,
+    pub total_tracks: i32,
+    pub duration_seconds: i32,
+    pub musicbrainz_id: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct NewAlbum {
+    pub title: String,
+    pub artist_id: Id,
+    pub release_date: Option<NaiveDate>,
+    pub genre: Option<String>,
+    pub label: Option<String>,
+    pub musicbrainz_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct Track {
+    pub id: Id,
+    pub title: String,
+    pub uploader_id: Option<Id>,
+    pub artist_id: Id,
+    pub album_id: Option<Id>,
+    pub album: Option<String>,
+    pub cover_image_url: Option<String>,
+    pub audio_url: Option<String>,
+    pub video_url: Option<String>,
+    #[serde(skip_serializing)]
+    pub file_path: Option<String>,
+    pub file_size: Option<i64>,
+    pub duration_seconds: i32,
+    pub bitrate: Option<i32>,
+    pub sample_rate: Option<i32>,
+    pub track_number: Option<i32>,
+    pub disc_number: Option<i32>,
+    pub channels: Option<i32>,
+    pub genre: Option<String>,
+    pub lyrics: Option<String>,
+    pub metadata: Json<serde_json::Value>,
+    pub play_count: i64,
+    pub like_count: i64,
+    pub is_explicit: bool,
+    pub is_available: bool,
+    pub release_date: Option<NaiveDate>,
+    #[serde(skip_serializing)]
+    pub content_hash: Option<String>,
+    #[serde(skip_serializing)]
+    pub file_mtime: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewTrack {
+    pub title: String,
+    pub artist_id: Id,
+    pub album_id: Option<Id>,
+    pub uploader_id: Option<Id>,
+    pub album: Option<String>,
+    pub file_path: Option<String>,
+    pub file_size: Option<i64>,
+    pub duration_seconds: i32,
+    pub bitrate: Option<i32>,
+    pub sample_rate: Option<i32>,
+    pub channels: Option<i32>,
+    pub track_number: Option<i32>,
+    pub disc_number: Option<i32>,
+    pub genre: Option<String>,
+    pub lyrics: Option<String>,
+    pub metadata: serde_json::Value,
+    pub is_explicit: bool,
+    pub release_date: Option<NaiveDate>,
+    pub content_hash: Option<String>,
+    pub file_mtime: Option<DateTime<Utc>>,
+}
+
+impl NewTrack {
+    pub fn new(title: impl Into<String>, artist_id: Id) -> Self {
+        NewTrack {
+            title: title.into(),
+            artist_id,
+            album_id: None,
+            uploader_id: None,
+            album: None,
+            file_path: None,
+            file_size: None,
+            duration_seconds: 0,
+            bitrate: None,
+            sample_rate: None,
+            channels: None,
+            track_number: None,
+            disc_number: None,
+            genre: None,
+            lyrics: None,
+            metadata: serde_json::Value::Object(Default::default()),
+            is_explicit: false,
+            release_date: None,
+            content_hash: None,
+            file_mtime: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct Playlist {
+    pub id: Id,
+    pub user_id: Id,
+    pub name: String,
+    pub description: Option<String>,
+    pub cover_image_url: Option<String>,
+    pub is_public: bool,
+    pub is_collaborative: bool,
+    pub track_count: i32,
+    pub total_duration: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct NewPlaylist {
+    pub user_id: Id,
+    pub name: String,
+    pub description: Option<String>,
+    pub is_public: bool,
+    pub is_collaborative: bool,
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct PlaylistEntry {
+    pub id: Id,
+    pub playlist_id: Id,
+    pub track_id: Id,
+    pub added_at: DateTime<Utc>,
+    pub added_by: Option<Id>,
+    pub position: i32,
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct Comment {
+    pub id: Id,
+    pub track_id: Id,
+    pub user_id: Id,
+    pub body: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct Play {
+    pub id: Id,
+    pub user_id: Id,
+    pub track_id: Id,
+    pub played_at: DateTime<Utc>,
+    pub duration_played: i32,
+    pub device_type: Option<String>,
+    pub source_type: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewPlay {
+    pub user_id: Id,
+    pub track_id: Id,
+    pub played_at: DateTime<Utc>,
+    pub duration_played: i32,
+    pub device_type: Option<String>,
+    pub source_type: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct Upload {
+    pub id: Id,
+    pub user_id: Id,
+    pub file_name: String,
+    pub original_name: String,
+    #[serde(skip_serializing)]
+    pub file_path: String,
+    pub file_size: i64,
+    pub mime_type: Option<String>,
+    pub upload_status: String,
+    pub processing_log: Option<String>,
+    pub track_id: Option<Id>,
+    pub created_at: DateTime<Utc>,
+    pub processed_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewUpload {
+    pub user_id: Id,
+    pub file_name: String,
+    pub original_name: String,
+    pub file_path: String,
+    pub file_size: i64,
+    pub mime_type: Option<String>,
+}
+
+/// A stored counter that disagrees with the count it caches. Always empty on a healthy
+/// database: the triggers keep the counters true.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct CounterDrift {
+    pub table_name: String,
+    pub row_id: Id,
+    pub column_name: String,
+    pub stored: i64,
+    pub actual: i64,
+}

@@ -1,0 +1,245 @@
+//! Test databases for both engines, and a running `juke` binary.
+
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use juke::storage::{
+    Album, Artist, Id, NewAlbum, NewArtist, NewTrack, NewUser, Storage, Track, User,
+};
+use tempfile::TempDir;
+
+/// Runs one async test function once per engine, as two tests named `sqlite` and `postgres`
+/// inside a module named after the function.
+#[macro_export]
+macro_rules! both_engines {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let db = $crate::helpers::TestDb::sqlite().await;
+                super::$name(&db.storage).await;
+                db.finish().await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                let db = $crate::helpers::TestDb::postgres().await;
+                super::$name(&db.storage).await;
+                db.finish().await;
+            }
+        }
+    )*};
+}
+
+/// The admin URL of the test PostgreSQL server. Missing is a failure, never a skip.
+pub fn postgres_admin_url() -> String {
+    std::env::var("TEST_POSTGRES_URL").unwrap_or_else(|_| {
+        panic!(
+            "TEST_POSTGRES_URL is not set: the PostgreSQL half of the suite cannot run. \
+             Run `scripts/test`, which starts a throwaway PostgreSQL, or point \
+             TEST_POSTGRES_URL at an admin URL such as postgres://postgres@127.0.0.1/postgres"
+        )
+    })
+}
+
+/// A fresh, migrated database; on PostgreSQL a new database dropped by [`TestDb::finish`].
+pub struct TestDb {
+    pub storage: Storage,
+    _dir: Option<TempDir>,
+    pg_name: Option<String>,
+}
+
+impl TestDb {
+    pub async fn sqlite() -> TestDb {
+        let (url, dir) = sqlite_url();
+        let storage = Storage::connect(&url).await.expect("open sqlite");
+        storage.migrate().await.expect("migrate sqlite");
+        TestDb {
+            storage,
+            _dir: Some(dir),
+            pg_name: None,
+        }
+    }
+
+    pub async fn postgres() -> TestDb {
+        let (url, name) = create_postgres_database().await;
+        let storage = Storage::connect(&url).await.expect("open postgres");
+        storage.migrate().await.expect("migrate postgres");
+        TestDb {
+            storage,
+            _dir: None,
+            pg_name: Some(name),
+        }
+    }
+
+    pub async fn finish(self) {
+        self.storage.close().await;
+        if let Some(name) = self.pg_name {
+            drop_postgres_database(&name).await;
+        }
+    }
+}
+
+/// A SQLite URL in a new temporary folder (kept alive by the returned guard).
+pub fn sqlite_url() -> (String, TempDir) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let url = format!("sqlite://{}", dir.path().join("juke.db").display());
+    (url, dir)
+}
+
+/// Creates an empty PostgreSQL database and returns its URL and name.
+pub async fn create_postgres_database() -> (String, String) {
+    let admin_url = postgres_admin_url();
+    let admin = Storage::connect(&admin_url)
+        .await
+        .expect("connect to the test PostgreSQL server (TEST_POSTGRES_URL)");
+    let name = format!("juke_test_{}", Id::new().0.simple());
+    admin
+        .execute_sql(&format!("CREATE DATABASE {name}"))
+        .await
+        .expect("create test database");
+    admin.close().await;
+    let mut url = url::Url::parse(&admin_url).expect("TEST_POSTGRES_URL is a URL");
+    url.set_path(&name);
+    (url.to_string(), name)
+}
+
+pub async fn drop_postgres_database(name: &str) {
+    let admin = Storage::connect(&postgres_admin_url())
+        .await
+        .expect("connect admin");
+    admin
+        .execute_sql(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        .await
+        .expect("drop test database");
+    admin.close().await;
+}
+
+// ---- catalog fixtures -------------------------------------------------------------------
+
+pub async fn user(storage: &Storage, name: &str) -> User {
+    storage
+        .create_user(&NewUser {
+            username: name.into(),
+            email: Some(format!("{name}@example.test")),
+            password_hash: "$argon2id$fake".into(),
+            ..NewUser::default()
+        })
+        .await
+        .expect("create user")
+}
+
+pub async fn artist(storage: &Storage, name: &str) -> Artist {
+    storage
+        .create_artist(&NewArtist {
+            name: name.into(),
+            ..NewArtist::default()
+        })
+        .await
+        .expect("create artist")
+}
+
+pub async fn album(storage: &Storage, artist_id: Id, title: &str) -> Album {
+    storage
+        .create_album(&NewAlbum {
+            title: title.into(),
+            artist_id,
+            ..NewAlbum::default()
+        })
+        .await
+        .expect("create album")
+}
+
+pub async fn track(storage: &Storage, artist_id: Id, album_id: Option<Id>, seconds: i32) -> Track {
+    let mut new = NewTrack::new(format!("Track {}", Id::new()), artist_id);
+    new.album_id = album_id;
+    new.duration_seconds = seconds;
+    storage.create_track(&new).await.expect("create track")
+}
+
+// ---- the binary --------------------------------------------------------------------------
+
+/// A `juke` process started with a temporary data folder and an empty configuration.
+pub struct RunningJuke {
+    pub child: Child,
+    pub addr: SocketAddr,
+    pub dir: TempDir,
+}
+
+/// Starts `juke serve` on a free port, in a new folder, with these extra environment
+/// variables, and waits for the line that says where it listens.
+pub fn spawn_juke(envs: &[(&str, &str)]) -> RunningJuke {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut command = juke_command(dir.path(), envs);
+    command
+        .arg("serve")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    let mut child = command.spawn().expect("start juke");
+    let stderr = child.stderr.take().expect("stderr");
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if let Some(rest) = line.split("listening on http://").nth(1) {
+                let addr: String = rest.chars().take_while(|c| !c.is_whitespace()).collect();
+                let _ = tx.send(addr);
+            }
+        }
+    });
+    let addr = rx
+        .recv_timeout(Duration::from_secs(30))
+        .expect("juke did not report its address within 30 s");
+    RunningJuke {
+        child,
+        addr: addr.parse().expect("a socket address"),
+        dir,
+    }
+}
+
+/// A `juke` command run in `cwd` with only the given `JUKE_*` variables.
+pub fn juke_command(cwd: &Path, envs: &[(&str, &str)]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_juke"));
+    command.current_dir(cwd);
+    for (key, _) in std::env::vars() {
+        if key.starts_with("JUKE_") {
+            command.env_remove(key);
+        }
+    }
+    command.env("JUKE_SERVER__BIND", "127.0.0.1:0");
+    command.env("RUST_LOG", "info");
+    command.envs(envs.iter().copied());
+    command
+}
+
+impl RunningJuke {
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    /// Sends SIGTERM and waits for the process; returns its exit code.
+    pub fn stop(mut self) -> Option<i32> {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("run kill");
+        assert!(status.success(), "kill -TERM failed");
+        for _ in 0..300 {
+            if let Some(status) = self.child.try_wait().expect("wait") {
+                return status.code();
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.child.kill();
+        panic!("juke did not stop within 15 s of SIGTERM");
+    }
+}
+
+impl Drop for RunningJuke {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

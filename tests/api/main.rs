@@ -1,0 +1,8 @@
+//! Juke's integration tests: one binary, a module per area. Storage tests run against SQLite
+//! and against a real PostgreSQL (`TEST_POSTGRES_URL`, which `scripts/test` provides).
+
+mod helpers;
+mod migrations;
+mod server;
+mod storage_constraints;
+mod storage_triggers;

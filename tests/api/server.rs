@@ -1,0 +1,212 @@
+//! The binary, run as a user would: real process, real socket.
+
+use std::process::Stdio;
+
+use crate::helpers::{create_postgres_database, drop_postgres_database, juke_command, spawn_juke};
+
+#[tokio::test]
+async fn serves_healthz_on_sqlite_with_no_configuration() {
+    let juke = spawn_juke(&[]);
+    let response = reqwest::get(juke.url("/healthz"))
+        .await
+        .expect("GET /healthz");
+    assert_eq!(response.status(), 200);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["status"], "ok");
+    assert_eq!(body["database"], "sqlite");
+    assert!(
+        juke.dir.path().join("data/juke.db").is_file(),
+        "SQLite file created in ./data"
+    );
+
+    let missing = reqwest::get(juke.url("/api/v1/nothing-here"))
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), 404);
+    let body: serde_json::Value = missing.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "not_found");
+    assert!(body["error"]["message"].is_string());
+
+    assert_eq!(juke.stop(), Some(0), "SIGTERM is a clean shutdown");
+}
+
+#[tokio::test]
+async fn serves_healthz_on_postgres() {
+    let (url, name) = create_postgres_database().await;
+    let juke = spawn_juke(&[("JUKE_STORAGE__DATABASE_URL", &url)]);
+    let body: serde_json::Value = reqwest::get(juke.url("/healthz"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(body["database"], "postgres");
+    assert_eq!(juke.stop(), Some(0));
+    drop_postgres_database(&name).await;
+}
+
+#[tokio::test]
+async fn healthz_is_503_when_the_database_goes_away() {
+    let (url, name) = create_postgres_database().await;
+    let juke = spawn_juke(&[("JUKE_STORAGE__DATABASE_URL", &url)]);
+    assert_eq!(
+        reqwest::get(juke.url("/healthz")).await.unwrap().status(),
+        200
+    );
+    drop_postgres_database(&name).await;
+    let response = reqwest::get(juke.url("/healthz")).await.unwrap();
+    assert_eq!(response.status(), 503);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "database_unavailable");
+    juke.stop();
+}
+
+/// Runs `juke serve` with one bad setting and returns (exit code, stderr).
+fn start_with(envs: &[(&str, &str)], file: Option<&str>) -> (Option<i32>, String) {
+    let dir = tempfile::tempdir().unwrap();
+    if let Some(text) = file {
+        std::fs::write(dir.path().join("config.toml"), text).unwrap();
+    }
+    let mut child = juke_command(dir.path(), envs)
+        .arg("serve")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run juke");
+    // A configuration that wrongly passes would serve forever: give it ten seconds.
+    for _ in 0..200 {
+        if child.try_wait().expect("wait").is_some() {
+            let output = child.wait_with_output().expect("collect output");
+            return (
+                output.status.code(),
+                String::from_utf8_lossy(&output.stderr).into_owned(),
+            );
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    panic!("juke started with {envs:?} {file:?} instead of refusing");
+}
+
+/// Environment variables for one run.
+type Env<'a> = &'a [(&'a str, &'a str)];
+
+#[test]
+fn bad_configuration_exits_2_naming_the_key() {
+    let cases: [(Env, Option<&str>, &str); 8] = [
+        (
+            &[("JUKE_STORAGE__DATABASE_URL", "mysql://db/juke")],
+            None,
+            "storage.database_url",
+        ),
+        (
+            &[("JUKE_STORAGE__DATABASE_URL", "postgres://")],
+            None,
+            "storage.database_url",
+        ),
+        (
+            &[("JUKE_SERVER__BIND", "not-an-address")],
+            None,
+            "server.bind",
+        ),
+        (&[("JUKE_SEARCH__ENGINE", "solr")], None, "search.engine"),
+        (
+            &[("JUKE_AUTH__REGISTRATION", "maybe")],
+            None,
+            "auth.registration",
+        ),
+        (
+            &[("JUKE_DATA_DIR", "/proc/juke-cannot-write-here")],
+            None,
+            "data_dir",
+        ),
+        (
+            &[],
+            Some("[library]\nscan_interval_minutes = \"often\"\n"),
+            "library.scan_interval_minutes",
+        ),
+        (&[], Some("[server]\nbnd = \"0.0.0.0:1\"\n"), "server.bnd"),
+    ];
+    for (envs, file, key) in cases {
+        let (code, stderr) = start_with(envs, file);
+        assert_eq!(code, Some(2), "{envs:?} {file:?}: {stderr}");
+        assert!(
+            stderr.to_lowercase().contains(key),
+            "message should name {key}: {stderr}"
+        );
+    }
+}
+
+#[test]
+fn missing_config_file_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = juke_command(dir.path(), &[])
+        .args(["config", "--config", "nowhere.toml"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("nowhere.toml"));
+}
+
+#[test]
+fn config_command_prints_effective_values_with_secrets_redacted() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("config.toml"), "[cache]\nmax_entries = 7\n").unwrap();
+    let output = juke_command(
+        dir.path(),
+        &[
+            (
+                "JUKE_STORAGE__DATABASE_URL",
+                "postgres://juke:hunter2secret@db.local/juke",
+            ),
+            ("JUKE_LIBRARY__SCAN_INTERVAL_MINUTES", "5"),
+        ],
+    )
+    .arg("config")
+    .output()
+    .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let printed = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        !printed.contains("hunter2secret"),
+        "password leaked: {printed}"
+    );
+    assert!(
+        printed.contains("postgres://juke:***@db.local/juke"),
+        "{printed}"
+    );
+    assert!(
+        printed.contains("max_entries = 7"),
+        "file layer applied: {printed}"
+    );
+    assert!(
+        printed.contains("scan_interval_minutes = 5"),
+        "env layer applied: {printed}"
+    );
+    assert!(printed.contains("bind = \"127.0.0.1:0\""), "{printed}");
+}
+
+#[tokio::test]
+async fn migrate_command_builds_the_schema_on_an_empty_postgres() {
+    let (url, name) = create_postgres_database().await;
+    let dir = tempfile::tempdir().unwrap();
+    let output = juke_command(dir.path(), &[("JUKE_STORAGE__DATABASE_URL", &url)])
+        .arg("migrate")
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(String::from_utf8_lossy(&output.stdout).contains("12 tables"));
+    let storage = juke::storage::Storage::connect(&url).await.unwrap();
+    assert_eq!(storage.table_names().await.unwrap().len(), 12);
+    let indexes = storage.index_names().await.unwrap();
+    assert!(indexes.contains(&"idx_tracks_title".to_string()));
+    assert!(!storage.trigger_names().await.unwrap().is_empty());
+    storage.close().await;
+    drop_postgres_database(&name).await;
+}
