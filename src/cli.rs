@@ -6,6 +6,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+use crate::accounts::{self, AccountError, AccountRequest};
+use crate::auth::password::Passwords;
 use crate::config::{Config, ConfigError};
 use crate::startup::{Application, StartError, open_storage};
 use crate::telemetry;
@@ -28,6 +30,30 @@ enum Command {
     Migrate,
     /// Print the effective configuration, secrets redacted.
     Config,
+    /// Manage accounts from the shell.
+    User {
+        #[command(subcommand)]
+        action: UserCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum UserCommand {
+    /// Create an account; the password is read from the first line of standard input.
+    /// The first account of an empty instance is always an admin.
+    Add {
+        #[arg(long)]
+        username: String,
+        /// Read the password from standard input (required: passwords never go in arguments,
+        /// where other users of the machine can see them).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+        /// Make the account an admin.
+        #[arg(long)]
+        admin: bool,
+        #[arg(long)]
+        email: Option<String>,
+    },
 }
 
 const EXIT_RUNTIME: u8 = 1;
@@ -55,12 +81,17 @@ pub fn run() -> ExitCode {
         match command {
             Command::Serve => serve(config).await,
             Command::Migrate => migrate(config).await,
+            Command::User { action } => user(config, action).await,
             Command::Config => Ok(()),
         }
     });
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(StartError::Config(err)) => config_failure(&err),
+        Err(StartError::Usage(message)) => {
+            eprintln!("juke: {message}");
+            ExitCode::from(EXIT_CONFIG)
+        }
         Err(err) => {
             tracing::error!("{err}");
             eprintln!("juke: {err}");
@@ -90,4 +121,40 @@ async fn migrate(config: Config) -> Result<(), StartError> {
     );
     storage.close().await;
     Ok(())
+}
+
+async fn user(config: Config, action: UserCommand) -> Result<(), StartError> {
+    let UserCommand::Add {
+        username,
+        password_stdin: _,
+        admin,
+        email,
+    } = action;
+    let mut password = String::new();
+    std::io::stdin()
+        .read_line(&mut password)
+        .map_err(|err| StartError::Usage(format!("cannot read the password from stdin: {err}")))?;
+    let password = password.trim_end_matches(['\r', '\n']).to_owned();
+    let request = AccountRequest {
+        username,
+        email,
+        password,
+        is_admin: admin,
+        ..AccountRequest::default()
+    };
+    let storage = open_storage(&config).await?;
+    let created = accounts::create(&storage, &Passwords::new(), request, true).await;
+    storage.close().await;
+    match created {
+        Ok(user) => {
+            let role = if user.is_admin { "admin" } else { "user" };
+            println!("created {role} {} ({})", user.username, user.id);
+            Ok(())
+        }
+        Err(AccountError::Field { field, message }) => {
+            Err(StartError::Usage(format!("{field}: {message}")))
+        }
+        Err(AccountError::Storage(err)) => Err(StartError::Storage(err)),
+        Err(other) => Err(StartError::Account(other.to_string())),
+    }
 }

@@ -5,6 +5,7 @@
 use std::collections::BTreeSet;
 use std::fmt;
 use std::net::SocketAddr;
+use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
 
 use figment::providers::{Env, Format, Serialized, Toml};
@@ -104,11 +105,30 @@ pub enum Registration {
     Closed,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 #[serde(default)]
 pub struct AuthConfig {
     pub registration: Registration,
     pub token_ttl_hours: u64,
+    /// Token-signing secret. Empty: generated on first start into `<data_dir>/jwt_secret`.
+    pub jwt_secret: String,
+}
+
+impl fmt::Debug for AuthConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AuthConfig")
+            .field("registration", &self.registration)
+            .field("token_ttl_hours", &self.token_ttl_hours)
+            .field(
+                "jwt_secret",
+                &if self.jwt_secret.is_empty() {
+                    ""
+                } else {
+                    "***"
+                },
+            )
+            .finish()
+    }
 }
 
 impl Default for AuthConfig {
@@ -116,6 +136,7 @@ impl Default for AuthConfig {
         AuthConfig {
             registration: Registration::Closed,
             token_ttl_hours: 720,
+            jwt_secret: String::new(),
         }
     }
 }
@@ -286,6 +307,12 @@ impl Config {
                 "must be between 1 and 87600 (ten years)",
             ));
         }
+        if !self.auth.jwt_secret.is_empty() && self.auth.jwt_secret.len() < 32 {
+            return Err(invalid(
+                "auth.jwt_secret",
+                "must be at least 32 characters (or empty to generate one)",
+            ));
+        }
         if self.uploads.max_file_bytes == 0 {
             return Err(invalid("uploads.max_file_bytes", "must be greater than 0"));
         }
@@ -304,12 +331,17 @@ impl Config {
     /// Makes sure `data_dir` exists and is writable, before anything is written there.
     pub fn prepare_data_dir(&self) -> Result<(), ConfigError> {
         let dir = &self.data_dir;
-        std::fs::create_dir_all(dir).map_err(|err| {
-            invalid(
-                "data_dir",
-                format!("cannot create {}: {err}", dir.display()),
-            )
-        })?;
+        // Created private: it holds the database, password hashes and the signing secret.
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
+            .map_err(|err| {
+                invalid(
+                    "data_dir",
+                    format!("cannot create {}: {err}", dir.display()),
+                )
+            })?;
         let probe = dir.join(format!(".juke-write-test-{}", std::process::id()));
         std::fs::write(&probe, b"")
             .and_then(|()| std::fs::remove_file(&probe))
@@ -325,6 +357,9 @@ impl Config {
     pub fn redacted(&self) -> String {
         let mut shown = self.clone();
         shown.storage.database_url = redact_url(&self.database_url());
+        if !shown.auth.jwt_secret.is_empty() {
+            shown.auth.jwt_secret = "***".into();
+        }
         toml::to_string_pretty(&shown).unwrap_or_else(|err| format!("# cannot render: {err}\n"))
     }
 }
@@ -441,6 +476,13 @@ mod tests {
                 database_url: "postgres://u:s3cret@h/d".into(),
             },
             ..Config::default()
+        };
+        let config = Config {
+            auth: AuthConfig {
+                jwt_secret: "s3cret-signing-key-of-enough-length".into(),
+                ..AuthConfig::default()
+            },
+            ..config
         };
         assert!(!format!("{config:?}").contains("s3cret"));
         assert!(!config.redacted().contains("s3cret"));

@@ -1,7 +1,9 @@
 #![forbid(unsafe_code)]
 //! Juke: a self-hosted music streaming server. `main.rs` only calls [`cli::run`].
 
+pub mod accounts;
 pub mod api;
+pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod startup;

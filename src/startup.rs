@@ -9,6 +9,7 @@ use actix_web::{App, HttpServer, web};
 use tracing_actix_web::TracingLogger;
 
 use crate::api;
+use crate::auth::AuthService;
 use crate::config::Config;
 use crate::storage::Storage;
 
@@ -25,6 +26,12 @@ pub enum StartError {
         #[source]
         source: std::io::Error,
     },
+    #[error(transparent)]
+    Secret(#[from] crate::auth::secret::SecretError),
+    #[error("{0}")]
+    Usage(String),
+    #[error("{0}")]
+    Account(String),
     #[error("server failed: {0}")]
     Serve(#[source] std::io::Error),
 }
@@ -46,6 +53,7 @@ pub struct Application {
 impl Application {
     pub async fn build(config: Config) -> Result<Application, StartError> {
         let storage = open_storage(&config).await?;
+        let auth = web::Data::new(AuthService::new(&config)?);
         let bind = config.server.bind;
         let listener =
             TcpListener::bind(bind).map_err(|source| StartError::Bind { addr: bind, source })?;
@@ -53,12 +61,15 @@ impl Application {
             .local_addr()
             .map_err(|source| StartError::Bind { addr: bind, source })?;
         let data = web::Data::new(storage.clone());
+        let config = web::Data::new(config);
         let server = HttpServer::new(move || {
             App::new()
                 .wrap(Compress::default())
                 .wrap(NormalizePath::new(TrailingSlash::Trim))
                 .wrap(TracingLogger::default())
                 .app_data(data.clone())
+                .app_data(auth.clone())
+                .app_data(config.clone())
                 .configure(api::configure)
                 .default_service(web::to(api::not_found))
         })
@@ -81,6 +92,11 @@ impl Application {
 
     pub fn local_addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// Stops the server from elsewhere (tests; a future admin "restart").
+    pub fn handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
     }
 
     /// Serves until SIGINT or SIGTERM, then lets in-flight requests finish (up to 30 s)

@@ -1,9 +1,14 @@
-//! The API's error type, and the one place errors become HTTP responses.
+//! The API's error type, and the one place errors become HTTP responses:
+//! the right status and `{"error": {"code", "message"}}` (plus `"field"` for a bad field).
+
+use std::time::Duration;
 
 use actix_web::http::StatusCode;
+use actix_web::http::header::{RETRY_AFTER, WWW_AUTHENTICATE};
 use actix_web::{HttpResponse, ResponseError};
 use serde_json::json;
 
+use crate::accounts::AccountError;
 use crate::storage::StorageError;
 
 #[derive(Debug, thiserror::Error)]
@@ -11,11 +16,24 @@ pub enum ApiError {
     #[error("{0}")]
     BadRequest(String),
     #[error("{0}")]
-    Unprocessable(String),
+    Unauthorized(String),
+    #[error("{message}")]
+    Forbidden { code: &'static str, message: String },
     #[error("not found")]
     NotFound,
+    #[error("{message}")]
+    Conflict { code: &'static str, message: String },
     #[error("{0}")]
-    Conflict(String),
+    PayloadTooLarge(String),
+    #[error("{field}: {message}")]
+    InvalidField {
+        field: &'static str,
+        message: String,
+    },
+    #[error("{0}")]
+    Unprocessable(String),
+    #[error("too many attempts; try again in {} seconds", .retry_after.as_secs())]
+    TooManyRequests { retry_after: Duration },
     #[error("the database is unavailable, try again shortly")]
     Unavailable(String),
     #[error("internal error")]
@@ -23,12 +41,27 @@ pub enum ApiError {
 }
 
 impl ApiError {
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        ApiError::Forbidden {
+            code: "forbidden",
+            message: message.into(),
+        }
+    }
+
+    pub fn internal(err: impl std::error::Error + Send + Sync + 'static) -> Self {
+        ApiError::Internal(Box::new(err))
+    }
+
     fn code(&self) -> &'static str {
         match self {
             ApiError::BadRequest(_) => "bad_request",
-            ApiError::Unprocessable(_) => "invalid_input",
+            ApiError::Unauthorized(_) => "unauthorized",
+            ApiError::Forbidden { code, .. } | ApiError::Conflict { code, .. } => code,
             ApiError::NotFound => "not_found",
-            ApiError::Conflict(_) => "conflict",
+            ApiError::PayloadTooLarge(_) => "payload_too_large",
+            ApiError::InvalidField { .. } => "invalid_field",
+            ApiError::Unprocessable(_) => "invalid_input",
+            ApiError::TooManyRequests { .. } => "too_many_requests",
             ApiError::Unavailable(_) => "database_unavailable",
             ApiError::Internal(_) => "internal_error",
         }
@@ -40,10 +73,39 @@ impl From<StorageError> for ApiError {
         // No catch-all: a new storage variant does not compile until its status is decided.
         match err {
             StorageError::NotFound => ApiError::NotFound,
-            StorageError::Conflict(what) => ApiError::Conflict(format!("already exists: {what}")),
+            StorageError::Conflict(what) => ApiError::Conflict {
+                code: "conflict",
+                message: format!("conflicts with existing data ({what})"),
+            },
             StorageError::Invalid(what) => ApiError::Unprocessable(format!("rejected: {what}")),
             StorageError::Unavailable(why) => ApiError::Unavailable(why),
             StorageError::Unexpected(source) => ApiError::Internal(Box::new(source)),
+        }
+    }
+}
+
+impl From<AccountError> for ApiError {
+    fn from(err: AccountError) -> Self {
+        match err {
+            AccountError::Field { field, message } => ApiError::InvalidField { field, message },
+            AccountError::UsernameTaken => ApiError::Conflict {
+                code: "username_taken",
+                message: err.to_string(),
+            },
+            AccountError::EmailTaken => ApiError::Conflict {
+                code: "email_taken",
+                message: err.to_string(),
+            },
+            AccountError::LastAdmin => ApiError::Conflict {
+                code: "last_admin",
+                message: err.to_string(),
+            },
+            AccountError::RegistrationClosed => ApiError::Forbidden {
+                code: "registration_closed",
+                message: err.to_string(),
+            },
+            AccountError::Storage(inner) => inner.into(),
+            AccountError::Password(inner) => ApiError::internal(inner),
         }
     }
 }
@@ -52,9 +114,15 @@ impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            ApiError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden { .. } => StatusCode::FORBIDDEN,
             ApiError::NotFound => StatusCode::NOT_FOUND,
-            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::Conflict { .. } => StatusCode::CONFLICT,
+            ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::InvalidField { .. } | ApiError::Unprocessable(_) => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
+            ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -67,7 +135,20 @@ impl ResponseError for ApiError {
             ApiError::Unavailable(why) => tracing::warn!(reason = %why, "database unavailable"),
             _ => {}
         }
-        HttpResponse::build(self.status_code())
-            .json(json!({"error": {"code": self.code(), "message": self.to_string()}}))
+        let mut response = HttpResponse::build(self.status_code());
+        match self {
+            ApiError::Unauthorized(_) => {
+                response.insert_header((WWW_AUTHENTICATE, "Bearer realm=\"juke\""));
+            }
+            ApiError::TooManyRequests { retry_after } => {
+                response.insert_header((RETRY_AFTER, retry_after.as_secs().max(1).to_string()));
+            }
+            _ => {}
+        }
+        let mut error = json!({"code": self.code(), "message": self.to_string()});
+        if let ApiError::InvalidField { field, .. } = self {
+            error["field"] = json!(field);
+        }
+        response.json(json!({ "error": error }))
     }
 }

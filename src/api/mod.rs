@@ -1,27 +1,53 @@
 //! The HTTP API: one file per resource, all errors through [`ApiError`].
 
+mod auth;
 mod error;
 mod health;
+mod me;
+pub mod page;
+mod users;
 
+use actix_web::error::JsonPayloadError;
 use actix_web::{HttpResponse, web};
 
 pub use error::ApiError;
+
+/// The largest JSON body any route takes.
+pub const JSON_LIMIT_BYTES: usize = 1024 * 1024;
 
 /// Mounts every route.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(health::healthz)
         .app_data(
             web::JsonConfig::default()
-                .limit(1024 * 1024)
+                .limit(JSON_LIMIT_BYTES)
                 .error_handler(|err, _req| {
-                    ApiError::BadRequest(format!("invalid JSON body: {err}")).into()
+                    match err {
+                        JsonPayloadError::Overflow { .. }
+                        | JsonPayloadError::OverflowKnownLength { .. } => {
+                            ApiError::PayloadTooLarge(format!(
+                                "the body is larger than {JSON_LIMIT_BYTES} bytes"
+                            ))
+                        }
+                        JsonPayloadError::ContentType => {
+                            ApiError::BadRequest("send the body as application/json".into())
+                        }
+                        other => ApiError::BadRequest(format!("invalid JSON body: {other}")),
+                    }
+                    .into()
                 }),
         )
         // A path segment that does not parse (a malformed id) names nothing that exists.
         .app_data(web::PathConfig::default().error_handler(|_err, _req| ApiError::NotFound.into()))
         .app_data(web::QueryConfig::default().error_handler(|err, _req| {
             ApiError::BadRequest(format!("invalid query string: {err}")).into()
-        }));
+        }))
+        .service(
+            web::scope("/api/v1")
+                .configure(auth::routes)
+                .configure(me::routes)
+                .configure(users::routes),
+        );
 }
 
 /// Unknown routes answer in the API's error shape.

@@ -35,6 +35,25 @@ pub struct NewUser {
     pub is_admin: bool,
 }
 
+/// Profile fields to change: `None` leaves a field alone, `Some(None)` clears it.
+#[derive(Debug, Clone, Default)]
+pub struct ProfilePatch {
+    pub first_name: Option<Option<String>>,
+    pub last_name: Option<Option<String>>,
+    pub bio: Option<Option<String>>,
+    pub avatar_url: Option<Option<String>>,
+    pub email: Option<Option<String>>,
+}
+
+/// What an admin may change about an account; `None` leaves a field alone.
+#[derive(Debug, Clone, Default)]
+pub struct AdminUserPatch {
+    pub is_admin: Option<bool>,
+    pub is_active: Option<bool>,
+    pub subscription: Option<String>,
+    pub email_verified: Option<bool>,
+}
+
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct Session {
     pub id: Id,

@@ -3,7 +3,8 @@
 use chrono::{DateTime, Utc};
 
 use super::{
-    Id, NewSession, NewUser, Session, Storage, StorageError, StorageResult, Ts, User, with_pool,
+    AdminUserPatch, Engine, Id, NewSession, NewUser, ProfilePatch, Session, Storage, StorageError,
+    StorageResult, Ts, User, with_pool,
 };
 
 const USER_COLUMNS: &str = "id, username, email, first_name, last_name, avatar_url, bio, subscription, \
@@ -64,6 +65,234 @@ impl Storage {
                 .fetch_one(pool)
                 .await?
         }))
+    }
+
+    /// Creates an account under the registration rule: the first account of an empty instance
+    /// is always created and is an admin; later ones only when `others_allowed`. `None` when
+    /// refused. Serialised, so two first registrations cannot both become admin.
+    pub async fn register_user(
+        &self,
+        new: &NewUser,
+        others_allowed: bool,
+    ) -> StorageResult<Option<User>> {
+        let sql = format!(
+            "INSERT INTO users (id, username, email, password_hash, first_name, last_name, is_admin) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {USER_COLUMNS}"
+        );
+        let engine = self.engine();
+        with_pool!(self, |pool, DB| {
+            let mut tx = pool.begin().await?;
+            serialize_accounts::<DB>(engine, &mut tx).await?;
+            let existing = sqlx::query_scalar::<DB, i64>("SELECT count(*) FROM users")
+                .fetch_one(&mut *tx)
+                .await?;
+            if existing > 0 && !others_allowed {
+                return Ok(None);
+            }
+            let user = sqlx::query_as::<DB, User>(&sql)
+                .bind(Id::new())
+                .bind(&new.username)
+                .bind(&new.email)
+                .bind(&new.password_hash)
+                .bind(&new.first_name)
+                .bind(&new.last_name)
+                .bind(new.is_admin || existing == 0)
+                .fetch_one(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            Ok(Some(user))
+        })
+    }
+
+    /// Accounts in username order, after the given (lowercased) username.
+    pub async fn list_users(&self, after: Option<&str>, limit: i64) -> StorageResult<Vec<User>> {
+        let sql = format!(
+            "SELECT {USER_COLUMNS} FROM users WHERE ($1 IS NULL OR lower(username) > $1) \
+             ORDER BY lower(username) LIMIT $2"
+        );
+        Ok(with_pool!(self, |pool, DB| {
+            sqlx::query_as::<DB, User>(&sql)
+                .bind(after)
+                .bind(limit)
+                .fetch_all(pool)
+                .await?
+        }))
+    }
+
+    /// Changes the profile fields the patch names.
+    pub async fn update_profile(&self, id: Id, patch: &ProfilePatch) -> StorageResult<User> {
+        let sql = format!(
+            "UPDATE users SET \
+             first_name = CASE WHEN $2 THEN $3 ELSE first_name END, \
+             last_name = CASE WHEN $4 THEN $5 ELSE last_name END, \
+             bio = CASE WHEN $6 THEN $7 ELSE bio END, \
+             avatar_url = CASE WHEN $8 THEN $9 ELSE avatar_url END, \
+             email = CASE WHEN $10 THEN $11 ELSE email END, \
+             email_verified = CASE WHEN $10 AND email IS DISTINCT FROM $11 THEN FALSE ELSE email_verified END \
+             WHERE id = $1 RETURNING {USER_COLUMNS}"
+        );
+        let field = |f: &Option<Option<String>>| (f.is_some(), f.clone().flatten());
+        let (first, last, bio, avatar, email) = (
+            field(&patch.first_name),
+            field(&patch.last_name),
+            field(&patch.bio),
+            field(&patch.avatar_url),
+            field(&patch.email),
+        );
+        Ok(with_pool!(self, |pool, DB| {
+            sqlx::query_as::<DB, User>(&sql)
+                .bind(id)
+                .bind(first.0)
+                .bind(&first.1)
+                .bind(last.0)
+                .bind(&last.1)
+                .bind(bio.0)
+                .bind(&bio.1)
+                .bind(avatar.0)
+                .bind(&avatar.1)
+                .bind(email.0)
+                .bind(&email.1)
+                .fetch_one(pool)
+                .await?
+        }))
+    }
+
+    /// An admin's change to an account. Deactivating revokes every session of the account.
+    /// Refused with `Conflict("last_admin")` when it would leave no active admin.
+    pub async fn admin_update_user(&self, id: Id, patch: &AdminUserPatch) -> StorageResult<User> {
+        let sql = format!(
+            "UPDATE users SET \
+             is_admin = COALESCE($2, is_admin), \
+             is_active = COALESCE($3, is_active), \
+             subscription = COALESCE($4, subscription), \
+             email_verified = COALESCE($5, email_verified) \
+             WHERE id = $1 RETURNING {USER_COLUMNS}"
+        );
+        let engine = self.engine();
+        with_pool!(self, |pool, DB| {
+            let mut tx = pool.begin().await?;
+            serialize_accounts::<DB>(engine, &mut tx).await?;
+            let user = sqlx::query_as::<DB, User>(&sql)
+                .bind(id)
+                .bind(patch.is_admin)
+                .bind(patch.is_active)
+                .bind(&patch.subscription)
+                .bind(patch.email_verified)
+                .fetch_one(&mut *tx)
+                .await?;
+            let admins = sqlx::query_scalar::<DB, i64>(
+                "SELECT count(*) FROM users WHERE is_admin AND is_active",
+            )
+            .fetch_one(&mut *tx)
+            .await?;
+            if admins == 0 {
+                // Dropping the transaction rolls the change back.
+                return Err(StorageError::Conflict("last_admin".into()));
+            }
+            if !user.is_active {
+                sqlx::query::<DB>("DELETE FROM user_sessions WHERE user_id = $1")
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+            Ok(user)
+        })
+    }
+
+    /// The password hash of an account, to check a password against.
+    pub async fn password_hash(&self, id: Id) -> StorageResult<String> {
+        Ok(with_pool!(self, |pool, DB| {
+            sqlx::query_scalar::<DB, String>("SELECT password_hash FROM users WHERE id = $1")
+                .bind(id)
+                .fetch_one(pool)
+                .await?
+        }))
+    }
+
+    /// Replaces the password hash and revokes every session but `keep`.
+    pub async fn set_password_hash(
+        &self,
+        id: Id,
+        hash: &str,
+        keep: Option<Id>,
+    ) -> StorageResult<()> {
+        with_pool!(self, |pool, DB| {
+            let mut tx = pool.begin().await?;
+            let changed = sqlx::query::<DB>("UPDATE users SET password_hash = $2 WHERE id = $1")
+                .bind(id)
+                .bind(hash)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            found(changed)?;
+            sqlx::query::<DB>(
+                "DELETE FROM user_sessions WHERE user_id = $1 AND ($2 IS NULL OR id <> $2)",
+            )
+            .bind(id)
+            .bind(keep)
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
+    /// The session a bearer token names, with its account, if the session exists, its token
+    /// hash matches and it has not expired. The caller checks the account is active.
+    pub async fn authenticate(
+        &self,
+        session_id: Id,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> StorageResult<(User, Session)> {
+        let session = self.live_session(session_id, token_hash, now).await?;
+        let user = self.user(session.user_id).await?;
+        Ok((user, session))
+    }
+
+    /// Records that a session was used now.
+    pub async fn touch_session(&self, id: Id, now: DateTime<Utc>) -> StorageResult<()> {
+        with_pool!(self, |pool, DB| {
+            sqlx::query::<DB>("UPDATE user_sessions SET last_used_at = $2 WHERE id = $1")
+                .bind(id)
+                .bind(Ts(now))
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
+    }
+
+    /// An account's unexpired sessions, most recently created first.
+    pub async fn sessions_of(
+        &self,
+        user_id: Id,
+        now: DateTime<Utc>,
+    ) -> StorageResult<Vec<Session>> {
+        let sql = format!(
+            "SELECT {SESSION_COLUMNS} FROM user_sessions WHERE user_id = $1 AND expires_at > $2 \
+             ORDER BY created_at DESC, id DESC"
+        );
+        Ok(with_pool!(self, |pool, DB| {
+            sqlx::query_as::<DB, Session>(&sql)
+                .bind(user_id)
+                .bind(Ts(now))
+                .fetch_all(pool)
+                .await?
+        }))
+    }
+
+    /// Revokes one of an account's sessions. `NotFound` when it is not theirs.
+    pub async fn revoke_session(&self, user_id: Id, session_id: Id) -> StorageResult<()> {
+        let affected = with_pool!(self, |pool, DB| {
+            sqlx::query::<DB>("DELETE FROM user_sessions WHERE id = $1 AND user_id = $2")
+                .bind(session_id)
+                .bind(user_id)
+                .execute(pool)
+                .await?
+                .rows_affected()
+        });
+        found(affected)
     }
 
     /// Erases an account and, by cascade, everything that is only theirs. Accounts are
@@ -141,6 +370,30 @@ impl Storage {
         });
         found(affected)
     }
+}
+
+/// Makes account changes that check a count (first user, last admin) run one at a time:
+/// an advisory lock on PostgreSQL; on SQLite a write first, which takes the database's write
+/// lock (and purges expired sessions while it is at it).
+async fn serialize_accounts<DB>(
+    engine: Engine,
+    tx: &mut sqlx::Transaction<'_, DB>,
+) -> StorageResult<()>
+where
+    DB: sqlx::Database,
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
+    for<'q> Ts: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    let sql = match engine {
+        Engine::Postgres => "SELECT pg_advisory_xact_lock(4533), $1 IS NULL",
+        Engine::Sqlite => "DELETE FROM user_sessions WHERE expires_at < $1",
+    };
+    sqlx::query::<DB>(sql)
+        .bind(Ts(Utc::now()))
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
 }
 
 /// Turns "no row changed" into [`StorageError::NotFound`].

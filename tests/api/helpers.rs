@@ -48,6 +48,7 @@ pub fn postgres_admin_url() -> String {
 /// A fresh, migrated database; on PostgreSQL a new database dropped by [`TestDb::finish`].
 pub struct TestDb {
     pub storage: Storage,
+    pub url: String,
     _dir: Option<TempDir>,
     pg_name: Option<String>,
 }
@@ -59,6 +60,7 @@ impl TestDb {
         storage.migrate().await.expect("migrate sqlite");
         TestDb {
             storage,
+            url,
             _dir: Some(dir),
             pg_name: None,
         }
@@ -70,6 +72,7 @@ impl TestDb {
         storage.migrate().await.expect("migrate postgres");
         TestDb {
             storage,
+            url,
             _dir: None,
             pg_name: Some(name),
         }

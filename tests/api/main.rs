@@ -1,6 +1,8 @@
 //! Juke's integration tests: one binary, a module per area. Storage tests run against SQLite
 //! and against a real PostgreSQL (`TEST_POSTGRES_URL`, which `scripts/test` provides).
 
+mod accounts;
+mod app;
 mod helpers;
 mod migrations;
 mod server;

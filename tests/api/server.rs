@@ -210,3 +210,61 @@ async fn migrate_command_builds_the_schema_on_an_empty_postgres() {
     storage.close().await;
     drop_postgres_database(&name).await;
 }
+
+#[tokio::test]
+async fn user_add_creates_accounts_from_the_shell() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let add = |args: &[&str], password: &str| {
+        let mut child = juke_command(dir.path(), &[])
+            .args(["user", "add", "--password-stdin"])
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(password.as_bytes())
+            .unwrap();
+        let output = child.wait_with_output().unwrap();
+        (
+            output.status.code(),
+            String::from_utf8_lossy(&output.stdout).into_owned()
+                + &String::from_utf8_lossy(&output.stderr),
+        )
+    };
+    let (code, out) = add(
+        &["--username", "root", "--email", "root@example.test"],
+        "correct horse\n",
+    );
+    assert_eq!(code, Some(0), "{out}");
+    assert!(
+        out.contains("created admin root"),
+        "the first account is an admin: {out}"
+    );
+    let (code, out) = add(&["--username", "kid"], "correct horse\n");
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains("created user kid"), "{out}");
+    let (code, out) = add(&["--username", "ROOT"], "correct horse\n");
+    assert_eq!(code, Some(1), "taken: {out}");
+    assert!(out.contains("taken"), "{out}");
+    let (code, out) = add(&["--username", "shorty"], "short\n");
+    assert_eq!(code, Some(2), "{out}");
+    assert!(out.contains("password"), "{out}");
+
+    let storage = juke::storage::Storage::connect(&format!(
+        "sqlite://{}",
+        dir.path().join("data/juke.db").display()
+    ))
+    .await
+    .unwrap();
+    let (kid, hash) = storage.user_for_login("kid").await.unwrap();
+    assert!(!kid.is_admin);
+    assert!(hash.starts_with("$argon2id$"));
+    assert_eq!(storage.count_users().await.unwrap(), 2);
+    storage.close().await;
+}

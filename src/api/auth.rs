@@ -1,0 +1,88 @@
+//! `/api/v1/auth`: register, log in, log out.
+
+use actix_web::{HttpRequest, HttpResponse, post, web};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::ApiError;
+use crate::accounts::{self, AccountRequest};
+use crate::auth::{AuthService, AuthUser, ClientInfo};
+use crate::config::{Config, Registration};
+use crate::storage::Storage;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(register).service(login).service(logout);
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RegisterBody {
+    username: String,
+    email: String,
+    password: String,
+    first_name: Option<String>,
+    last_name: Option<String>,
+}
+
+#[post("/auth/register")]
+async fn register(
+    req: HttpRequest,
+    body: web::Json<RegisterBody>,
+    storage: web::Data<Storage>,
+    auth: web::Data<AuthService>,
+    config: web::Data<Config>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let request = AccountRequest {
+        username: body.username,
+        email: Some(body.email),
+        password: body.password,
+        first_name: body.first_name,
+        last_name: body.last_name,
+        is_admin: false,
+    };
+    let open = config.auth.registration == Registration::Open;
+    let user = accounts::create(&storage, &auth.passwords, request, open).await?;
+    let issued = auth
+        .start_session(&storage, &user, &ClientInfo::of(&req))
+        .await?;
+    tracing::info!(user = %user.username, admin = user.is_admin, "account registered");
+    Ok(HttpResponse::Created()
+        .json(json!({"token": issued.token, "expires_at": issued.expires_at, "user": user})))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LoginBody {
+    /// A username or an email address.
+    username: String,
+    password: String,
+}
+
+#[post("/auth/login")]
+async fn login(
+    req: HttpRequest,
+    body: web::Json<LoginBody>,
+    storage: web::Data<Storage>,
+    auth: web::Data<AuthService>,
+) -> Result<HttpResponse, ApiError> {
+    if body.username.len() > 320 || body.password.len() > accounts::PASSWORD_MAX_BYTES {
+        return Err(ApiError::Unauthorized("wrong username or password".into()));
+    }
+    let (user, issued) = auth
+        .login(
+            &storage,
+            &body.username,
+            &body.password,
+            &ClientInfo::of(&req),
+        )
+        .await?;
+    Ok(HttpResponse::Ok()
+        .json(json!({"token": issued.token, "expires_at": issued.expires_at, "user": user})))
+}
+
+#[post("/auth/logout")]
+async fn logout(me: AuthUser, storage: web::Data<Storage>) -> Result<HttpResponse, ApiError> {
+    storage.delete_session(me.session_id).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,66 @@
+//! List paging: `?limit=` (default 50, at most 500) and an opaque `?cursor=`; responses are
+//! `{"items": [...], "next_cursor": "..." | null}`.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde::{Deserialize, Serialize};
+
+use super::ApiError;
+
+pub const DEFAULT_LIMIT: i64 = 50;
+pub const MAX_LIMIT: i64 = 500;
+
+#[derive(Debug, Deserialize)]
+pub struct PageQuery {
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+}
+
+impl PageQuery {
+    pub fn limit(&self) -> Result<i64, ApiError> {
+        match self.limit {
+            None => Ok(DEFAULT_LIMIT),
+            Some(n) if (1..=MAX_LIMIT).contains(&n) => Ok(n),
+            Some(_) => Err(ApiError::InvalidField {
+                field: "limit",
+                message: format!("must be between 1 and {MAX_LIMIT}"),
+            }),
+        }
+    }
+
+    /// The position the cursor stands for, as the list encoded it.
+    pub fn position(&self) -> Result<Option<String>, ApiError> {
+        let Some(cursor) = &self.cursor else {
+            return Ok(None);
+        };
+        URL_SAFE_NO_PAD
+            .decode(cursor)
+            .ok()
+            .and_then(|bytes| String::from_utf8(bytes).ok())
+            .map(Some)
+            .ok_or_else(|| ApiError::InvalidField {
+                field: "cursor",
+                message: "is not a cursor this list returned".into(),
+            })
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<String>,
+}
+
+impl<T> Page<T> {
+    /// A page of `items`; when it is full, the next one starts after the last item's position.
+    pub fn new(items: Vec<T>, limit: i64, position_of: impl Fn(&T) -> String) -> Self {
+        let next_cursor = if items.len() as i64 == limit {
+            items
+                .last()
+                .map(|last| URL_SAFE_NO_PAD.encode(position_of(last)))
+        } else {
+            None
+        };
+        Page { items, next_cursor }
+    }
+}

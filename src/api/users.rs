@@ -1,0 +1,146 @@
+//! `/api/v1/users`: account administration, for admins.
+
+use actix_web::{HttpResponse, delete, get, patch, post, web};
+use serde::Deserialize;
+
+use super::ApiError;
+use super::page::{Page, PageQuery};
+use crate::accounts::{self, AccountError, AccountRequest};
+use crate::auth::policy::require_admin;
+use crate::auth::{AuthService, AuthUser};
+use crate::storage::{AdminUserPatch, Id, Storage};
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(list)
+        .service(create)
+        .service(get)
+        .service(update)
+        .service(deactivate);
+}
+
+#[get("/users")]
+async fn list(
+    me: AuthUser,
+    query: web::Query<PageQuery>,
+    storage: web::Data<Storage>,
+) -> Result<HttpResponse, ApiError> {
+    require_admin(&me.user)?;
+    let limit = query.limit()?;
+    let after = query.position()?;
+    let users = storage.list_users(after.as_deref(), limit).await?;
+    Ok(HttpResponse::Ok().json(Page::new(users, limit, |u| u.username.to_lowercase())))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CreateBody {
+    username: String,
+    email: Option<String>,
+    password: String,
+    first_name: Option<String>,
+    last_name: Option<String>,
+    #[serde(default)]
+    is_admin: bool,
+    subscription: Option<String>,
+    email_verified: Option<bool>,
+}
+
+#[post("/users")]
+async fn create(
+    me: AuthUser,
+    body: web::Json<CreateBody>,
+    storage: web::Data<Storage>,
+    auth: web::Data<AuthService>,
+) -> Result<HttpResponse, ApiError> {
+    require_admin(&me.user)?;
+    let body = body.into_inner();
+    let subscription = body
+        .subscription
+        .as_deref()
+        .map(accounts::subscription)
+        .transpose()?;
+    let request = AccountRequest {
+        username: body.username,
+        email: body.email.filter(|e| !e.trim().is_empty()),
+        password: body.password,
+        first_name: body.first_name,
+        last_name: body.last_name,
+        is_admin: body.is_admin,
+    };
+    let mut user = accounts::create(&storage, &auth.passwords, request, true).await?;
+    if subscription.is_some() || body.email_verified.is_some() {
+        let patch = AdminUserPatch {
+            subscription,
+            email_verified: body.email_verified,
+            ..AdminUserPatch::default()
+        };
+        user = storage.admin_update_user(user.id, &patch).await?;
+    }
+    tracing::info!(user = %user.username, by = %me.user.username, "account created by an admin");
+    Ok(HttpResponse::Created().json(user))
+}
+
+#[get("/users/{id}")]
+async fn get(
+    me: AuthUser,
+    id: web::Path<Id>,
+    storage: web::Data<Storage>,
+) -> Result<HttpResponse, ApiError> {
+    require_admin(&me.user)?;
+    Ok(HttpResponse::Ok().json(storage.user(id.into_inner()).await?))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UpdateBody {
+    is_admin: Option<bool>,
+    is_active: Option<bool>,
+    subscription: Option<String>,
+    email_verified: Option<bool>,
+}
+
+/// Sets admin, subscription, email_verified; deactivates or reactivates.
+#[patch("/users/{id}")]
+async fn update(
+    me: AuthUser,
+    id: web::Path<Id>,
+    body: web::Json<UpdateBody>,
+    storage: web::Data<Storage>,
+) -> Result<HttpResponse, ApiError> {
+    require_admin(&me.user)?;
+    let body = body.into_inner();
+    let patch = AdminUserPatch {
+        is_admin: body.is_admin,
+        is_active: body.is_active,
+        subscription: body
+            .subscription
+            .as_deref()
+            .map(accounts::subscription)
+            .transpose()?,
+        email_verified: body.email_verified,
+    };
+    let user = storage
+        .admin_update_user(id.into_inner(), &patch)
+        .await
+        .map_err(AccountError::from)?;
+    Ok(HttpResponse::Ok().json(user))
+}
+
+/// Deactivates (a soft delete): sessions revoked, data kept, login refused.
+#[delete("/users/{id}")]
+async fn deactivate(
+    me: AuthUser,
+    id: web::Path<Id>,
+    storage: web::Data<Storage>,
+) -> Result<HttpResponse, ApiError> {
+    require_admin(&me.user)?;
+    let patch = AdminUserPatch {
+        is_active: Some(false),
+        ..AdminUserPatch::default()
+    };
+    storage
+        .admin_update_user(id.into_inner(), &patch)
+        .await
+        .map_err(AccountError::from)?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,228 @@
+//! Authentication: passwords, session-bound tokens, login throttling, the extractor that
+//! authenticates a request, and the authorization policy.
+
+pub mod password;
+pub mod policy;
+pub mod secret;
+pub mod throttle;
+pub mod token;
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::http::header::{AUTHORIZATION, USER_AGENT};
+use actix_web::{FromRequest, HttpRequest, web};
+use chrono::{DateTime, Duration, Utc};
+
+use crate::api::ApiError;
+use crate::config::Config;
+use crate::storage::{Id, NewSession, Storage, StorageError, User};
+use password::Passwords;
+use throttle::LoginThrottle;
+use token::{TokenKeys, token_hash};
+
+/// `last_used_at` is written at most this often per session.
+const TOUCH_EVERY: Duration = Duration::seconds(60);
+const USER_AGENT_MAX_CHARS: usize = 512;
+
+/// Everything authentication needs, shared by every worker.
+pub struct AuthService {
+    keys: TokenKeys,
+    ttl: Duration,
+    pub passwords: Passwords,
+    pub throttle: LoginThrottle,
+}
+
+/// A freshly issued bearer token.
+#[derive(Debug, serde::Serialize)]
+pub struct IssuedToken {
+    pub token: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// Where a request came from, as recorded on its session.
+#[derive(Debug, Clone, Default)]
+pub struct ClientInfo {
+    pub ip_address: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+impl ClientInfo {
+    /// The peer address (not X-Forwarded-For, which any client can forge) and the user agent.
+    pub fn of(req: &HttpRequest) -> Self {
+        ClientInfo {
+            ip_address: req.peer_addr().map(|addr| addr.ip().to_string()),
+            user_agent: req
+                .headers()
+                .get(USER_AGENT)
+                .and_then(|v| v.to_str().ok())
+                .map(|ua| ua.chars().take(USER_AGENT_MAX_CHARS).collect()),
+        }
+    }
+
+    pub fn address(&self) -> &str {
+        self.ip_address.as_deref().unwrap_or("unknown")
+    }
+}
+
+impl AuthService {
+    pub fn new(config: &Config) -> Result<Self, secret::SecretError> {
+        let secret = secret::signing_secret(&config.auth.jwt_secret, &config.data_dir)?;
+        Ok(AuthService {
+            keys: TokenKeys::new(&secret),
+            ttl: Duration::hours(config.auth.token_ttl_hours as i64),
+            passwords: Passwords::new(),
+            throttle: LoginThrottle::new(),
+        })
+    }
+
+    /// Opens a session for `user` and returns its token.
+    pub async fn start_session(
+        &self,
+        storage: &Storage,
+        user: &User,
+        client: &ClientInfo,
+    ) -> Result<IssuedToken, ApiError> {
+        let now = Utc::now();
+        let expires_at = now + self.ttl;
+        let session_id = Id::new();
+        let token = self
+            .keys
+            .issue(user.id, session_id, now, expires_at)
+            .map_err(ApiError::internal)?;
+        storage
+            .create_session(&NewSession {
+                id: session_id,
+                user_id: user.id,
+                token_hash: token_hash(&token),
+                expires_at,
+                ip_address: client.ip_address.clone(),
+                user_agent: client.user_agent.clone(),
+            })
+            .await?;
+        Ok(IssuedToken { token, expires_at })
+    }
+
+    /// Checks a login name and password, throttled per address and per name. Unknown names
+    /// and wrong passwords get the same answer after the same work.
+    pub async fn login(
+        &self,
+        storage: &Storage,
+        login: &str,
+        password: &str,
+        client: &ClientInfo,
+    ) -> Result<(User, IssuedToken), ApiError> {
+        let address = client.address();
+        self.throttle
+            .check(address, login)
+            .map_err(|retry_after| ApiError::TooManyRequests { retry_after })?;
+        let bad_credentials = || ApiError::Unauthorized("wrong username or password".into());
+        let login = login.trim();
+        let found = match storage.user_for_login(login).await {
+            Ok(found) => Some(found),
+            Err(StorageError::NotFound) => None,
+            Err(err) => return Err(err.into()),
+        };
+        let Some((user, hash)) = found else {
+            self.passwords
+                .verify_nothing(password)
+                .await
+                .map_err(ApiError::internal)?;
+            self.throttle.record_failure(address, login);
+            return Err(bad_credentials());
+        };
+        if !self
+            .passwords
+            .verify(password, &hash)
+            .await
+            .map_err(ApiError::internal)?
+        {
+            self.throttle.record_failure(address, login);
+            return Err(bad_credentials());
+        }
+        if !user.is_active {
+            return Err(ApiError::Forbidden {
+                code: "account_deactivated",
+                message: "this account is deactivated; ask an admin to reactivate it".into(),
+            });
+        }
+        self.throttle.record_success(login);
+        let token = self.start_session(storage, &user, client).await?;
+        Ok((user, token))
+    }
+
+    /// The user and session a bearer token stands for, if the signature, expiry, session row
+    /// and account all still hold.
+    pub async fn authenticate(&self, storage: &Storage, token: &str) -> Result<AuthUser, ApiError> {
+        let revoked = || {
+            ApiError::Unauthorized("the session has expired or was revoked; log in again".into())
+        };
+        let claims = self.keys.verify(token).ok_or_else(revoked)?;
+        let now = Utc::now();
+        let (user, session) = match storage
+            .authenticate(claims.session_id, &token_hash(token), now)
+            .await
+        {
+            Ok(found) => found,
+            Err(StorageError::NotFound) => return Err(revoked()),
+            Err(err) => return Err(err.into()),
+        };
+        if user.id != claims.user_id {
+            return Err(revoked());
+        }
+        if !user.is_active {
+            return Err(ApiError::Unauthorized("this account is deactivated".into()));
+        }
+        if session
+            .last_used_at
+            .is_none_or(|last| now - last >= TOUCH_EVERY)
+        {
+            storage.touch_session(session.id, now).await?;
+        }
+        Ok(AuthUser {
+            user,
+            session_id: session.id,
+        })
+    }
+}
+
+/// The authenticated user of a request: `Authorization: Bearer <token>`.
+#[derive(Debug, Clone)]
+pub struct AuthUser {
+    pub user: User,
+    pub session_id: Id,
+}
+
+impl FromRequest for AuthUser {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let token = bearer_token(req);
+        let services = (
+            req.app_data::<web::Data<AuthService>>().cloned(),
+            req.app_data::<web::Data<Storage>>().cloned(),
+        );
+        Box::pin(async move {
+            let (Some(auth), Some(storage)) = services else {
+                return Err(ApiError::Internal(
+                    "authentication is not configured".into(),
+                ));
+            };
+            let token = token.ok_or_else(|| {
+                ApiError::Unauthorized("log in first: this needs a bearer token".into())
+            })?;
+            auth.authenticate(&storage, &token).await
+        })
+    }
+}
+
+fn bearer_token(req: &HttpRequest) -> Option<String> {
+    let value = req.headers().get(AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim().to_owned())
+        .filter(|t| !t.is_empty())
+}

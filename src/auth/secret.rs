@@ -1,0 +1,91 @@
+//! The token-signing secret: from `auth.jwt_secret`, else generated on first start into
+//! `<data_dir>/jwt_secret` (mode 0600) and reused, so tokens survive restarts.
+
+use std::fs::OpenOptions;
+use std::io::{ErrorKind, Write};
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::path::Path;
+
+use rand::RngCore;
+
+const FILE_NAME: &str = "jwt_secret";
+
+#[derive(Debug, thiserror::Error)]
+#[error("signing secret {path}: {source}")]
+pub struct SecretError {
+    path: String,
+    #[source]
+    source: std::io::Error,
+}
+
+/// The configured secret when there is one, else the one stored in `data_dir`.
+pub fn signing_secret(configured: &str, data_dir: &Path) -> Result<Vec<u8>, SecretError> {
+    if !configured.is_empty() {
+        return Ok(configured.as_bytes().to_vec());
+    }
+    let path = data_dir.join(FILE_NAME);
+    let fail = |source| SecretError {
+        path: path.display().to_string(),
+        source,
+    };
+    match std::fs::read_to_string(&path) {
+        Ok(text) if text.trim().len() >= 32 => {
+            let mode = std::fs::metadata(&path).map_err(fail)?.permissions().mode();
+            if mode & 0o077 != 0 {
+                tracing::warn!(path = %path.display(), "signing secret was readable by others; now 0600");
+                std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))
+                    .map_err(fail)?;
+            }
+            return Ok(text.trim().as_bytes().to_vec());
+        }
+        Ok(_) => {
+            return Err(fail(std::io::Error::new(
+                ErrorKind::InvalidData,
+                "shorter than 32 characters; delete it to have a new one generated",
+            )));
+        }
+        Err(err) if err.kind() == ErrorKind::NotFound => {}
+        Err(err) => return Err(fail(err)),
+    }
+    let mut bytes = [0u8; 48];
+    rand::rng().fill_bytes(&mut bytes);
+    let secret = hex::encode(bytes);
+    // create_new: if another instance wrote it first, use theirs.
+    match OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&path)
+    {
+        Ok(mut file) => {
+            file.write_all(secret.as_bytes()).map_err(fail)?;
+            file.sync_all().map_err(fail)?;
+            tracing::info!(path = %path.display(), "generated a new token-signing secret");
+            Ok(secret.into_bytes())
+        }
+        Err(err) if err.kind() == ErrorKind::AlreadyExists => signing_secret("", data_dir),
+        Err(err) => Err(fail(err)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_once_private_and_reused() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = signing_secret("", dir.path()).unwrap();
+        let mode = std::fs::metadata(dir.path().join(FILE_NAME))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+        assert!(first.len() >= 64);
+        assert_eq!(signing_secret("", dir.path()).unwrap(), first);
+        assert_eq!(
+            signing_secret("configured-secret", dir.path()).unwrap(),
+            b"configured-secret"
+        );
+    }
+}
