@@ -28,6 +28,12 @@ enum Command {
     Serve,
     /// Apply database migrations and exit.
     Migrate,
+    /// Scan the library folders once, with a progress bar, then print a summary.
+    Scan {
+        /// Read every file again, even unchanged ones.
+        #[arg(long)]
+        full: bool,
+    },
     /// Print the effective configuration, secrets redacted.
     Config,
     /// Manage accounts from the shell.
@@ -81,6 +87,7 @@ pub fn run() -> ExitCode {
         match command {
             Command::Serve => serve(config).await,
             Command::Migrate => migrate(config).await,
+            Command::Scan { full } => scan(config, full).await,
             Command::User { action } => user(config, action).await,
             Command::Config => Ok(()),
         }
@@ -157,4 +164,45 @@ async fn user(config: Config, action: UserCommand) -> Result<(), StartError> {
         Err(AccountError::Storage(err)) => Err(StartError::Storage(err)),
         Err(other) => Err(StartError::Account(other.to_string())),
     }
+}
+
+async fn scan(config: Config, full: bool) -> Result<(), StartError> {
+    use indicatif::{ProgressBar, ProgressStyle};
+
+    use crate::library::scan::{ScanEvent, Scanner};
+
+    if config.library.folders.is_empty() {
+        return Err(StartError::Usage(
+            "library.folders is empty: name your music folders in config.toml or JUKE_LIBRARY__FOLDERS".into(),
+        ));
+    }
+    let storage = open_storage(&config).await?;
+    let bar = ProgressBar::new(0);
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {pos}/{len} files [{bar:30}] {per_sec} {eta} left")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    let report = |event: ScanEvent| match event {
+        ScanEvent::Found(total) => bar.set_length(total),
+        ScanEvent::Done => bar.inc(1),
+    };
+    let started = std::time::Instant::now();
+    let scanner = Scanner::new(storage.clone(), config.data_dir.clone());
+    let summary = scanner.scan(&config.library.folders, full, &report).await;
+    bar.finish_and_clear();
+    storage.close().await;
+    let summary = summary?;
+    println!(
+        "scanned in {:.1}s: {} added, {} updated, {} unchanged, {} missing, {} failed ({} moved, {} reappeared)",
+        started.elapsed().as_secs_f64(),
+        summary.added,
+        summary.updated,
+        summary.unchanged,
+        summary.missing,
+        summary.failed,
+        summary.moved,
+        summary.reappeared
+    );
+    Ok(())
 }

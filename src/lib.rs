@@ -6,6 +6,7 @@ pub mod api;
 pub mod auth;
 pub mod cli;
 pub mod config;
+pub mod library;
 pub mod startup;
 pub mod storage;
 pub mod telemetry;

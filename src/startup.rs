@@ -11,6 +11,7 @@ use tracing_actix_web::TracingLogger;
 use crate::api;
 use crate::auth::AuthService;
 use crate::config::Config;
+use crate::library::service::Library;
 use crate::storage::Storage;
 
 /// Why the server could not start. Configuration problems exit with 2, the rest with 1.
@@ -54,6 +55,7 @@ impl Application {
     pub async fn build(config: Config) -> Result<Application, StartError> {
         let storage = open_storage(&config).await?;
         let auth = web::Data::new(AuthService::new(&config)?);
+        let library = web::Data::from(Library::start(storage.clone(), &config));
         let bind = config.server.bind;
         let listener =
             TcpListener::bind(bind).map_err(|source| StartError::Bind { addr: bind, source })?;
@@ -69,6 +71,7 @@ impl Application {
                 .wrap(TracingLogger::default())
                 .app_data(data.clone())
                 .app_data(auth.clone())
+                .app_data(library.clone())
                 .app_data(config.clone())
                 .configure(api::configure)
                 .default_service(web::to(api::not_found))

@@ -3,6 +3,7 @@
 mod auth;
 mod error;
 mod health;
+mod library;
 mod me;
 pub mod page;
 mod users;
@@ -46,7 +47,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::scope("/api/v1")
                 .configure(auth::routes)
                 .configure(me::routes)
-                .configure(users::routes),
+                .configure(users::routes)
+                .configure(library::routes),
         );
 }
 

@@ -12,12 +12,12 @@ const ARTIST_COLUMNS: &str = "id, name, bio, image_url, website_url, social_link
      musicbrainz_id, created_at, updated_at";
 
 const ALBUM_COLUMNS: &str = "id, title, artist_id, release_date, cover_image_url, description, genre, \
-     label, total_tracks, duration_seconds, musicbrainz_id, created_at, updated_at";
+     label, total_tracks, duration_seconds, musicbrainz_id, year, is_compilation, created_at, updated_at";
 
-const TRACK_COLUMNS: &str = "id, title, uploader_id, artist_id, album_id, album, cover_image_url, \
+pub(super) const TRACK_COLUMNS: &str = "id, title, uploader_id, artist_id, album_id, album, cover_image_url, \
      audio_url, video_url, file_path, file_size, duration_seconds, bitrate, sample_rate, \
      track_number, disc_number, channels, genre, lyrics, metadata, play_count, like_count, \
-     is_explicit, is_available, release_date, content_hash, file_mtime, created_at, updated_at";
+     is_explicit, is_available, release_date, year, content_hash, file_mtime, created_at, updated_at";
 
 impl Storage {
     pub async fn create_artist(&self, new: &NewArtist) -> StorageResult<Artist> {
@@ -118,9 +118,9 @@ impl Storage {
         let sql = format!(
             "INSERT INTO tracks (id, title, artist_id, album_id, uploader_id, album, file_path, \
              file_size, duration_seconds, bitrate, sample_rate, channels, track_number, disc_number, \
-             genre, lyrics, metadata, is_explicit, release_date, content_hash, file_mtime) \
+             genre, lyrics, metadata, is_explicit, release_date, content_hash, file_mtime, year) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, \
-             $18, $19, $20, $21) RETURNING {TRACK_COLUMNS}"
+             $18, $19, $20, $21, $22) RETURNING {TRACK_COLUMNS}"
         );
         Ok(with_pool!(self, |pool, DB| {
             sqlx::query_as::<DB, Track>(&sql)
@@ -145,6 +145,7 @@ impl Storage {
                 .bind(new.release_date)
                 .bind(&new.content_hash)
                 .bind(new.file_mtime.map(Ts))
+                .bind(new.year)
                 .fetch_one(pool)
                 .await?
         }))

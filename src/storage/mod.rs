@@ -10,6 +10,7 @@ mod catalog;
 mod error;
 mod history;
 mod id;
+mod library;
 mod models;
 mod playlists;
 mod social;

@@ -109,6 +109,8 @@ pub struct Album {
     pub total_tracks: i32,
     pub duration_seconds: i32,
     pub musicbrainz_id: Option<String>,
+    pub year: Option<i32>,
+    pub is_compilation: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -151,6 +153,7 @@ pub struct Track {
     pub is_explicit: bool,
     pub is_available: bool,
     pub release_date: Option<NaiveDate>,
+    pub year: Option<i32>,
     #[serde(skip_serializing)]
     pub content_hash: Option<String>,
     #[serde(skip_serializing)]
@@ -179,6 +182,7 @@ pub struct NewTrack {
     pub metadata: serde_json::Value,
     pub is_explicit: bool,
     pub release_date: Option<NaiveDate>,
+    pub year: Option<i32>,
     pub content_hash: Option<String>,
     pub file_mtime: Option<DateTime<Utc>>,
 }
@@ -204,6 +208,7 @@ impl NewTrack {
             metadata: serde_json::Value::Object(Default::default()),
             is_explicit: false,
             release_date: None,
+            year: None,
             content_hash: None,
             file_mtime: None,
         }
@@ -311,4 +316,36 @@ pub struct CounterDrift {
     pub column_name: String,
     pub stored: i64,
     pub actual: i64,
+}
+
+/// A library file as the database last saw it; what a rescan compares against.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct KnownFile {
+    pub id: Id,
+    pub file_path: String,
+    pub file_size: Option<i64>,
+    pub file_mtime: Option<DateTime<Utc>>,
+    pub content_hash: Option<String>,
+    pub is_available: bool,
+}
+
+/// An album as ingest resolves it: found by MusicBrainz id, else by artist and title.
+#[derive(Debug, Clone)]
+pub struct AlbumIdentity {
+    pub artist_id: Id,
+    pub title: String,
+    /// The title folded for comparison (lowercase, single spaces).
+    pub title_key: String,
+    pub musicbrainz_id: Option<String>,
+    pub year: Option<i32>,
+    pub release_date: Option<NaiveDate>,
+    pub genre: Option<String>,
+    pub label: Option<String>,
+    pub is_compilation: bool,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ResolvedAlbum {
+    pub id: Id,
+    pub cover_image_url: Option<String>,
 }

@@ -3,7 +3,9 @@
 
 mod accounts;
 mod app;
+mod audio;
 mod helpers;
+mod library;
 mod migrations;
 mod server;
 mod storage_constraints;

@@ -1,0 +1,163 @@
+//! The library as the server runs it: one background task that scans on start, on a timer
+//! and on request, one scan at a time, with its progress and last summary for the API.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use tokio::sync::mpsc;
+
+use super::scan::{ScanEvent, ScanSummary, Scanner};
+use crate::config::Config;
+use crate::storage::Storage;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FinishedScan {
+    pub full: bool,
+    pub started_at: DateTime<Utc>,
+    pub finished_at: DateTime<Utc>,
+    #[serde(flatten)]
+    pub summary: ScanSummary,
+    /// Why the scan stopped early, when it did.
+    pub error: Option<String>,
+}
+
+/// What `GET /api/v1/library/scan` shows.
+#[derive(Debug, Clone, Serialize)]
+pub struct ScanStatus {
+    pub running: bool,
+    pub full: bool,
+    pub started_at: Option<DateTime<Utc>>,
+    /// Audio files found so far, and dealt with so far.
+    pub found: u64,
+    pub processed: u64,
+    pub folders: Vec<PathBuf>,
+    pub last: Option<FinishedScan>,
+}
+
+/// The part of the status that changes at a scan's start and end.
+#[derive(Debug, Clone, Default)]
+struct RunState {
+    running: bool,
+    full: bool,
+    started_at: Option<DateTime<Utc>>,
+    last: Option<FinishedScan>,
+}
+
+pub struct Library {
+    storage: Storage,
+    data_dir: PathBuf,
+    folders: Vec<PathBuf>,
+    requests: mpsc::Sender<bool>,
+    state: Mutex<RunState>,
+    found: AtomicU64,
+    processed: AtomicU64,
+}
+
+impl Library {
+    /// Starts the scanning task on the current runtime and returns its handle.
+    pub fn start(storage: Storage, config: &Config) -> Arc<Library> {
+        // Capacity 1: requests made while one is queued collapse into it.
+        let (requests, mut queue) = mpsc::channel(1);
+        let library = Arc::new(Library {
+            storage,
+            data_dir: config.data_dir.clone(),
+            folders: config.library.folders.clone(),
+            requests,
+            state: Mutex::new(RunState::default()),
+            found: AtomicU64::new(0),
+            processed: AtomicU64::new(0),
+        });
+        let interval = (config.library.scan_interval_minutes > 0)
+            .then(|| Duration::from_secs(config.library.scan_interval_minutes * 60));
+        let scan_on_start = config.library.scan_on_start && !config.library.folders.is_empty();
+        let worker = Arc::clone(&library);
+        actix_web::rt::spawn(async move {
+            if scan_on_start {
+                worker.run(false).await;
+            }
+            loop {
+                let full = match interval {
+                    Some(every) => tokio::select! {
+                        request = queue.recv() => match request { Some(full) => full, None => return },
+                        () = tokio::time::sleep(every) => false,
+                    },
+                    None => match queue.recv().await {
+                        Some(full) => full,
+                        None => return,
+                    },
+                };
+                worker.run(full).await;
+            }
+        });
+        library
+    }
+
+    /// Asks for a scan; false when one is already queued.
+    pub fn request_scan(&self, full: bool) -> bool {
+        self.requests.try_send(full).is_ok()
+    }
+
+    pub fn status(&self) -> ScanStatus {
+        let RunState {
+            running,
+            full,
+            started_at,
+            last,
+        } = self.state.lock().map(|s| s.clone()).unwrap_or_default();
+        ScanStatus {
+            running,
+            full,
+            started_at,
+            found: self.found.load(Ordering::Relaxed),
+            processed: self.processed.load(Ordering::Relaxed),
+            folders: self.folders.clone(),
+            last,
+        }
+    }
+
+    fn set_state(&self, update: impl FnOnce(&mut RunState)) {
+        if let Ok(mut state) = self.state.lock() {
+            update(&mut state);
+        }
+    }
+
+    async fn run(&self, full: bool) {
+        let started_at = Utc::now();
+        self.found.store(0, Ordering::Relaxed);
+        self.processed.store(0, Ordering::Relaxed);
+        self.set_state(|s| {
+            s.running = true;
+            s.full = full;
+            s.started_at = Some(started_at);
+        });
+        tracing::info!(full, "library scan started");
+        let report = |event: ScanEvent| match event {
+            ScanEvent::Found(n) => self.found.store(n, Ordering::Relaxed),
+            ScanEvent::Done => {
+                self.processed.fetch_add(1, Ordering::Relaxed);
+            }
+        };
+        let scanner = Scanner::new(self.storage.clone(), self.data_dir.clone());
+        let result = scanner.scan(&self.folders, full, &report).await;
+        let (summary, error) = match result {
+            Ok(summary) => (summary, None),
+            Err(err) => (ScanSummary::default(), Some(err.to_string())),
+        };
+        tracing::info!(?summary, error = error.as_deref(), "library scan finished");
+        let finished = FinishedScan {
+            full,
+            started_at,
+            finished_at: Utc::now(),
+            summary,
+            error,
+        };
+        self.set_state(|s| {
+            s.running = false;
+            s.last = Some(finished);
+        });
+    }
+}

@@ -1,0 +1,185 @@
+//! What the ingest pipeline needs: the files a folder already holds, artists and albums
+//! resolved by identity, and tracks saved from files.
+
+use super::catalog::TRACK_COLUMNS;
+use super::users::found;
+use super::{
+    AlbumIdentity, Id, KnownFile, NewTrack, ResolvedAlbum, Storage, StorageResult, Track, Ts,
+    with_pool,
+};
+use sqlx::types::Json;
+
+impl Storage {
+    /// Every track whose file lies under `prefix` (a folder path ending in `/`).
+    pub async fn known_files_under(&self, prefix: &str) -> StorageResult<Vec<KnownFile>> {
+        Ok(with_pool!(self, |pool, DB| {
+            sqlx::query_as::<DB, KnownFile>(
+                "SELECT id, file_path, file_size, file_mtime, content_hash, is_available FROM tracks \
+                 WHERE file_path IS NOT NULL AND substr(file_path, 1, length($1)) = $1",
+            )
+            .bind(prefix)
+            .fetch_all(pool)
+            .await?
+        }))
+    }
+
+    /// The artist with this folded name, created when new. Safe against a concurrent insert
+    /// of the same name: the unique key decides, and both callers get the same row.
+    pub async fn resolve_artist(
+        &self,
+        name: &str,
+        name_key: &str,
+        musicbrainz_id: Option<&str>,
+    ) -> StorageResult<Id> {
+        with_pool!(self, |pool, DB| {
+            sqlx::query::<DB>(
+                "INSERT INTO artists (id, name, name_key, musicbrainz_id) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (name_key) DO NOTHING",
+            )
+            .bind(Id::new())
+            .bind(name)
+            .bind(name_key)
+            .bind(musicbrainz_id)
+            .execute(pool)
+            .await?;
+            Ok(
+                sqlx::query_scalar::<DB, Id>("SELECT id FROM artists WHERE name_key = $1")
+                    .bind(name_key)
+                    .fetch_one(pool)
+                    .await?,
+            )
+        })
+    }
+
+    /// The album with this MusicBrainz id, else with this artist and folded title; created
+    /// when new.
+    pub async fn resolve_album(&self, album: &AlbumIdentity) -> StorageResult<ResolvedAlbum> {
+        with_pool!(self, |pool, DB| {
+            if let Some(mbid) = &album.musicbrainz_id {
+                let found = sqlx::query_as::<DB, ResolvedAlbum>(
+                    "SELECT id, cover_image_url FROM albums WHERE musicbrainz_id = $1 LIMIT 1",
+                )
+                .bind(mbid)
+                .fetch_optional(pool)
+                .await?;
+                if let Some(found) = found {
+                    return Ok(found);
+                }
+            }
+            sqlx::query::<DB>(
+                "INSERT INTO albums (id, title, title_key, artist_id, musicbrainz_id, year, release_date, \
+                 genre, label, is_compilation) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+                 ON CONFLICT (artist_id, title_key) DO NOTHING",
+            )
+            .bind(Id::new())
+            .bind(&album.title)
+            .bind(&album.title_key)
+            .bind(album.artist_id)
+            .bind(&album.musicbrainz_id)
+            .bind(album.year)
+            .bind(album.release_date)
+            .bind(&album.genre)
+            .bind(&album.label)
+            .bind(album.is_compilation)
+            .execute(pool)
+            .await?;
+            Ok(sqlx::query_as::<DB, ResolvedAlbum>(
+                "SELECT id, cover_image_url FROM albums WHERE artist_id = $1 AND title_key = $2",
+            )
+            .bind(album.artist_id)
+            .bind(&album.title_key)
+            .fetch_one(pool)
+            .await?)
+        })
+    }
+
+    pub async fn set_album_cover(&self, album_id: Id, url: &str) -> StorageResult<()> {
+        let affected = with_pool!(self, |pool, DB| {
+            sqlx::query::<DB>("UPDATE albums SET cover_image_url = $2 WHERE id = $1")
+                .bind(album_id)
+                .bind(url)
+                .execute(pool)
+                .await?
+                .rows_affected()
+        });
+        found(affected)
+    }
+
+    /// Rewrites a track from its file (a changed file, or a moved one found by its content),
+    /// keeping its id, so playlists, likes and history stay attached. Marks it available.
+    pub async fn update_track_file(&self, id: Id, new: &NewTrack) -> StorageResult<Track> {
+        let sql = format!(
+            "UPDATE tracks SET title = $2, artist_id = $3, album_id = $4, album = $5, file_path = $6, \
+             file_size = $7, duration_seconds = $8, bitrate = $9, sample_rate = $10, channels = $11, \
+             track_number = $12, disc_number = $13, genre = $14, lyrics = $15, metadata = $16, \
+             is_explicit = $17, release_date = $18, content_hash = $19, file_mtime = $20, year = $21, \
+             is_available = TRUE WHERE id = $1 RETURNING {TRACK_COLUMNS}"
+        );
+        Ok(with_pool!(self, |pool, DB| {
+            sqlx::query_as::<DB, Track>(&sql)
+                .bind(id)
+                .bind(&new.title)
+                .bind(new.artist_id)
+                .bind(new.album_id)
+                .bind(&new.album)
+                .bind(&new.file_path)
+                .bind(new.file_size)
+                .bind(new.duration_seconds)
+                .bind(new.bitrate)
+                .bind(new.sample_rate)
+                .bind(new.channels)
+                .bind(new.track_number)
+                .bind(new.disc_number)
+                .bind(&new.genre)
+                .bind(&new.lyrics)
+                .bind(Json(&new.metadata))
+                .bind(new.is_explicit)
+                .bind(new.release_date)
+                .bind(&new.content_hash)
+                .bind(new.file_mtime.map(Ts))
+                .bind(new.year)
+                .fetch_one(pool)
+                .await?
+        }))
+    }
+
+    /// Marks tracks available or not; returns how many changed.
+    pub async fn set_tracks_available(&self, ids: &[Id], available: bool) -> StorageResult<u64> {
+        let mut changed = 0;
+        with_pool!(self, |pool, DB| {
+            let mut tx = pool.begin().await?;
+            for id in ids {
+                changed += sqlx::query::<DB>(
+                    "UPDATE tracks SET is_available = $2 WHERE id = $1 AND is_available <> $2",
+                )
+                .bind(*id)
+                .bind(available)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            }
+            tx.commit().await?;
+        });
+        Ok(changed)
+    }
+
+    /// An unavailable track with this content, if any: the file it was has moved here.
+    pub async fn unavailable_track_with_hash(&self, hash: &str) -> StorageResult<Option<Id>> {
+        Ok(with_pool!(self, |pool, DB| {
+            sqlx::query_scalar::<DB, Id>(
+                "SELECT id FROM tracks WHERE content_hash = $1 AND NOT is_available LIMIT 1",
+            )
+            .bind(hash)
+            .fetch_optional(pool)
+            .await?
+        }))
+    }
+
+    pub async fn count_tracks(&self) -> StorageResult<i64> {
+        Ok(with_pool!(self, |pool, DB| {
+            sqlx::query_scalar::<DB, i64>("SELECT count(*) FROM tracks")
+                .fetch_one(pool)
+                .await?
+        }))
+    }
+}
