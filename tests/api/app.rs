@@ -135,6 +135,20 @@ impl TestApp {
         request.send().await.expect("request sent")
     }
 
+    /// Writes raw bytes to the server and returns what it answers, up to the connection's close.
+    pub fn raw_exchange(&self, request: &str) -> String {
+        use std::io::{Read, Write};
+        let addr = self.base.trim_start_matches("http://");
+        let mut stream = std::net::TcpStream::connect(addr).expect("connect");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        stream.write_all(request.as_bytes()).expect("write request");
+        let mut answer = Vec::new();
+        let _ = stream.read_to_end(&mut answer);
+        String::from_utf8_lossy(&answer).into_owned()
+    }
+
     pub async fn get(&self, path: &str, token: &str) -> Response {
         self.send(Method::GET, path, Some(token), None).await
     }
