@@ -12,6 +12,7 @@ use crate::api;
 use crate::auth::AuthService;
 use crate::config::Config;
 use crate::library::service::Library;
+use crate::library::uploads::Uploads;
 use crate::storage::Storage;
 
 /// Why the server could not start. Configuration problems exit with 2, the rest with 1.
@@ -56,6 +57,7 @@ impl Application {
         let storage = open_storage(&config).await?;
         let auth = web::Data::new(AuthService::new(&config)?);
         let library = web::Data::from(Library::start(storage.clone(), &config));
+        let uploads = web::Data::from(Uploads::start(storage.clone(), &config));
         let bind = config.server.bind;
         let listener =
             TcpListener::bind(bind).map_err(|source| StartError::Bind { addr: bind, source })?;
@@ -72,6 +74,7 @@ impl Application {
                 .app_data(data.clone())
                 .app_data(auth.clone())
                 .app_data(library.clone())
+                .app_data(uploads.clone())
                 .app_data(config.clone())
                 .configure(api::configure)
                 .default_service(web::to(api::not_found))

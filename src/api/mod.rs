@@ -6,6 +6,7 @@ mod health;
 mod library;
 mod me;
 pub mod page;
+mod uploads;
 mod users;
 
 use actix_web::error::JsonPayloadError;
@@ -48,7 +49,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .configure(auth::routes)
                 .configure(me::routes)
                 .configure(users::routes)
-                .configure(library::routes),
+                .configure(library::routes)
+                .configure(uploads::routes),
         );
 }
 

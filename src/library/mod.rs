@@ -5,3 +5,4 @@ pub mod ingest;
 pub mod scan;
 pub mod service;
 pub mod tags;
+pub mod uploads;

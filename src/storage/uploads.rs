@@ -1,6 +1,6 @@
 //! The upload queue.
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 
 use super::users::found;
 use super::{Id, NewUpload, Storage, StorageResult, Ts, Upload, with_pool};
@@ -36,13 +36,25 @@ impl Storage {
         status: &str,
         log_line: Option<&str>,
     ) -> StorageResult<()> {
+        self.finish_upload(id, status, log_line, None).await
+    }
+
+    /// Like [`Storage::set_upload_status`], linking the track the upload produced.
+    pub async fn finish_upload(
+        &self,
+        id: Id,
+        status: &str,
+        log_line: Option<&str>,
+        track_id: Option<Id>,
+    ) -> StorageResult<()> {
         let finished = matches!(status, "completed" | "failed");
         let affected = with_pool!(self, |pool, DB| {
             sqlx::query::<DB>(
                 "UPDATE upload_queue SET upload_status = $2, \
                  processing_log = CASE WHEN $3 IS NULL THEN processing_log \
                      WHEN processing_log IS NULL THEN $3 ELSE processing_log || '\n' || $3 END, \
-                 processed_at = CASE WHEN $4 THEN $5 ELSE processed_at END \
+                 processed_at = CASE WHEN $4 THEN $5 ELSE processed_at END, \
+                 track_id = COALESCE($6, track_id) \
                  WHERE id = $1",
             )
             .bind(id)
@@ -50,10 +62,87 @@ impl Storage {
             .bind(log_line)
             .bind(finished)
             .bind(Ts(Utc::now()))
+            .bind(track_id)
             .execute(pool)
             .await?
             .rows_affected()
         });
         found(affected)
+    }
+}
+
+impl Storage {
+    pub async fn upload(&self, id: Id) -> StorageResult<Upload> {
+        let sql = format!("SELECT {UPLOAD_COLUMNS} FROM upload_queue WHERE id = $1");
+        Ok(with_pool!(self, |pool, DB| {
+            sqlx::query_as::<DB, Upload>(&sql)
+                .bind(id)
+                .fetch_one(pool)
+                .await?
+        }))
+    }
+
+    /// A user's uploads, newest first, after the cursor position `(created_at, id)`.
+    pub async fn uploads_of(
+        &self,
+        user_id: Id,
+        after: Option<(DateTime<Utc>, Id)>,
+        limit: i64,
+    ) -> StorageResult<Vec<Upload>> {
+        let sql = format!(
+            "SELECT {UPLOAD_COLUMNS} FROM upload_queue WHERE user_id = $1 \
+             AND ($2 IS NULL OR created_at < $2 OR (created_at = $2 AND id < $3)) \
+             ORDER BY created_at DESC, id DESC LIMIT $4"
+        );
+        let (at, id) = after.map_or((None, None), |(at, id)| (Some(Ts(at)), Some(id)));
+        Ok(with_pool!(self, |pool, DB| {
+            sqlx::query_as::<DB, Upload>(&sql)
+                .bind(user_id)
+                .bind(at)
+                .bind(id)
+                .bind(limit)
+                .fetch_all(pool)
+                .await?
+        }))
+    }
+
+    /// Uploads waiting for the worker, oldest first.
+    pub async fn pending_uploads(&self, limit: i64) -> StorageResult<Vec<Upload>> {
+        let sql = format!(
+            "SELECT {UPLOAD_COLUMNS} FROM upload_queue WHERE upload_status = 'pending' \
+             ORDER BY created_at, id LIMIT $1"
+        );
+        Ok(with_pool!(self, |pool, DB| {
+            sqlx::query_as::<DB, Upload>(&sql)
+                .bind(limit)
+                .fetch_all(pool)
+                .await?
+        }))
+    }
+
+    /// After a crash: uploads left `processing` go back to `pending`. Returns how many.
+    pub async fn requeue_interrupted_uploads(&self) -> StorageResult<u64> {
+        Ok(with_pool!(self, |pool, DB| {
+            sqlx::query::<DB>(
+                "UPDATE upload_queue SET upload_status = 'pending', processing_log = \
+                 COALESCE(processing_log || '\n', '') || 'interrupted; queued again' \
+                 WHERE upload_status = 'processing'",
+            )
+            .execute(pool)
+            .await?
+            .rows_affected()
+        }))
+    }
+
+    /// An available track with this content, if the library has one.
+    pub async fn track_with_hash(&self, hash: &str) -> StorageResult<Option<Id>> {
+        Ok(with_pool!(self, |pool, DB| {
+            sqlx::query_scalar::<DB, Id>(
+                "SELECT id FROM tracks WHERE content_hash = $1 AND is_available LIMIT 1",
+            )
+            .bind(hash)
+            .fetch_optional(pool)
+            .await?
+        }))
     }
 }

@@ -10,3 +10,4 @@ mod migrations;
 mod server;
 mod storage_constraints;
 mod storage_triggers;
+mod uploads;

@@ -1,0 +1,158 @@
+//! `/api/v1/uploads`: send audio files (multipart, one or more `file` parts), then follow each
+//! through the queue.
+
+use actix_multipart::Multipart;
+use actix_web::{HttpResponse, get, post, web};
+use chrono::{DateTime, Utc};
+use futures_util::StreamExt;
+use tokio::io::AsyncWriteExt;
+
+use super::ApiError;
+use super::page::{Page, PageQuery};
+use crate::auth::AuthUser;
+use crate::library::uploads::{PARTIAL_SUFFIX, Uploads};
+use crate::storage::{Id, Storage, StorageError};
+
+/// The most files one request may carry.
+const MAX_FILES_PER_REQUEST: usize = 200;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(receive).service(list).service(get_one);
+}
+
+/// Streams each `file` part to disk (never whole in memory), refuses any over
+/// `uploads.max_file_bytes` with 413, and queues the rest: 202 with one row per file.
+#[post("/uploads")]
+async fn receive(
+    me: AuthUser,
+    mut form: Multipart,
+    uploads: web::Data<Uploads>,
+) -> Result<HttpResponse, ApiError> {
+    let dir = uploads.incoming_dir();
+    tokio::fs::create_dir_all(&dir)
+        .await
+        .map_err(ApiError::internal)?;
+    let mut rows = Vec::new();
+    while let Some(field) = form.next().await {
+        let mut field = field
+            .map_err(|err| ApiError::BadRequest(format!("malformed multipart body: {err}")))?;
+        if field.name() != Some("file") {
+            // Other parts are read past and ignored.
+            while let Some(chunk) = field.next().await {
+                chunk.map_err(|err| {
+                    ApiError::BadRequest(format!("malformed multipart body: {err}"))
+                })?;
+            }
+            continue;
+        }
+        if rows.len() == MAX_FILES_PER_REQUEST {
+            return Err(ApiError::PayloadTooLarge(format!(
+                "at most {MAX_FILES_PER_REQUEST} files per request"
+            )));
+        }
+        let original = original_name(field.content_disposition().and_then(|cd| cd.get_filename()));
+        let id = Id::new();
+        let partial = dir.join(format!("{id}{PARTIAL_SUFFIX}"));
+        let received = dir.join(format!("{id}.upload"));
+        let mut out = tokio::fs::File::create(&partial)
+            .await
+            .map_err(ApiError::internal)?;
+        let mut size: u64 = 0;
+        let written: Result<(), ApiError> = async {
+            while let Some(chunk) = field.next().await {
+                let chunk = chunk
+                    .map_err(|err| ApiError::BadRequest(format!("upload interrupted: {err}")))?;
+                size += chunk.len() as u64;
+                if size > uploads.max_file_bytes {
+                    return Err(ApiError::PayloadTooLarge(format!(
+                        "{original} is larger than the {} bytes allowed",
+                        uploads.max_file_bytes
+                    )));
+                }
+                out.write_all(&chunk).await.map_err(ApiError::internal)?;
+            }
+            out.flush().await.map_err(ApiError::internal)?;
+            Ok(())
+        }
+        .await;
+        drop(out);
+        if let Err(err) = written {
+            let _ = tokio::fs::remove_file(&partial).await;
+            return Err(err);
+        }
+        tokio::fs::rename(&partial, &received)
+            .await
+            .map_err(ApiError::internal)?;
+        rows.push(
+            uploads
+                .accept(me.user.id, &original, &received, size)
+                .await?,
+        );
+    }
+    if rows.is_empty() {
+        return Err(ApiError::InvalidField {
+            field: "file",
+            message: "send one or more files in parts named \"file\"".into(),
+        });
+    }
+    Ok(HttpResponse::Accepted().json(serde_json::json!({ "uploads": rows })))
+}
+
+/// The client's file name, reduced to its last component and a sane length.
+fn original_name(given: Option<&str>) -> String {
+    let name = given
+        .and_then(|n| n.rsplit(['/', '\\']).next())
+        .map(|n| {
+            n.chars()
+                .filter(|c| !c.is_control())
+                .take(255)
+                .collect::<String>()
+        })
+        .unwrap_or_default();
+    if name.trim().is_empty() {
+        "upload".to_owned()
+    } else {
+        name
+    }
+}
+
+#[get("/uploads")]
+async fn list(
+    me: AuthUser,
+    query: web::Query<PageQuery>,
+    storage: web::Data<Storage>,
+) -> Result<HttpResponse, ApiError> {
+    let limit = query.limit()?;
+    let after = query.position()?.map(|p| parse_position(&p)).transpose()?;
+    let rows = storage.uploads_of(me.user.id, after, limit).await?;
+    Ok(HttpResponse::Ok().json(Page::new(rows, limit, |u| {
+        format!("{}|{}", u.created_at.to_rfc3339(), u.id)
+    })))
+}
+
+fn parse_position(position: &str) -> Result<(DateTime<Utc>, Id), ApiError> {
+    let bad = || ApiError::InvalidField {
+        field: "cursor",
+        message: "is not a cursor this list returned".into(),
+    };
+    let (at, id) = position.split_once('|').ok_or_else(bad)?;
+    let at = DateTime::parse_from_rfc3339(at)
+        .map_err(|_| bad())?
+        .with_timezone(&Utc);
+    Ok((at, id.parse().map_err(|_| bad())?))
+}
+
+/// One of my uploads; someone else's is a 404.
+#[get("/uploads/{id}")]
+async fn get_one(
+    me: AuthUser,
+    id: web::Path<Id>,
+    storage: web::Data<Storage>,
+) -> Result<HttpResponse, ApiError> {
+    let upload = match storage.upload(id.into_inner()).await {
+        Ok(upload) if upload.user_id == me.user.id => upload,
+        Ok(_) | Err(StorageError::NotFound) => return Err(ApiError::NotFound),
+        Err(err) => return Err(err.into()),
+    };
+    Ok(HttpResponse::Ok().json(upload))
+}
