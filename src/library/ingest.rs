@@ -2,7 +2,7 @@
 //! off the async threads) → resolve artist and album → insert or update the track → store the
 //! album's cover once.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
@@ -101,6 +101,7 @@ pub struct Ingest {
     covers_dir: PathBuf,
     artists: HashMap<String, Id>,
     albums: HashMap<(Id, String), (Id, bool)>,
+    folders_tried: HashSet<(Id, PathBuf)>,
 }
 
 impl Ingest {
@@ -110,6 +111,7 @@ impl Ingest {
             covers_dir: data_dir.join("covers"),
             artists: HashMap::new(),
             albums: HashMap::new(),
+            folders_tried: HashSet::new(),
         }
     }
 
@@ -130,6 +132,25 @@ impl Ingest {
         existing: Option<Id>,
         uploader: Option<Id>,
     ) -> Result<(Track, Saved), IngestError> {
+        let new = self.prepare(file, uploader).await?;
+        let saved = match existing {
+            Some(id) => {
+                let moved = self.storage.track(id).await?.file_path != new.file_path;
+                let track = self.storage.update_track_file(id, &new).await?;
+                (track, if moved { Saved::Moved } else { Saved::Updated })
+            }
+            None => (self.storage.create_track(&new).await?, Saved::Added),
+        };
+        Ok(saved)
+    }
+
+    /// The track row a read file becomes, its artist and album resolved (and created when
+    /// new). Writing the row is the caller's: a scan inserts new tracks in batches.
+    pub async fn prepare(
+        &mut self,
+        file: &ReadFile,
+        uploader: Option<Id>,
+    ) -> Result<NewTrack, IngestError> {
         let s = &file.scanned;
         let artist_id = self
             .artist(&s.artist, s.musicbrainz_artist_id.as_deref())
@@ -158,15 +179,7 @@ impl Ingest {
         new.is_explicit = s.explicit;
         new.release_date = s.release_date;
         new.year = s.year;
-        let saved = match existing {
-            Some(id) => {
-                let moved = self.storage.track(id).await?.file_path != new.file_path;
-                let track = self.storage.update_track_file(id, &new).await?;
-                (track, if moved { Saved::Moved } else { Saved::Updated })
-            }
-            None => (self.storage.create_track(&new).await?, Saved::Added),
-        };
-        Ok(saved)
+        Ok(new)
     }
 
     /// The album of a file: a compilation lives under "Various Artists", otherwise under the
@@ -213,7 +226,10 @@ impl Ingest {
             }
         };
         let mut has_cover = has_cover;
-        if !has_cover {
+        // A picture embedded in any track will do; a folder is looked in once per run.
+        let folder = file.path.parent().map(Path::to_path_buf);
+        let look_in_folder = folder.is_some_and(|f| self.folders_tried.insert((album_id, f)));
+        if !has_cover && (file.scanned.picture.is_some() || look_in_folder) {
             if let Some(url) = covers::store_album_cover(&self.covers_dir, album_id, file).await {
                 self.storage.set_album_cover(album_id, &url).await?;
                 has_cover = true;

@@ -11,7 +11,7 @@ use serde::Serialize;
 use walkdir::WalkDir;
 
 use super::ingest::{self, Ingest, Saved};
-use crate::storage::{Id, KnownFile, Storage, StorageError};
+use crate::storage::{Id, KnownFile, NewTrack, Storage, StorageError};
 
 /// Extensions worth opening; the content still has to sniff as audio.
 pub const AUDIO_EXTENSIONS: [&str; 15] = [
@@ -47,6 +47,10 @@ struct Candidate {
     size: i64,
     mtime: Option<chrono::DateTime<chrono::Utc>>,
 }
+
+/// New tracks per insert transaction: large enough to amortise the commit, small enough that
+/// a scan's progress is saved as it goes.
+const INSERT_BATCH: usize = 256;
 
 pub struct Scanner {
     storage: Storage,
@@ -130,6 +134,14 @@ impl Scanner {
             .filter_map(|k| Some((k.content_hash.clone()?, k.id)))
             .collect();
 
+        // Tracks already unavailable anywhere (a file moved from another folder, or back).
+        let mut unavailable: HashMap<String, Id> = self
+            .storage
+            .unavailable_track_hashes()
+            .await?
+            .into_iter()
+            .collect();
+
         let mut to_read = Vec::new();
         let mut reappeared = Vec::new();
         for candidate in candidates {
@@ -152,7 +164,8 @@ impl Scanner {
         }
         summary.reappeared += self.storage.set_tracks_available(&reappeared, true).await?;
 
-        // Parse in parallel on the blocking pool; save one at a time, in order of arrival.
+        // Parse in parallel on the blocking pool; save one at a time in walk order (sorted by
+        // name), so the first file of an album names it, whatever finishes parsing first.
         let parallel = std::thread::available_parallelism()
             .map_or(2, |n| n.get())
             .clamp(1, 8);
@@ -164,7 +177,8 @@ impl Scanner {
                 (candidate, existing, was_gone, result)
             },
         ))
-        .buffer_unordered(parallel * 2);
+        .buffered(parallel * 2);
+        let mut batch = Vec::with_capacity(INSERT_BATCH);
         while let Some((candidate, existing, was_gone, result)) = reads.next().await {
             progress(ScanEvent::Done);
             let file = match result {
@@ -177,11 +191,21 @@ impl Scanner {
             };
             let existing = match existing {
                 Some(id) => Some(id),
-                None => match vanished_by_hash.remove(&file.hash) {
-                    Some(id) => Some(id),
-                    None => self.storage.unavailable_track_with_hash(&file.hash).await?,
-                },
+                None => vanished_by_hash
+                    .remove(&file.hash)
+                    .or_else(|| unavailable.remove(&file.hash)),
             };
+            if existing.is_none() {
+                // New files are inserted in batches, one transaction each.
+                match ingest.prepare(&file, None).await {
+                    Ok(new) => batch.push((candidate.path, new)),
+                    Err(err) => fail(summary, &candidate.path, &err)?,
+                }
+                if batch.len() >= INSERT_BATCH {
+                    self.flush(&mut batch, summary).await?;
+                }
+                continue;
+            }
             match ingest.save(&file, existing, None).await {
                 Ok((_, Saved::Added)) => summary.added += 1,
                 Ok((_, Saved::Updated)) => summary.updated += 1,
@@ -189,10 +213,8 @@ impl Scanner {
                     summary.updated += 1;
                     summary.moved += 1;
                 }
-                Err(ingest::IngestError::Storage(err)) if is_fatal(&err) => return Err(err),
                 Err(err) => {
-                    tracing::warn!(path = %candidate.path.display(), reason = %err, "cannot save");
-                    summary.failed += 1;
+                    fail(summary, &candidate.path, &err)?;
                     continue;
                 }
             }
@@ -200,6 +222,7 @@ impl Scanner {
                 summary.reappeared += 1;
             }
         }
+        self.flush(&mut batch, summary).await?;
 
         let gone: Vec<Id> = known
             .values()
@@ -227,12 +250,49 @@ impl Scanner {
     }
 }
 
-/// The database being down ends the scan; a bad row fails only its file.
-fn is_fatal(err: &StorageError) -> bool {
-    matches!(
-        err,
-        StorageError::Unavailable(_) | StorageError::Unexpected(_)
-    )
+/// Counts a file that could not be saved, unless the database itself is failing, which
+/// ends the scan.
+fn fail(
+    summary: &mut ScanSummary,
+    path: &Path,
+    err: &ingest::IngestError,
+) -> Result<(), StorageError> {
+    if let ingest::IngestError::Storage(
+        inner @ (StorageError::Unavailable(_) | StorageError::Unexpected(_)),
+    ) = err
+    {
+        return Err(StorageError::Unavailable(inner.to_string()));
+    }
+    tracing::warn!(path = %path.display(), reason = %err, "cannot save");
+    summary.failed += 1;
+    Ok(())
+}
+
+impl Scanner {
+    /// Inserts the batched new tracks. Should the batch be refused (one bad row), each is
+    /// tried alone, so only the bad one fails.
+    async fn flush(
+        &self,
+        batch: &mut Vec<(PathBuf, NewTrack)>,
+        summary: &mut ScanSummary,
+    ) -> Result<(), StorageError> {
+        if batch.is_empty() {
+            return Ok(());
+        }
+        let rows: Vec<NewTrack> = batch.iter().map(|(_, new)| new.clone()).collect();
+        if self.storage.create_tracks(&rows).await.is_ok() {
+            summary.added += rows.len() as u64;
+            batch.clear();
+            return Ok(());
+        }
+        for (path, new) in batch.drain(..) {
+            match self.storage.create_track(&new).await {
+                Ok(_) => summary.added += 1,
+                Err(err) => fail(summary, &path, &ingest::IngestError::Storage(err))?,
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Every audio file under `root`, and the paths that could not be walked (permissions,

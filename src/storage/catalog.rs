@@ -4,8 +4,8 @@ use sqlx::types::Json;
 
 use super::users::found;
 use super::{
-    Album, Artist, Id, NewAlbum, NewArtist, NewTrack, Storage, StorageError, StorageResult, Track,
-    Ts, with_pool,
+    Album, Artist, Engine, Id, NewAlbum, NewArtist, NewTrack, Storage, StorageError, StorageResult,
+    Track, Ts, with_pool,
 };
 
 const ARTIST_COLUMNS: &str = "id, name, bio, image_url, website_url, social_links, verified, \
@@ -18,6 +18,62 @@ pub(super) const TRACK_COLUMNS: &str = "id, title, uploader_id, artist_id, album
      audio_url, video_url, file_path, file_size, duration_seconds, bitrate, sample_rate, \
      track_number, disc_number, channels, genre, lyrics, metadata, play_count, like_count, \
      is_explicit, is_available, release_date, year, content_hash, file_mtime, created_at, updated_at";
+
+/// Binds a [`NewTrack`] to [`INSERT_TRACK_SQL`]'s parameters, with a fresh id.
+macro_rules! bind_new_track {
+    ($query:expr, $new:expr) => {
+        $query
+            .bind(Id::new())
+            .bind(&$new.title)
+            .bind($new.artist_id)
+            .bind($new.album_id)
+            .bind($new.uploader_id)
+            .bind(&$new.album)
+            .bind(&$new.file_path)
+            .bind($new.file_size)
+            .bind($new.duration_seconds)
+            .bind($new.bitrate)
+            .bind($new.sample_rate)
+            .bind($new.channels)
+            .bind($new.track_number)
+            .bind($new.disc_number)
+            .bind(&$new.genre)
+            .bind(&$new.lyrics)
+            .bind(Json(&$new.metadata))
+            .bind($new.is_explicit)
+            .bind($new.release_date)
+            .bind(&$new.content_hash)
+            .bind($new.file_mtime.map(Ts))
+            .bind($new.year)
+    };
+}
+pub(super) use bind_new_track;
+
+/// One track's insert, its parameters bound by [`bind_new_track!`].
+pub(super) const INSERT_TRACK_SQL: &str = "INSERT INTO tracks (id, title, artist_id, album_id, \
+     uploader_id, album, file_path, file_size, duration_seconds, bitrate, sample_rate, channels, \
+     track_number, disc_number, genre, lyrics, metadata, is_explicit, release_date, content_hash, \
+     file_mtime, year) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, \
+     $16, $17, $18, $19, $20, $21, $22)";
+
+/// [`INSERT_TRACK_SQL`] for `rows` tracks in one statement. SQLite gets anonymous `?`
+/// parameters: it looks named ones (`$N`) up by name, which is quadratic in their number.
+pub(super) fn insert_tracks_sql(rows: usize, engine: Engine) -> String {
+    const COLUMNS: usize = 22;
+    let (head, _) = INSERT_TRACK_SQL.split_at(INSERT_TRACK_SQL.find("VALUES").unwrap_or(0));
+    let values: Vec<String> = (0..rows)
+        .map(|row| {
+            let params: Vec<String> = (1..=COLUMNS)
+                .map(|c| match engine {
+                    Engine::Sqlite => "?".to_owned(),
+                    Engine::Postgres => format!("${}", row * COLUMNS + c),
+                })
+                .collect();
+            format!("({})", params.join(", "))
+        })
+        .collect();
+    format!("{head}VALUES {}", values.join(", "))
+}
 
 impl Storage {
     pub async fn create_artist(&self, new: &NewArtist) -> StorageResult<Artist> {
@@ -115,37 +171,9 @@ impl Storage {
     }
 
     pub async fn create_track(&self, new: &NewTrack) -> StorageResult<Track> {
-        let sql = format!(
-            "INSERT INTO tracks (id, title, artist_id, album_id, uploader_id, album, file_path, \
-             file_size, duration_seconds, bitrate, sample_rate, channels, track_number, disc_number, \
-             genre, lyrics, metadata, is_explicit, release_date, content_hash, file_mtime, year) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, \
-             $18, $19, $20, $21, $22) RETURNING {TRACK_COLUMNS}"
-        );
+        let sql = format!("{INSERT_TRACK_SQL} RETURNING {TRACK_COLUMNS}");
         Ok(with_pool!(self, |pool, DB| {
-            sqlx::query_as::<DB, Track>(&sql)
-                .bind(Id::new())
-                .bind(&new.title)
-                .bind(new.artist_id)
-                .bind(new.album_id)
-                .bind(new.uploader_id)
-                .bind(&new.album)
-                .bind(&new.file_path)
-                .bind(new.file_size)
-                .bind(new.duration_seconds)
-                .bind(new.bitrate)
-                .bind(new.sample_rate)
-                .bind(new.channels)
-                .bind(new.track_number)
-                .bind(new.disc_number)
-                .bind(&new.genre)
-                .bind(&new.lyrics)
-                .bind(Json(&new.metadata))
-                .bind(new.is_explicit)
-                .bind(new.release_date)
-                .bind(&new.content_hash)
-                .bind(new.file_mtime.map(Ts))
-                .bind(new.year)
+            bind_new_track!(sqlx::query_as::<DB, Track>(&sql), new)
                 .fetch_one(pool)
                 .await?
         }))

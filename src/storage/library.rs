@@ -1,7 +1,10 @@
 //! What the ingest pipeline needs: the files a folder already holds, artists and albums
 //! resolved by identity, and tracks saved from files.
 
-use super::catalog::TRACK_COLUMNS;
+use super::catalog::{TRACK_COLUMNS, bind_new_track, insert_tracks_sql};
+
+/// 22 parameters a row: 100 rows stay far below both engines' parameter limits.
+const ROWS_PER_INSERT: usize = 100;
 use super::users::found;
 use super::{
     AlbumIdentity, Id, KnownFile, NewTrack, ResolvedAlbum, Storage, StorageResult, Track, Ts,
@@ -143,6 +146,25 @@ impl Storage {
         }))
     }
 
+    /// Inserts new tracks in one transaction: a scan's bulk path. Either all go in or none.
+    pub async fn create_tracks(&self, tracks: &[NewTrack]) -> StorageResult<()> {
+        let engine = self.engine();
+        with_pool!(self, |pool, DB| {
+            let mut tx = pool.begin().await?;
+            // Many rows per statement: each statement is a round trip to the database.
+            for chunk in tracks.chunks(ROWS_PER_INSERT) {
+                let sql = insert_tracks_sql(chunk.len(), engine);
+                let mut query = sqlx::query::<DB>(&sql);
+                for new in chunk {
+                    query = bind_new_track!(query, new);
+                }
+                query.execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
     /// Marks tracks available or not; returns how many changed.
     pub async fn set_tracks_available(&self, ids: &[Id], available: bool) -> StorageResult<u64> {
         let mut changed = 0;
@@ -163,14 +185,13 @@ impl Storage {
         Ok(changed)
     }
 
-    /// An unavailable track with this content, if any: the file it was has moved here.
-    pub async fn unavailable_track_with_hash(&self, hash: &str) -> StorageResult<Option<Id>> {
+    /// The content hash and id of every unavailable track: where a moved file may come from.
+    pub async fn unavailable_track_hashes(&self) -> StorageResult<Vec<(String, Id)>> {
         Ok(with_pool!(self, |pool, DB| {
-            sqlx::query_scalar::<DB, Id>(
-                "SELECT id FROM tracks WHERE content_hash = $1 AND NOT is_available LIMIT 1",
+            sqlx::query_as::<DB, (String, Id)>(
+                "SELECT content_hash, id FROM tracks WHERE NOT is_available AND content_hash IS NOT NULL",
             )
-            .bind(hash)
-            .fetch_optional(pool)
+            .fetch_all(pool)
             .await?
         }))
     }
