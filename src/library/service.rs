@@ -74,6 +74,9 @@ impl Library {
         let interval = (config.library.scan_interval_minutes > 0)
             .then(|| Duration::from_secs(config.library.scan_interval_minutes * 60));
         let scan_on_start = config.library.scan_on_start && !config.library.folders.is_empty();
+        if config.library.watch && !config.library.folders.is_empty() {
+            watch(Arc::clone(&library));
+        }
         let worker = Arc::clone(&library);
         actix_web::rt::spawn(async move {
             if scan_on_start {
@@ -160,4 +163,43 @@ impl Library {
             s.last = Some(finished);
         });
     }
+}
+
+/// Quiet time after the last file-system event before the rescan starts: copying an album
+/// makes a burst of events, and one scan should follow it, not one per file.
+const WATCH_DEBOUNCE: Duration = Duration::from_secs(2);
+
+/// Follows changes in the library folders; each burst of changes queues one incremental scan
+/// (which skips unchanged files, so it costs little).
+fn watch(library: Arc<Library>) {
+    use notify::{EventKind, RecursiveMode, Watcher};
+
+    let (events, mut changes) = mpsc::channel::<()>(1);
+    let watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
+        // Reads (Juke's own scans included) are not changes.
+        if event.is_ok_and(|e| !matches!(e.kind, EventKind::Access(_))) {
+            let _ = events.try_send(());
+        }
+    });
+    let mut watcher = match watcher {
+        Ok(watcher) => watcher,
+        Err(err) => {
+            tracing::warn!(error = %err, "cannot watch the library folders; relying on scans");
+            return;
+        }
+    };
+    for folder in &library.folders {
+        if let Err(err) = watcher.watch(folder, RecursiveMode::Recursive) {
+            tracing::warn!(folder = %folder.display(), error = %err, "cannot watch this folder");
+        }
+    }
+    actix_web::rt::spawn(async move {
+        // The watcher lives as long as this task.
+        let _watcher = watcher;
+        while changes.recv().await.is_some() {
+            while let Ok(Some(())) = tokio::time::timeout(WATCH_DEBOUNCE, changes.recv()).await {}
+            tracing::debug!("library folders changed; queueing a scan");
+            library.request_scan(false);
+        }
+    });
 }

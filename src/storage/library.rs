@@ -35,22 +35,26 @@ impl Storage {
         musicbrainz_id: Option<&str>,
     ) -> StorageResult<Id> {
         with_pool!(self, |pool, DB| {
-            sqlx::query::<DB>(
+            // RETURNING answers when this call created the row; a conflict returns nothing.
+            let created = sqlx::query_scalar::<DB, Id>(
                 "INSERT INTO artists (id, name, name_key, musicbrainz_id) VALUES ($1, $2, $3, $4) \
-                 ON CONFLICT (name_key) DO NOTHING",
+                 ON CONFLICT (name_key) DO NOTHING RETURNING id",
             )
             .bind(Id::new())
             .bind(name)
             .bind(name_key)
             .bind(musicbrainz_id)
-            .execute(pool)
+            .fetch_optional(pool)
             .await?;
-            Ok(
-                sqlx::query_scalar::<DB, Id>("SELECT id FROM artists WHERE name_key = $1")
-                    .bind(name_key)
-                    .fetch_one(pool)
-                    .await?,
-            )
+            match created {
+                Some(id) => Ok(id),
+                None => Ok(sqlx::query_scalar::<DB, Id>(
+                    "SELECT id FROM artists WHERE name_key = $1",
+                )
+                .bind(name_key)
+                .fetch_one(pool)
+                .await?),
+            }
         })
     }
 
@@ -69,10 +73,10 @@ impl Storage {
                     return Ok(found);
                 }
             }
-            sqlx::query::<DB>(
+            let created = sqlx::query_as::<DB, ResolvedAlbum>(
                 "INSERT INTO albums (id, title, title_key, artist_id, musicbrainz_id, year, release_date, \
                  genre, label, is_compilation) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
-                 ON CONFLICT (artist_id, title_key) DO NOTHING",
+                 ON CONFLICT (artist_id, title_key) DO NOTHING RETURNING id, cover_image_url",
             )
             .bind(Id::new())
             .bind(&album.title)
@@ -84,15 +88,18 @@ impl Storage {
             .bind(&album.genre)
             .bind(&album.label)
             .bind(album.is_compilation)
-            .execute(pool)
+            .fetch_optional(pool)
             .await?;
-            Ok(sqlx::query_as::<DB, ResolvedAlbum>(
-                "SELECT id, cover_image_url FROM albums WHERE artist_id = $1 AND title_key = $2",
-            )
-            .bind(album.artist_id)
-            .bind(&album.title_key)
-            .fetch_one(pool)
-            .await?)
+            match created {
+                Some(album) => Ok(album),
+                None => Ok(sqlx::query_as::<DB, ResolvedAlbum>(
+                    "SELECT id, cover_image_url FROM albums WHERE artist_id = $1 AND title_key = $2",
+                )
+                .bind(album.artist_id)
+                .bind(&album.title_key)
+                .fetch_one(pool)
+                .await?),
+            }
         })
     }
 

@@ -353,7 +353,49 @@ async fn admins_scan_the_library_over_http(app: &TestApp) {
     served.finish().await;
 }
 
+async fn changes_in_watched_folders_are_picked_up(app: &TestApp) {
+    let db = match app.storage.engine() {
+        Engine::Sqlite => TestDb::sqlite().await,
+        Engine::Postgres => TestDb::postgres().await,
+    };
+    let music = tempfile::tempdir().unwrap();
+    let staging = tempfile::tempdir().unwrap();
+    flac(music.path(), "Band/Album/01 One.flac", "One");
+    let folder = music.path().to_path_buf();
+    let served = TestApp::spawn_with(db, move |c| {
+        c.library.folders = vec![folder];
+        c.library.watch = true;
+        c.library.scan_interval_minutes = 0;
+    })
+    .await;
+    let wait_for = |count: i64| {
+        let storage = served.storage.clone();
+        async move {
+            for _ in 0..200 {
+                if storage.count_tracks().await.unwrap() == count {
+                    return true;
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            false
+        }
+    };
+    assert!(wait_for(1).await, "scanned on start");
+    // A file copied in (written elsewhere, then moved in, as a file manager does) is found
+    // without anyone asking for a scan.
+    flac(staging.path(), "two.flac", "Two");
+    std::fs::create_dir_all(music.path().join("Band/Album")).unwrap();
+    std::fs::rename(
+        staging.path().join("two.flac"),
+        music.path().join("Band/Album/02 Two.flac"),
+    )
+    .unwrap();
+    assert!(wait_for(2).await, "the watcher queued a scan");
+    served.finish().await;
+}
+
 http_on_both_engines!(
+    changes_in_watched_folders_are_picked_up,
     uploads_complete_into_the_media_tree,
     oversize_and_empty_uploads_are_refused,
     a_restart_resumes_interrupted_uploads,
