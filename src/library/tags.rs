@@ -104,18 +104,31 @@ pub fn read(path: &Path, relative: &Path) -> Result<ScannedTrack, TagError> {
     if std::fs::metadata(path)?.len() == 0 {
         return Err(TagError::Empty);
     }
-    let options = ParseOptions::new()
-        .parsing_mode(ParsingMode::Relaxed)
-        .read_cover_art(true);
-    let probe = Probe::open(path)
-        .map_err(parse_error)?
-        .options(options)
-        .guess_file_type()?;
-    let format = probe
-        .file_type()
-        .and_then(format_name)
-        .ok_or(TagError::NotAudio)?;
-    let file = probe.read().map_err(parse_error)?;
+    let open = |read_tags: bool| -> Result<_, TagError> {
+        let options = ParseOptions::new()
+            .parsing_mode(ParsingMode::Relaxed)
+            .read_tags(read_tags)
+            .read_cover_art(read_tags);
+        let probe = Probe::open(path)
+            .map_err(parse_error)?
+            .options(options)
+            .guess_file_type()?;
+        let format = probe
+            .file_type()
+            .and_then(format_name)
+            .ok_or(TagError::NotAudio)?;
+        Ok((format, probe.read().map_err(parse_error)?))
+    };
+    // Broken tags (invalid UTF-8, a bad frame) should not lose the music: read the audio
+    // alone and let the path name it.
+    let (format, file, tag_problem) = match open(true) {
+        Ok((format, file)) => (format, file, None),
+        Err(TagError::Parse(problem)) => {
+            let (format, file) = open(false).map_err(|_| TagError::Parse(problem.clone()))?;
+            (format, file, Some(problem))
+        }
+        Err(other) => return Err(other),
+    };
     let properties = file.properties();
     if properties.duration().is_zero() && properties.sample_rate().is_none() {
         return Err(TagError::Parse("no audio stream found".into()));
@@ -128,6 +141,11 @@ pub fn read(path: &Path, relative: &Path) -> Result<ScannedTrack, TagError> {
         format,
         ..ScannedTrack::default()
     };
+    if let Some(problem) = tag_problem {
+        scanned
+            .metadata
+            .insert("tags_unreadable".into(), json!(problem));
+    }
     if let Some(depth) = properties.bit_depth() {
         scanned.metadata.insert("bit_depth".into(), json!(depth));
     }

@@ -187,10 +187,54 @@ fn build_library(root: &Path) -> usize {
     let real = std::fs::read(root.join("Artist One/First Album/01 Song A.flac")).unwrap();
     std::fs::write(bad.join("truncated.flac"), &real[..30]).unwrap();
     std::os::unix::fs::symlink(&bad, bad.join("loop")).unwrap();
-    files.len()
+    // An ID3v2 header claiming a 256 MiB tag in front of a one-second MP3.
+    let mp3 = std::fs::read(root.join("Formats/ape.mp3")).unwrap();
+    let mut absurd = b"ID3\x04\x00\x00\x7f\x7f\x7f\x7f".to_vec();
+    absurd.extend_from_slice(&mp3);
+    std::fs::write(bad.join("absurd.mp3"), absurd).unwrap();
+    // A title frame declared UTF-8 holding invalid UTF-8: the music survives, named by its path.
+    let raw = make(
+        root,
+        &Audio {
+            path: "Broken Tags/Still Here/01 Survives.mp3",
+            seconds: 1.0,
+            codec: &["-c:a", "libmp3lame", "-id3v2_version", "0"],
+            tags: &[],
+        },
+    );
+    let title = b"\x03Bad \xff\xfe title";
+    let mut frame = b"TIT2\x00\x00\x00".to_vec();
+    frame.push(title.len() as u8);
+    frame.extend_from_slice(b"\x00\x00");
+    frame.extend_from_slice(title);
+    let mut tagged = b"ID3\x04\x00\x00\x00\x00\x00".to_vec();
+    tagged.push(frame.len() as u8);
+    tagged.extend_from_slice(&frame);
+    tagged.extend_from_slice(&std::fs::read(&raw).unwrap());
+    std::fs::write(&raw, tagged).unwrap();
+    // A cover embedded in one track of an album with no cover file.
+    embed_cover(&root.join("Formats/id3v23.mp3"));
+    files.len() + 1
 }
 
-const BAD_FILES: u64 = 4;
+/// Zero bytes, text, a truncated FLAC, a symlink loop, an absurd tag size.
+const BAD_FILES: u64 = 5;
+
+fn embed_cover(path: &Path) {
+    use lofty::config::WriteOptions;
+    use lofty::file::TaggedFileExt;
+    use lofty::picture::{MimeType, Picture, PictureType};
+    use lofty::prelude::TagExt;
+    let mut file = lofty::read_from_path(path).unwrap();
+    let tag = file.primary_tag_mut().unwrap();
+    tag.push_picture(
+        Picture::unchecked(PNG_1X1.to_vec())
+            .pic_type(PictureType::CoverFront)
+            .mime_type(MimeType::Png)
+            .build(),
+    );
+    tag.save_to_path(path, WriteOptions::default()).unwrap();
+}
 
 struct Fixture {
     _dir: TempDir,
@@ -324,6 +368,18 @@ async fn a_first_scan_reads_every_format_and_resolves_the_catalog(storage: &Stor
         storage.artist(one.artist_id).await.unwrap().name,
         "Singer X"
     );
+
+    // A picture inside a track is the album's cover when no cover file is there.
+    let formats = storage
+        .album(tracks["In ID3v2.3"].album_id.unwrap())
+        .await
+        .unwrap();
+    assert!(formats.cover_image_url.is_some());
+    assert_eq!(
+        std::fs::read(f.data.join(format!("covers/{}.png", formats.id))).unwrap(),
+        PNG_1X1
+    );
+    assert!(tracks["Survives"].metadata.0["tags_unreadable"].is_string());
 
     // Tags missing: the path speaks.
     let p = &tracks["Path Title"];

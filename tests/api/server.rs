@@ -268,3 +268,67 @@ async fn user_add_creates_accounts_from_the_shell() {
     assert_eq!(storage.count_users().await.unwrap(), 2);
     storage.close().await;
 }
+
+#[tokio::test]
+async fn a_scan_killed_midway_resumes_without_duplicates() {
+    let dir = tempfile::tempdir().unwrap();
+    let music = dir.path().join("music");
+    let one = crate::audio::make(
+        &music,
+        &crate::audio::Audio {
+            path: "seed.mp3",
+            seconds: 1.0,
+            codec: &["-c:a", "libmp3lame"],
+            tags: &[],
+        },
+    );
+    let bytes = std::fs::read(&one).unwrap();
+    std::fs::remove_file(&one).unwrap();
+    const FILES: usize = 3000;
+    for i in 0..FILES {
+        let folder = music.join(format!("Artist {}/Album {}", i / 100, i / 10));
+        std::fs::create_dir_all(&folder).unwrap();
+        std::fs::write(
+            folder.join(format!("{:02} Song {i}.mp3", i % 10 + 1)),
+            &bytes,
+        )
+        .unwrap();
+    }
+    let folders = format!("[\"{}\"]", music.display());
+    let envs = [("JUKE_LIBRARY__FOLDERS", folders.as_str())];
+    let mut scan = juke_command(dir.path(), &envs)
+        .arg("scan")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let _ = scan.kill(); // SIGKILL: no chance to clean up
+    let _ = scan.wait();
+
+    let output = juke_command(dir.path(), &envs)
+        .arg("scan")
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let summary = String::from_utf8_lossy(&output.stdout);
+    let storage = juke::storage::Storage::connect(&format!(
+        "sqlite://{}",
+        dir.path().join("data/juke.db").display()
+    ))
+    .await
+    .unwrap();
+    assert_eq!(
+        storage.count_tracks().await.unwrap() as usize,
+        FILES,
+        "{summary}"
+    );
+    assert!(storage.counter_drift().await.unwrap().is_empty());
+    storage.close().await;
+    assert!(summary.contains("0 failed"), "{summary}");
+}
