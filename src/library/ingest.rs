@@ -35,13 +35,15 @@ pub enum IngestError {
 
 /// Reads one file's tags, properties and content hash. Blocking.
 pub fn read_file(path: &Path, relative: &Path) -> Result<ReadFile, IngestError> {
-    let meta = std::fs::metadata(path).map_err(TagError::Io)?;
-    let scanned = tags::read(path, relative)?;
+    let mut file = std::fs::File::open(path).map_err(TagError::Io)?;
+    let meta = file.metadata().map_err(TagError::Io)?;
+    let hash = hash_open(&mut file, meta.len()).map_err(TagError::Io)?;
+    let scanned = tags::read_open(file, path, relative)?;
     Ok(ReadFile {
         path: path.to_path_buf(),
         size: meta.len() as i64,
         mtime: meta.modified().ok().map(millis),
-        hash: content_hash(path, meta.len()).map_err(TagError::Io)?,
+        hash,
         scanned,
     })
 }
@@ -62,17 +64,20 @@ pub fn millis(time: std::time::SystemTime) -> DateTime<Utc> {
 /// A content fingerprint that finds a moved file without reading all of it: SHA-256 over the
 /// size, the first 64 KiB and the last 64 KiB.
 pub fn content_hash(path: &Path, size: u64) -> std::io::Result<String> {
+    hash_open(&mut std::fs::File::open(path)?, size)
+}
+
+fn hash_open(file: &mut std::fs::File, size: u64) -> std::io::Result<String> {
     const SAMPLE: u64 = 64 * 1024;
-    let mut file = std::fs::File::open(path)?;
     let mut hasher = Sha256::new();
     hasher.update(size.to_le_bytes());
-    let mut buf = vec![0u8; SAMPLE as usize];
-    let head = file.read(&mut buf)?;
-    hasher.update(&buf[..head]);
+    let mut head = Vec::with_capacity(SAMPLE as usize);
+    (&mut *file).take(SAMPLE).read_to_end(&mut head)?;
+    hasher.update(&head);
     if size > SAMPLE {
         file.seek(SeekFrom::Start(size.saturating_sub(SAMPLE).max(SAMPLE)))?;
         let mut tail = Vec::with_capacity(SAMPLE as usize);
-        file.take(SAMPLE).read_to_end(&mut tail)?;
+        (&mut *file).take(SAMPLE).read_to_end(&mut tail)?;
         hasher.update(&tail);
     }
     Ok(hex::encode(hasher.finalize()))

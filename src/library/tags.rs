@@ -2,6 +2,7 @@
 //! and its audio properties, with lofty. Missing tags fall back to the path
 //! (`Artist/Album/NN Title.ext`). Blocking: call it from a blocking pool.
 
+use std::io::{BufReader, Seek, SeekFrom};
 use std::path::Path;
 
 use chrono::NaiveDate;
@@ -101,16 +102,31 @@ fn format_name(file_type: FileType) -> Option<&'static str> {
 /// Reads a file's tags and properties. `relative` is the path below the library folder, for
 /// the fallbacks.
 pub fn read(path: &Path, relative: &Path) -> Result<ScannedTrack, TagError> {
-    if std::fs::metadata(path)?.len() == 0 {
+    read_open(std::fs::File::open(path)?, path, relative)
+}
+
+/// [`read`] from a file already open (the ingest pipeline hashes it first), so each file is
+/// opened once.
+pub fn read_open(
+    file: std::fs::File,
+    path: &Path,
+    relative: &Path,
+) -> Result<ScannedTrack, TagError> {
+    if file.metadata()?.len() == 0 {
         return Err(TagError::Empty);
     }
-    let open = |read_tags: bool| -> Result<_, TagError> {
+    let mut first = Some(file);
+    let mut open = |read_tags: bool| -> Result<_, TagError> {
         let options = ParseOptions::new()
             .parsing_mode(ParsingMode::Relaxed)
             .read_tags(read_tags)
             .read_cover_art(read_tags);
-        let probe = Probe::open(path)
-            .map_err(parse_error)?
+        let mut handle = match first.take() {
+            Some(handle) => handle,
+            None => std::fs::File::open(path)?,
+        };
+        handle.seek(SeekFrom::Start(0))?;
+        let probe = Probe::new(BufReader::new(handle))
             .options(options)
             .guess_file_type()?;
         let format = probe
