@@ -187,6 +187,8 @@ fn build_library(root: &Path) -> usize {
     let real = std::fs::read(root.join("Artist One/First Album/01 Song A.flac")).unwrap();
     std::fs::write(bad.join("truncated.flac"), &real[..30]).unwrap();
     std::os::unix::fs::symlink(&bad, bad.join("loop")).unwrap();
+    // A link to nothing: the file cannot be opened (what an unreadable file is to root).
+    std::os::unix::fs::symlink(bad.join("nowhere.flac"), bad.join("dangling.flac")).unwrap();
     // An ID3v2 header claiming a 256 MiB tag in front of a one-second MP3.
     let mp3 = std::fs::read(root.join("Formats/ape.mp3")).unwrap();
     let mut absurd = b"ID3\x04\x00\x00\x7f\x7f\x7f\x7f".to_vec();
@@ -217,8 +219,8 @@ fn build_library(root: &Path) -> usize {
     files.len() + 1
 }
 
-/// Zero bytes, text, a truncated FLAC, a symlink loop, an absurd tag size.
-const BAD_FILES: u64 = 5;
+/// Zero bytes, text, a truncated FLAC, a symlink loop, a dangling link, an absurd tag size.
+const BAD_FILES: u64 = 6;
 
 fn embed_cover(path: &Path) {
     use lofty::config::WriteOptions;
