@@ -309,18 +309,6 @@ impl Storage {
         found(affected)
     }
 
-    pub async fn set_user_active(&self, id: Id, active: bool) -> StorageResult<()> {
-        let affected = with_pool!(self, |pool, DB| {
-            sqlx::query::<DB>("UPDATE users SET is_active = $2 WHERE id = $1")
-                .bind(id)
-                .bind(active)
-                .execute(pool)
-                .await?
-                .rows_affected()
-        });
-        found(affected)
-    }
-
     pub async fn create_session(&self, new: &NewSession) -> StorageResult<Session> {
         let sql = format!(
             "INSERT INTO user_sessions (id, user_id, session_token, expires_at, ip_address, user_agent) \

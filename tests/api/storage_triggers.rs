@@ -295,6 +295,12 @@ async fn deleting_a_track_listed_twice_keeps_playlist_totals_right(storage: &Sto
     assert_eq!((p.track_count, p.total_duration), (1, 20));
     let al = storage.album(al.id).await.unwrap();
     assert_eq!((al.total_tracks, al.duration_seconds), (1, 20));
+    storage.delete_playlist(p.id).await.unwrap();
+    assert!(
+        storage.playlist_entries(p.id).await.unwrap().is_empty(),
+        "entries go with it"
+    );
+    assert!(storage.counter_drift().await.unwrap().is_empty());
 }
 
 both_engines!(
