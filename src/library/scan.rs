@@ -179,6 +179,7 @@ impl Scanner {
         ))
         .buffered(parallel * 2);
         let mut batch = Vec::with_capacity(INSERT_BATCH);
+        let mut moved_here = HashSet::new();
         while let Some((candidate, existing, was_gone, result)) = reads.next().await {
             progress(ScanEvent::Done);
             let file = match result {
@@ -209,9 +210,10 @@ impl Scanner {
             match ingest.save(&file, existing, None).await {
                 Ok((_, Saved::Added)) => summary.added += 1,
                 Ok((_, Saved::Updated)) => summary.updated += 1,
-                Ok((_, Saved::Moved)) => {
+                Ok((track, Saved::Moved)) => {
                     summary.updated += 1;
                     summary.moved += 1;
+                    moved_here.insert(track.id);
                 }
                 Err(err) => {
                     fail(summary, &candidate.path, &err)?;
@@ -224,44 +226,28 @@ impl Scanner {
         }
         self.flush(&mut batch, summary).await?;
 
+        // Gone from where they were, and not found elsewhere in this folder.
         let gone: Vec<Id> = known
             .values()
-            .filter(|k| !seen.contains(&k.file_path) && k.is_available)
+            .filter(|k| {
+                !seen.contains(&k.file_path) && k.is_available && !moved_here.contains(&k.id)
+            })
             .map(|k| k.id)
             .collect();
-        // A moved track was rewritten with its new path and is available again.
-        let mut still_gone = Vec::with_capacity(gone.len());
-        for id in gone {
-            if self
-                .storage
-                .track(id)
-                .await?
-                .file_path
-                .is_some_and(|p| !seen.contains(&p))
-            {
-                still_gone.push(id);
-            }
-        }
-        summary.missing += self
-            .storage
-            .set_tracks_available(&still_gone, false)
-            .await?;
+        summary.missing += self.storage.set_tracks_available(&gone, false).await?;
         Ok(())
     }
 }
 
-/// Counts a file that could not be saved, unless the database itself is failing, which
-/// ends the scan.
+/// Counts a file that could not be saved, unless the database cannot be reached, which ends
+/// the scan (every other file would fail the same way).
 fn fail(
     summary: &mut ScanSummary,
     path: &Path,
     err: &ingest::IngestError,
 ) -> Result<(), StorageError> {
-    if let ingest::IngestError::Storage(
-        inner @ (StorageError::Unavailable(_) | StorageError::Unexpected(_)),
-    ) = err
-    {
-        return Err(StorageError::Unavailable(inner.to_string()));
+    if let ingest::IngestError::Storage(StorageError::Unavailable(why)) = err {
+        return Err(StorageError::Unavailable(why.clone()));
     }
     tracing::warn!(path = %path.display(), reason = %err, "cannot save");
     summary.failed += 1;
