@@ -55,6 +55,25 @@ pub async fn read_file_async(path: PathBuf, relative: PathBuf) -> Result<ReadFil
         .unwrap_or(Err(IngestError::Crashed))
 }
 
+/// [`read_file`] for several files in one trip to the blocking pool (a hand-off per file
+/// costs more than reading a small one). A panic inside a parser fails that file only.
+pub async fn read_files_async(
+    files: Vec<(PathBuf, PathBuf)>,
+) -> Vec<Result<ReadFile, IngestError>> {
+    let count = files.len();
+    let results = tokio::task::spawn_blocking(move || {
+        files
+            .iter()
+            .map(|(path, relative)| {
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| read_file(path, relative)))
+                    .unwrap_or(Err(IngestError::Crashed))
+            })
+            .collect::<Vec<_>>()
+    })
+    .await;
+    results.unwrap_or_else(|_| (0..count).map(|_| Err(IngestError::Crashed)).collect())
+}
+
 /// Timestamps are compared at the millisecond, the precision SQLite keeps.
 pub fn millis(time: std::time::SystemTime) -> DateTime<Utc> {
     let at: DateTime<Utc> = time.into();

@@ -52,6 +52,9 @@ struct Candidate {
 /// a scan's progress is saved as it goes.
 const INSERT_BATCH: usize = 256;
 
+/// Files parsed per trip to the blocking pool.
+const READ_CHUNK: usize = 16;
+
 pub struct Scanner {
     storage: Storage,
     data_dir: PathBuf,
@@ -169,15 +172,23 @@ impl Scanner {
         let parallel = std::thread::available_parallelism()
             .map_or(2, |n| n.get())
             .clamp(1, 8);
-        let mut reads = futures_util::stream::iter(to_read.into_iter().map(
-            |(candidate, existing, was_gone)| async move {
-                let result =
-                    ingest::read_file_async(candidate.path.clone(), candidate.relative.clone())
-                        .await;
-                (candidate, existing, was_gone, result)
-            },
-        ))
-        .buffered(parallel * 2);
+        let mut chunks = Vec::new();
+        let mut rest = to_read.into_iter().peekable();
+        while rest.peek().is_some() {
+            chunks.push(rest.by_ref().take(READ_CHUNK).collect::<Vec<_>>());
+        }
+        let mut reads = futures_util::stream::iter(chunks.into_iter().map(|chunk| async move {
+            let paths = chunk
+                .iter()
+                .map(|(c, _, _)| (c.path.clone(), c.relative.clone()))
+                .collect();
+            let results = ingest::read_files_async(paths).await;
+            futures_util::stream::iter(chunk.into_iter().zip(results).map(
+                |((candidate, existing, was_gone), result)| (candidate, existing, was_gone, result),
+            ))
+        }))
+        .buffered(parallel * 2)
+        .flatten();
         let mut batch = Vec::with_capacity(INSERT_BATCH);
         let mut moved_here = HashSet::new();
         while let Some((candidate, existing, was_gone, result)) = reads.next().await {
