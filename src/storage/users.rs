@@ -14,23 +14,12 @@ const SESSION_COLUMNS: &str =
     "id, user_id, expires_at, created_at, last_used_at, ip_address, user_agent";
 
 impl Storage {
+    /// Creates an account (the first of an empty instance is an admin whatever `is_admin`
+    /// says, as [`Storage::register_user`] decides).
     pub async fn create_user(&self, new: &NewUser) -> StorageResult<User> {
-        let sql = format!(
-            "INSERT INTO users (id, username, email, password_hash, first_name, last_name, is_admin) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {USER_COLUMNS}"
-        );
-        Ok(with_pool!(self, |pool, DB| {
-            sqlx::query_as::<DB, User>(&sql)
-                .bind(Id::new())
-                .bind(&new.username)
-                .bind(&new.email)
-                .bind(&new.password_hash)
-                .bind(&new.first_name)
-                .bind(&new.last_name)
-                .bind(new.is_admin)
-                .fetch_one(pool)
-                .await?
-        }))
+        self.register_user(new, true)
+            .await?
+            .ok_or_else(|| StorageError::Invalid("account creation refused".into()))
     }
 
     pub async fn user(&self, id: Id) -> StorageResult<User> {
