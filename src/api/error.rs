@@ -24,6 +24,8 @@ pub enum ApiError {
     #[error("{message}")]
     Conflict { code: &'static str, message: String },
     #[error("{0}")]
+    Gone(String),
+    #[error("{0}")]
     PayloadTooLarge(String),
     #[error("{field}: {message}")]
     InvalidField {
@@ -58,6 +60,7 @@ impl ApiError {
             ApiError::Unauthorized(_) => "unauthorized",
             ApiError::Forbidden { code, .. } | ApiError::Conflict { code, .. } => code,
             ApiError::NotFound => "not_found",
+            ApiError::Gone(_) => "media_unavailable",
             ApiError::PayloadTooLarge(_) => "payload_too_large",
             ApiError::InvalidField { .. } => "invalid_field",
             ApiError::Unprocessable(_) => "invalid_input",
@@ -117,6 +120,7 @@ impl ResponseError for ApiError {
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden { .. } => StatusCode::FORBIDDEN,
             ApiError::NotFound => StatusCode::NOT_FOUND,
+            ApiError::Gone(_) => StatusCode::GONE,
             ApiError::Conflict { .. } => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::InvalidField { .. } | ApiError::Unprocessable(_) => {

@@ -5,6 +5,7 @@ mod error;
 mod health;
 mod library;
 mod me;
+mod media;
 pub mod page;
 mod uploads;
 mod users;
@@ -50,7 +51,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .configure(me::routes)
                 .configure(users::routes)
                 .configure(library::routes)
-                .configure(uploads::routes),
+                .configure(uploads::routes)
+                .configure(media::routes),
         );
 }
 

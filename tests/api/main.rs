@@ -6,6 +6,7 @@ mod app;
 mod audio;
 mod helpers;
 mod library;
+mod media;
 mod migrations;
 mod server;
 mod storage_constraints;

@@ -1,0 +1,169 @@
+//! Streaming and downloads over real HTTP, on both engines: ranges, conditionals, HEAD, types,
+//! names, and files that went missing.
+
+use juke::library::scan::Scanner;
+use juke::storage::Id;
+use reqwest::{Method, StatusCode};
+
+use crate::app::{TestApp, error_of};
+use crate::audio::{Audio, make};
+use crate::http_on_both_engines;
+
+/// Scans one FLAC called `Café Tune.flac` into the app; returns its id and bytes.
+async fn one_track(app: &TestApp, music: &std::path::Path) -> (Id, Vec<u8>) {
+    let path = make(
+        music,
+        &Audio {
+            path: "Band/Album/Café Tune.flac",
+            seconds: 2.0,
+            codec: &[],
+            tags: &[
+                ("title", "Café Tune"),
+                ("artist", "Band"),
+                ("album", "Album"),
+            ],
+        },
+    );
+    Scanner::new(app.storage.clone(), app.data_dir.path().join("data"))
+        .scan(&[music.to_path_buf()], false, &|_| {})
+        .await
+        .unwrap();
+    let prefix = format!("{}/", std::fs::canonicalize(music).unwrap().display());
+    let id = app.storage.known_files_under(&prefix).await.unwrap()[0].id;
+    (id, std::fs::read(path).unwrap())
+}
+
+async fn ranged(app: &TestApp, token: &str, path: &str, range: &str) -> reqwest::Response {
+    app.client
+        .get(app.url(path))
+        .bearer_auth(token)
+        .header("range", range)
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn streams_answer_ranges_and_conditionals(app: &TestApp) {
+    let ann = app.register("ann").await;
+    let music = tempfile::tempdir().unwrap();
+    let (id, bytes) = one_track(app, music.path()).await;
+    let len = bytes.len();
+    let path = format!("/api/v1/tracks/{id}/stream");
+
+    let full = app.get(&path, &ann.token).await;
+    assert_eq!(full.status(), StatusCode::OK);
+    assert_eq!(full.headers()["content-type"], "audio/flac");
+    assert_eq!(full.headers()["accept-ranges"], "bytes");
+    assert!(
+        full.headers()
+            .get("content-encoding")
+            .is_none_or(|e| e == "identity")
+    );
+    let etag = full.headers()["etag"].to_str().unwrap().to_owned();
+    assert!(full.headers().contains_key("last-modified"));
+    assert_eq!(
+        full.bytes().await.unwrap().as_ref(),
+        bytes.as_slice(),
+        "byte-exact"
+    );
+
+    for (range, start, end) in [
+        ("bytes=0-99".to_string(), 0, 99),
+        ("bytes=100-199".to_string(), 100, 199),
+        ("bytes=-50".to_string(), len - 50, len - 1),
+        (format!("bytes={}-", len - 10), len - 10, len - 1),
+    ] {
+        let part = ranged(app, &ann.token, &path, &range).await;
+        assert_eq!(part.status(), StatusCode::PARTIAL_CONTENT, "{range}");
+        assert_eq!(
+            part.headers()["content-range"],
+            format!("bytes {start}-{end}/{len}").as_str(),
+            "{range}"
+        );
+        assert_eq!(
+            part.bytes().await.unwrap().as_ref(),
+            &bytes[start..=end],
+            "{range}"
+        );
+    }
+    let past = ranged(app, &ann.token, &path, &format!("bytes={}-", len + 10)).await;
+    assert_eq!(past.status(), StatusCode::RANGE_NOT_SATISFIABLE);
+
+    let head = app.send(Method::HEAD, &path, Some(&ann.token), None).await;
+    assert_eq!(head.status(), StatusCode::OK);
+    assert_eq!(head.headers()["content-length"], len.to_string().as_str());
+    assert!(head.bytes().await.unwrap().is_empty());
+
+    let cached = app
+        .client
+        .get(app.url(&path))
+        .bearer_auth(&ann.token)
+        .header("if-none-match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cached.status(), StatusCode::NOT_MODIFIED);
+
+    let anonymous = app.send(Method::GET, &path, None, None).await;
+    assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
+    let unknown = app
+        .get(&format!("/api/v1/tracks/{}/stream", Id::new()), &ann.token)
+        .await;
+    assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
+}
+
+async fn downloads_carry_the_unicode_file_name(app: &TestApp) {
+    let ann = app.register("ann").await;
+    let music = tempfile::tempdir().unwrap();
+    let (id, bytes) = one_track(app, music.path()).await;
+    let response = app
+        .get(&format!("/api/v1/tracks/{id}/download"), &ann.token)
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let disposition = response.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(disposition.starts_with("attachment"), "{disposition}");
+    assert!(
+        disposition.contains("filename=\"Caf_ Tune.flac\""),
+        "{disposition}"
+    );
+    assert!(
+        disposition.contains("filename*=UTF-8''Caf%C3%A9%20Tune.flac"),
+        "{disposition}"
+    );
+    assert_eq!(response.bytes().await.unwrap().as_ref(), bytes.as_slice());
+}
+
+async fn a_missing_file_is_gone_not_an_error(app: &TestApp) {
+    let ann = app.register("ann").await;
+    let music = tempfile::tempdir().unwrap();
+    let (id, _) = one_track(app, music.path()).await;
+    std::fs::remove_dir_all(music.path().join("Band")).unwrap();
+    let (status, code, _) = error_of(
+        app.get(&format!("/api/v1/tracks/{id}/stream"), &ann.token)
+            .await,
+    )
+    .await;
+    assert_eq!(
+        (status, code.as_str()),
+        (StatusCode::GONE, "media_unavailable")
+    );
+    assert!(
+        !app.storage.track(id).await.unwrap().is_available,
+        "marked unavailable"
+    );
+    let (status, _, _) = error_of(
+        app.get(&format!("/api/v1/tracks/{id}/download"), &ann.token)
+            .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::GONE);
+}
+
+http_on_both_engines!(
+    streams_answer_ranges_and_conditionals,
+    downloads_carry_the_unicode_file_name,
+    a_missing_file_is_gone_not_an_error,
+);
