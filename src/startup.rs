@@ -14,6 +14,7 @@ use crate::config::Config;
 use crate::library::service::Library;
 use crate::library::uploads::Uploads;
 use crate::storage::Storage;
+use crate::telemetry::RequestSpan;
 
 /// Why the server could not start. Configuration problems exit with 2, the rest with 1.
 #[derive(Debug, thiserror::Error)]
@@ -70,7 +71,7 @@ impl Application {
             App::new()
                 .wrap(Compress::default())
                 .wrap(NormalizePath::new(TrailingSlash::Trim))
-                .wrap(TracingLogger::default())
+                .wrap(TracingLogger::<RequestSpan>::new())
                 .app_data(data.clone())
                 .app_data(auth.clone())
                 .app_data(library.clone())

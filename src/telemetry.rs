@@ -22,3 +22,33 @@ pub fn init(format: LogFormat) {
         LogFormat::Json => builder.json().flatten_event(true).try_init(),
     };
 }
+
+/// Request spans named by the route pattern (`/api/v1/tracks/{id}/stream`), never the raw
+/// URL: media links carry their token in the query string, and logs must not. `/healthz`, which
+/// load balancers poll, is at debug level.
+pub struct RequestSpan;
+
+impl tracing_actix_web::RootSpanBuilder for RequestSpan {
+    fn on_request_start(request: &actix_web::dev::ServiceRequest) -> tracing::Span {
+        let route = request
+            .match_pattern()
+            .unwrap_or_else(|| "unmatched".to_owned());
+        let method = request.method().clone();
+        if route == "/healthz" {
+            tracing::debug_span!("request", %method, %route, status = tracing::field::Empty)
+        } else {
+            tracing::info_span!("request", %method, %route, status = tracing::field::Empty)
+        }
+    }
+
+    fn on_request_end<B: actix_web::body::MessageBody>(
+        span: tracing::Span,
+        outcome: &Result<actix_web::dev::ServiceResponse<B>, actix_web::Error>,
+    ) {
+        let status = match outcome {
+            Ok(response) => response.status(),
+            Err(error) => error.as_response_error().status_code(),
+        };
+        span.record("status", status.as_u16());
+    }
+}

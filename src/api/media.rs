@@ -9,7 +9,7 @@ use actix_web::http::header::{
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::ApiError;
-use crate::auth::AuthUser;
+use crate::auth::MediaUser;
 use crate::library::uploads::mime_for;
 use crate::storage::{Id, Storage, StorageError, Track};
 
@@ -28,7 +28,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 
 async fn stream(
     req: HttpRequest,
-    _me: AuthUser,
+    _me: MediaUser,
     id: web::Path<Id>,
     storage: web::Data<Storage>,
 ) -> Result<HttpResponse, ApiError> {
@@ -41,7 +41,7 @@ async fn stream(
 
 async fn download(
     req: HttpRequest,
-    _me: AuthUser,
+    _me: MediaUser,
     id: web::Path<Id>,
     storage: web::Data<Storage>,
 ) -> Result<HttpResponse, ApiError> {

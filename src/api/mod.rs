@@ -7,6 +7,7 @@ mod library;
 mod me;
 mod media;
 pub mod page;
+mod tracks;
 mod uploads;
 mod users;
 
@@ -52,7 +53,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .configure(users::routes)
                 .configure(library::routes)
                 .configure(uploads::routes)
-                .configure(media::routes),
+                .configure(media::routes)
+                .configure(tracks::routes),
         );
 }
 

@@ -187,6 +187,71 @@ impl AuthService {
     }
 }
 
+/// How long a media URL's `?t=` token works: a long listening session, not a day.
+const MEDIA_TOKEN_TTL: Duration = Duration::hours(6);
+
+impl AuthService {
+    /// A `?t=` token for one track's media, for this user.
+    pub fn media_token(&self, user_id: Id, track_id: Id) -> Result<IssuedToken, ApiError> {
+        let expires_at = Utc::now() + MEDIA_TOKEN_TTL;
+        let token = self
+            .keys
+            .issue_media(user_id, track_id, expires_at)
+            .map_err(ApiError::internal)?;
+        Ok(IssuedToken { token, expires_at })
+    }
+}
+
+/// The user of a media request (`/tracks/{id}/stream`, `/download`): a bearer token, or a
+/// `?t=` media token issued for that very track.
+#[derive(Debug, Clone)]
+pub struct MediaUser(pub User);
+
+impl FromRequest for MediaUser {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let bearer = bearer_token(req);
+        let media = web::Query::<MediaQuery>::from_query(req.query_string())
+            .ok()
+            .and_then(|q| q.into_inner().t);
+        let track: Option<Id> = req.match_info().get("id").and_then(|id| id.parse().ok());
+        let services = (
+            req.app_data::<web::Data<AuthService>>().cloned(),
+            req.app_data::<web::Data<Storage>>().cloned(),
+        );
+        Box::pin(async move {
+            let (Some(auth), Some(storage)) = services else {
+                return Err(ApiError::Internal(
+                    "authentication is not configured".into(),
+                ));
+            };
+            if let Some(token) = bearer {
+                return Ok(MediaUser(auth.authenticate(&storage, &token).await?.user));
+            }
+            let refused =
+                || ApiError::Unauthorized("this media link is invalid or has expired".into());
+            let (Some(token), Some(track)) = (media, track) else {
+                return Err(ApiError::Unauthorized(
+                    "log in first, or use a media link".into(),
+                ));
+            };
+            let user_id = auth.keys.verify_media(&token, track).ok_or_else(refused)?;
+            match storage.user(user_id).await {
+                Ok(user) if user.is_active => Ok(MediaUser(user)),
+                Ok(_) | Err(StorageError::NotFound) => Err(refused()),
+                Err(err) => Err(err.into()),
+            }
+        })
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct MediaQuery {
+    t: Option<String>,
+}
+
 /// The authenticated user of a request: `Authorization: Bearer <token>`.
 #[derive(Debug, Clone)]
 pub struct AuthUser {

@@ -70,6 +70,47 @@ impl TokenKeys {
     }
 }
 
+/// A media token: lets `<audio src>` and `<img src>` (which cannot send headers) fetch one
+/// track's media for one user until it expires. Not tied to a session: it is short-lived.
+#[derive(Debug, Serialize, Deserialize)]
+struct MediaClaims {
+    sub: Id,
+    tid: Id,
+    exp: i64,
+    iss: String,
+    aud: String,
+}
+
+const MEDIA_AUDIENCE: &str = "media";
+
+impl TokenKeys {
+    pub fn issue_media(
+        &self,
+        user_id: Id,
+        track_id: Id,
+        expires: DateTime<Utc>,
+    ) -> Result<String, jsonwebtoken::errors::Error> {
+        let claims = MediaClaims {
+            sub: user_id,
+            tid: track_id,
+            exp: expires.timestamp(),
+            iss: ISSUER.into(),
+            aud: MEDIA_AUDIENCE.into(),
+        };
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+    }
+
+    /// The user a media token was issued to, if it is valid for this track.
+    pub fn verify_media(&self, token: &str, track_id: Id) -> Option<Id> {
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.set_issuer(&[ISSUER]);
+        validation.set_audience(&[MEDIA_AUDIENCE]);
+        validation.leeway = 0;
+        let data = jsonwebtoken::decode::<MediaClaims>(token, &self.decoding, &validation).ok()?;
+        (data.claims.tid == track_id).then_some(data.claims.sub)
+    }
+}
+
 /// What the session row stores instead of the token.
 pub fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
@@ -105,6 +146,24 @@ mod tests {
             .unwrap();
         assert!(keys.verify(&expired).is_none(), "expired");
         assert_eq!(token_hash(&token).len(), 64);
+
+        // Media tokens name one track, and are not bearer tokens (nor the reverse).
+        let track = Id::new();
+        let media = keys
+            .issue_media(user, track, now + chrono::Duration::hours(1))
+            .unwrap();
+        assert_eq!(keys.verify_media(&media, track), Some(user));
+        assert_eq!(keys.verify_media(&media, Id::new()), None, "another track");
+        assert!(keys.verify(&media).is_none(), "not a session token");
+        assert_eq!(
+            keys.verify_media(&token, track),
+            None,
+            "a session token is not a media token"
+        );
+        let old = keys
+            .issue_media(user, track, now - chrono::Duration::seconds(5))
+            .unwrap();
+        assert_eq!(keys.verify_media(&old, track), None, "expired");
         assert_ne!(token_hash(&token), token_hash(&tampered));
     }
 }

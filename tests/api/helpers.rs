@@ -170,6 +170,7 @@ pub struct RunningJuke {
     pub child: Child,
     pub addr: SocketAddr,
     pub dir: TempDir,
+    logs: std::sync::Arc<std::sync::Mutex<String>>,
 }
 
 /// Starts `juke serve` on a free port, in a new folder, with these extra environment
@@ -184,11 +185,17 @@ pub fn spawn_juke(envs: &[(&str, &str)]) -> RunningJuke {
     let mut child = command.spawn().expect("start juke");
     let stderr = child.stderr.take().expect("stderr");
     let (tx, rx) = mpsc::channel();
+    let logs = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let collected = std::sync::Arc::clone(&logs);
     std::thread::spawn(move || {
         for line in BufReader::new(stderr).lines().map_while(Result::ok) {
             if let Some(rest) = line.split("listening on http://").nth(1) {
                 let addr: String = rest.chars().take_while(|c| !c.is_whitespace()).collect();
                 let _ = tx.send(addr);
+            }
+            if let Ok(mut all) = collected.lock() {
+                all.push_str(&line);
+                all.push('\n');
             }
         }
     });
@@ -199,6 +206,7 @@ pub fn spawn_juke(envs: &[(&str, &str)]) -> RunningJuke {
         child,
         addr: addr.parse().expect("a socket address"),
         dir,
+        logs,
     }
 }
 
@@ -220,6 +228,11 @@ pub fn juke_command(cwd: &Path, envs: &[(&str, &str)]) -> Command {
 impl RunningJuke {
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.addr)
+    }
+
+    /// Everything the server has written to stderr so far.
+    pub fn logs(&self) -> String {
+        self.logs.lock().map(|l| l.clone()).unwrap_or_default()
     }
 
     /// Sends SIGTERM and waits for the process; returns its exit code.

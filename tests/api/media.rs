@@ -162,7 +162,86 @@ async fn a_missing_file_is_gone_not_an_error(app: &TestApp) {
     assert_eq!(status, StatusCode::GONE);
 }
 
+async fn media_links_work_without_headers_for_their_track_only(app: &TestApp) {
+    let admin = app.register("admin").await;
+    let ann = app.register("ann").await;
+    let music = tempfile::tempdir().unwrap();
+    let (id, bytes) = one_track(app, music.path()).await;
+    let other_dir = tempfile::tempdir().unwrap();
+    make(
+        other_dir.path(),
+        &Audio {
+            path: "x/y/z.flac",
+            seconds: 1.0,
+            codec: &[],
+            tags: &[("title", "Other")],
+        },
+    );
+    Scanner::new(app.storage.clone(), app.data_dir.path().join("data"))
+        .scan(&[other_dir.path().to_path_buf()], false, &|_| {})
+        .await
+        .unwrap();
+    let prefix = format!(
+        "{}/",
+        std::fs::canonicalize(other_dir.path()).unwrap().display()
+    );
+    let other = app.storage.known_files_under(&prefix).await.unwrap()[0].id;
+    let view: serde_json::Value = app
+        .get(&format!("/api/v1/tracks/{id}"), &ann.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(view["title"], "Café Tune");
+    assert!(view.get("file_path").is_none(), "server paths stay private");
+    let stream_url = view["stream_url"].as_str().unwrap().to_owned();
+    let token = stream_url.split("?t=").nth(1).unwrap().to_owned();
+
+    // What an <audio src> does: no header at all.
+    let played = app.client.get(app.url(&stream_url)).send().await.unwrap();
+    assert_eq!(played.status(), StatusCode::OK);
+    assert_eq!(played.bytes().await.unwrap().as_ref(), bytes.as_slice());
+    let download = app
+        .client
+        .get(app.url(view["download_url"].as_str().unwrap()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(download.status(), StatusCode::OK);
+
+    let refused = |path: String| async move {
+        app.client
+            .get(app.url(&path))
+            .send()
+            .await
+            .unwrap()
+            .status()
+    };
+    assert_eq!(
+        refused(format!("/api/v1/tracks/{other}/stream?t={token}")).await,
+        StatusCode::UNAUTHORIZED,
+        "another track"
+    );
+    let mut tampered = token.clone();
+    tampered.replace_range(tampered.len() - 3.., "AAA");
+    assert_eq!(
+        refused(format!("/api/v1/tracks/{id}/stream?t={tampered}")).await,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        refused(format!("/api/v1/tracks/{id}/stream?t={}", ann.token)).await,
+        StatusCode::UNAUTHORIZED,
+        "a session token is not a media token"
+    );
+
+    // A deactivated account's links stop working.
+    app.delete(&format!("/api/v1/users/{}", ann.id()), &admin.token)
+        .await;
+    assert_eq!(refused(stream_url.clone()).await, StatusCode::UNAUTHORIZED);
+}
+
 http_on_both_engines!(
+    media_links_work_without_headers_for_their_track_only,
     streams_answer_ranges_and_conditionals,
     downloads_carry_the_unicode_file_name,
     a_missing_file_is_gone_not_an_error,

@@ -332,3 +332,51 @@ async fn a_scan_killed_midway_resumes_without_duplicates() {
     storage.close().await;
     assert!(summary.contains("0 failed"), "{summary}");
 }
+
+#[tokio::test]
+async fn secrets_stay_out_of_the_logs() {
+    let juke = spawn_juke(&[("RUST_LOG", "debug")]);
+    let client = reqwest::Client::new();
+    let registered = client
+        .post(juke.url("/api/v1/auth/register"))
+        .json(&serde_json::json!({"username": "ann", "email": "ann@example.test", "password": "hunter2hunter2"}))
+        .send()
+        .await
+        .unwrap();
+    let body: serde_json::Value = registered.json().await.unwrap();
+    let token = body["token"].as_str().unwrap().to_owned();
+    client
+        .post(juke.url("/api/v1/auth/login"))
+        .json(&serde_json::json!({"username": "ann", "password": "wrong-password-value"}))
+        .send()
+        .await
+        .unwrap();
+    client
+        .get(juke.url("/api/v1/me"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    let media = format!(
+        "/api/v1/tracks/{}/stream?t=media-token-value",
+        juke::storage::Id::new()
+    );
+    client.get(juke.url(&media)).send().await.unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let logs = juke.logs();
+    assert!(
+        logs.contains("/api/v1/tracks/{id}/stream"),
+        "requests are logged by route: {logs}"
+    );
+    for secret in [
+        "hunter2hunter2",
+        "wrong-password-value",
+        token.as_str(),
+        "media-token-value",
+    ] {
+        assert!(!logs.contains(secret), "{secret} leaked into the logs");
+    }
+    let secret_file = std::fs::read_to_string(juke.dir.path().join("data/jwt_secret")).unwrap();
+    assert!(!logs.contains(secret_file.trim()));
+    juke.stop();
+}

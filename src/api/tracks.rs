@@ -1,0 +1,39 @@
+//! `/api/v1/tracks/{id}`: one track, with signed media URLs that `<audio>` and `<img>` can use.
+
+use actix_web::{HttpResponse, get, web};
+use serde::Serialize;
+
+use super::ApiError;
+use crate::auth::{AuthService, AuthUser};
+use crate::storage::{Id, Storage, Track};
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(track);
+}
+
+#[derive(Serialize)]
+struct TrackView {
+    #[serde(flatten)]
+    track: Track,
+    stream_url: String,
+    download_url: String,
+    /// When the `?t=` token in the URLs stops working.
+    media_expires_at: chrono::DateTime<chrono::Utc>,
+}
+
+#[get("/tracks/{id}")]
+async fn track(
+    me: AuthUser,
+    id: web::Path<Id>,
+    storage: web::Data<Storage>,
+    auth: web::Data<AuthService>,
+) -> Result<HttpResponse, ApiError> {
+    let track = storage.track(id.into_inner()).await?;
+    let media = auth.media_token(me.user.id, track.id)?;
+    Ok(HttpResponse::Ok().json(TrackView {
+        stream_url: format!("/api/v1/tracks/{}/stream?t={}", track.id, media.token),
+        download_url: format!("/api/v1/tracks/{}/download?t={}", track.id, media.token),
+        media_expires_at: media.expires_at,
+        track,
+    }))
+}
