@@ -32,11 +32,7 @@ async fn stream(
     id: web::Path<Id>,
     storage: web::Data<Storage>,
 ) -> Result<HttpResponse, ApiError> {
-    let (track, file) = open(&storage, id.into_inner()).await?;
-    let name = file_name(&track);
-    Ok(file
-        .set_content_disposition(disposition(DispositionType::Inline, &name))
-        .into_response(&req))
+    serve(&req, &storage, id.into_inner(), DispositionType::Inline).await
 }
 
 async fn download(
@@ -45,11 +41,20 @@ async fn download(
     id: web::Path<Id>,
     storage: web::Data<Storage>,
 ) -> Result<HttpResponse, ApiError> {
-    let (track, file) = open(&storage, id.into_inner()).await?;
-    let name = file_name(&track);
+    serve(&req, &storage, id.into_inner(), DispositionType::Attachment).await
+}
+
+/// The file, played in place (`inline`) or saved (`attachment`) under its original name.
+async fn serve(
+    req: &HttpRequest,
+    storage: &Storage,
+    id: Id,
+    kind: DispositionType,
+) -> Result<HttpResponse, ApiError> {
+    let (track, file) = open(storage, id).await?;
     Ok(file
-        .set_content_disposition(disposition(DispositionType::Attachment, &name))
-        .into_response(&req))
+        .set_content_disposition(disposition(kind, &file_name(&track)))
+        .into_response(req))
 }
 
 /// The track's file, ready to serve. A track whose file is gone answers 410 and is marked

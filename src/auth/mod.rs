@@ -217,16 +217,9 @@ impl FromRequest for MediaUser {
             .ok()
             .and_then(|q| q.into_inner().t);
         let track: Option<Id> = req.match_info().get("id").and_then(|id| id.parse().ok());
-        let services = (
-            req.app_data::<web::Data<AuthService>>().cloned(),
-            req.app_data::<web::Data<Storage>>().cloned(),
-        );
+        let services = services(req);
         Box::pin(async move {
-            let (Some(auth), Some(storage)) = services else {
-                return Err(ApiError::Internal(
-                    "authentication is not configured".into(),
-                ));
-            };
+            let (auth, storage) = services?;
             if let Some(token) = bearer {
                 return Ok(MediaUser(auth.authenticate(&storage, &token).await?.user));
             }
@@ -265,21 +258,27 @@ impl FromRequest for AuthUser {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let token = bearer_token(req);
-        let services = (
-            req.app_data::<web::Data<AuthService>>().cloned(),
-            req.app_data::<web::Data<Storage>>().cloned(),
-        );
+        let services = services(req);
         Box::pin(async move {
-            let (Some(auth), Some(storage)) = services else {
-                return Err(ApiError::Internal(
-                    "authentication is not configured".into(),
-                ));
-            };
+            let (auth, storage) = services?;
             let token = token.ok_or_else(|| {
                 ApiError::Unauthorized("log in first: this needs a bearer token".into())
             })?;
             auth.authenticate(&storage, &token).await
         })
+    }
+}
+
+/// What the extractors need from the app, taken before their future runs.
+fn services(req: &HttpRequest) -> Result<(web::Data<AuthService>, web::Data<Storage>), ApiError> {
+    match (
+        req.app_data::<web::Data<AuthService>>(),
+        req.app_data::<web::Data<Storage>>(),
+    ) {
+        (Some(auth), Some(storage)) => Ok((auth.clone(), storage.clone())),
+        _ => Err(ApiError::Internal(
+            "authentication is not configured".into(),
+        )),
     }
 }
 
