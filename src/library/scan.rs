@@ -210,7 +210,7 @@ impl Scanner {
             if existing.is_none() {
                 // New files are inserted in batches, one transaction each.
                 match ingest.prepare(&file, None).await {
-                    Ok(new) => batch.push((candidate.path, new)),
+                    Ok(new) => batch.push(new),
                     Err(err) => fail(summary, &candidate.path, &err)?,
                 }
                 if batch.len() >= INSERT_BATCH {
@@ -270,22 +270,24 @@ impl Scanner {
     /// tried alone, so only the bad one fails.
     async fn flush(
         &self,
-        batch: &mut Vec<(PathBuf, NewTrack)>,
+        batch: &mut Vec<NewTrack>,
         summary: &mut ScanSummary,
     ) -> Result<(), StorageError> {
         if batch.is_empty() {
             return Ok(());
         }
-        let rows: Vec<NewTrack> = batch.iter().map(|(_, new)| new.clone()).collect();
-        if self.storage.create_tracks(&rows).await.is_ok() {
-            summary.added += rows.len() as u64;
+        if self.storage.create_tracks(batch).await.is_ok() {
+            summary.added += batch.len() as u64;
             batch.clear();
             return Ok(());
         }
-        for (path, new) in batch.drain(..) {
+        for new in batch.drain(..) {
             match self.storage.create_track(&new).await {
                 Ok(_) => summary.added += 1,
-                Err(err) => fail(summary, &path, &ingest::IngestError::Storage(err))?,
+                Err(err) => {
+                    let path = PathBuf::from(new.file_path.unwrap_or_default());
+                    fail(summary, &path, &ingest::IngestError::Storage(err))?
+                }
             }
         }
         Ok(())

@@ -216,10 +216,14 @@ impl Uploads {
                 format!("{stem} ({attempt}).{}", s.format)
             };
             let target = folder.join(name);
-            if target.exists() {
-                let same =
-                    ingest::content_hash(&target, std::fs::metadata(&target)?.len())? == file.hash;
-                if same {
+            if let Ok(meta) = tokio::fs::metadata(&target).await {
+                let existing = target.clone();
+                let hash = tokio::task::spawn_blocking(move || {
+                    ingest::content_hash(&existing, meta.len())
+                })
+                .await
+                .map_err(std::io::Error::other)??;
+                if hash == file.hash {
                     return Ok(target);
                 }
                 continue;
