@@ -7,6 +7,7 @@ pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod library;
+pub mod listening;
 pub mod startup;
 pub mod storage;
 pub mod telemetry;

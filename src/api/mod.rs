@@ -7,6 +7,7 @@ mod library;
 mod me;
 mod media;
 pub mod page;
+mod plays;
 mod tracks;
 mod uploads;
 mod users;
@@ -54,7 +55,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .configure(library::routes)
                 .configure(uploads::routes)
                 .configure(media::routes)
-                .configure(tracks::routes),
+                .configure(tracks::routes)
+                .configure(plays::routes),
         );
 }
 

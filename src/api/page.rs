@@ -3,9 +3,11 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::ApiError;
+use crate::storage::Id;
 
 pub const DEFAULT_LIMIT: i64 = 50;
 pub const MAX_LIMIT: i64 = 500;
@@ -38,10 +40,31 @@ impl PageQuery {
             .ok()
             .and_then(|bytes| String::from_utf8(bytes).ok())
             .map(Some)
-            .ok_or_else(|| ApiError::InvalidField {
-                field: "cursor",
-                message: "is not a cursor this list returned".into(),
-            })
+            .ok_or_else(bad_cursor)
+    }
+
+    /// The `(time, id)` position of a newest-first list (see [`time_position`]).
+    pub fn time_position(&self) -> Result<Option<(DateTime<Utc>, Id)>, ApiError> {
+        let Some(position) = self.position()? else {
+            return Ok(None);
+        };
+        let (at, id) = position.split_once('|').ok_or_else(bad_cursor)?;
+        let at = DateTime::parse_from_rfc3339(at)
+            .map_err(|_| bad_cursor())?
+            .with_timezone(&Utc);
+        Ok(Some((at, id.parse().map_err(|_| bad_cursor())?)))
+    }
+}
+
+/// The position after a row of a list ordered by `(time, id)`, for [`Page::new`].
+pub fn time_position(at: DateTime<Utc>, id: Id) -> String {
+    format!("{}|{id}", at.to_rfc3339_opts(SecondsFormat::AutoSi, true))
+}
+
+fn bad_cursor() -> ApiError {
+    ApiError::InvalidField {
+        field: "cursor",
+        message: "is not a cursor this list returned".into(),
     }
 }
 

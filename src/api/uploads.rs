@@ -3,12 +3,11 @@
 
 use actix_multipart::Multipart;
 use actix_web::{HttpResponse, get, post, web};
-use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
 use tokio::io::AsyncWriteExt;
 
 use super::ApiError;
-use super::page::{Page, PageQuery};
+use super::page::{Page, PageQuery, time_position};
 use crate::auth::AuthUser;
 use crate::library::uploads::{PARTIAL_SUFFIX, Uploads};
 use crate::storage::{Id, Storage, StorageError};
@@ -123,23 +122,11 @@ async fn list(
     storage: web::Data<Storage>,
 ) -> Result<HttpResponse, ApiError> {
     let limit = query.limit()?;
-    let after = query.position()?.map(|p| parse_position(&p)).transpose()?;
+    let after = query.time_position()?;
     let rows = storage.uploads_of(me.user.id, after, limit).await?;
     Ok(HttpResponse::Ok().json(Page::new(rows, limit, |u| {
-        format!("{}|{}", u.created_at.to_rfc3339(), u.id)
+        time_position(u.created_at, u.id)
     })))
-}
-
-fn parse_position(position: &str) -> Result<(DateTime<Utc>, Id), ApiError> {
-    let bad = || ApiError::InvalidField {
-        field: "cursor",
-        message: "is not a cursor this list returned".into(),
-    };
-    let (at, id) = position.split_once('|').ok_or_else(bad)?;
-    let at = DateTime::parse_from_rfc3339(at)
-        .map_err(|_| bad())?
-        .with_timezone(&Utc);
-    Ok((at, id.parse().map_err(|_| bad())?))
 }
 
 /// One of my uploads; someone else's is a 404.

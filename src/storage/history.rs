@@ -1,7 +1,12 @@
 //! Plays.
 
+use chrono::{DateTime, Utc};
+
 use super::users::found;
-use super::{Id, NewPlay, Play, Storage, StorageResult, Ts, with_pool};
+use super::{
+    HistoryEntry, Id, ListeningStats, NewPlay, Play, Storage, StorageResult, TopArtist, TopGenre,
+    TopTrack, Ts, with_pool,
+};
 
 const PLAY_COLUMNS: &str =
     "id, user_id, track_id, played_at, duration_played, device_type, source_type";
@@ -36,5 +41,107 @@ impl Storage {
                 .rows_affected()
         });
         found(affected)
+    }
+
+    /// A listener's plays, newest first, after the `(played_at, id)` of the previous page.
+    pub async fn history(
+        &self,
+        user_id: Id,
+        after: Option<(DateTime<Utc>, Id)>,
+        limit: i64,
+    ) -> StorageResult<Vec<HistoryEntry>> {
+        let (at, id) = after.map_or((None, None), |(at, id)| (Some(Ts(at)), Some(id)));
+        Ok(with_pool!(self, |pool, DB| {
+            sqlx::query_as::<DB, HistoryEntry>(
+                "SELECT p.id, p.track_id, p.played_at, p.duration_played, p.device_type, \
+                 p.source_type, t.title AS track_title, t.artist_id, a.name AS artist_name, \
+                 t.album_id, al.title AS album_title, t.duration_seconds \
+                 FROM play_history p \
+                 JOIN tracks t ON t.id = p.track_id \
+                 JOIN artists a ON a.id = t.artist_id \
+                 LEFT JOIN albums al ON al.id = t.album_id \
+                 WHERE p.user_id = $1 \
+                 AND ($2 IS NULL OR p.played_at < $2 OR (p.played_at = $2 AND p.id < $3)) \
+                 ORDER BY p.played_at DESC, p.id DESC LIMIT $4",
+            )
+            .bind(user_id)
+            .bind(at)
+            .bind(id)
+            .bind(limit)
+            .fetch_all(pool)
+            .await?
+        }))
+    }
+
+    /// A listener's totals and favourites over the plays since `since`; `top` rows per list.
+    pub async fn listening_stats(
+        &self,
+        user_id: Id,
+        since: DateTime<Utc>,
+        top: i64,
+    ) -> StorageResult<ListeningStats> {
+        let since = Ts(since);
+        Ok(with_pool!(self, |pool, DB| {
+            let (plays, listening_seconds, distinct_tracks) =
+                sqlx::query_as::<DB, (i64, i64, i64)>(
+                    "SELECT COUNT(*), COALESCE(SUM(duration_played), 0), \
+                     COUNT(DISTINCT track_id) FROM play_history \
+                     WHERE user_id = $1 AND played_at >= $2",
+                )
+                .bind(user_id)
+                .bind(since)
+                .fetch_one(pool)
+                .await?;
+            let top_tracks = sqlx::query_as::<DB, TopTrack>(
+                "SELECT t.id AS track_id, t.title, t.artist_id, a.name AS artist_name, \
+                 COUNT(*) AS plays, COALESCE(SUM(p.duration_played), 0) AS listening_seconds \
+                 FROM play_history p JOIN tracks t ON t.id = p.track_id \
+                 JOIN artists a ON a.id = t.artist_id \
+                 WHERE p.user_id = $1 AND p.played_at >= $2 \
+                 GROUP BY t.id, t.title, t.artist_id, a.name \
+                 ORDER BY plays DESC, listening_seconds DESC, t.title, t.id LIMIT $3",
+            )
+            .bind(user_id)
+            .bind(since)
+            .bind(top)
+            .fetch_all(pool)
+            .await?;
+            let top_artists = sqlx::query_as::<DB, TopArtist>(
+                "SELECT a.id AS artist_id, a.name, COUNT(*) AS plays, \
+                 COALESCE(SUM(p.duration_played), 0) AS listening_seconds \
+                 FROM play_history p JOIN tracks t ON t.id = p.track_id \
+                 JOIN artists a ON a.id = t.artist_id \
+                 WHERE p.user_id = $1 AND p.played_at >= $2 \
+                 GROUP BY a.id, a.name \
+                 ORDER BY plays DESC, listening_seconds DESC, a.name, a.id LIMIT $3",
+            )
+            .bind(user_id)
+            .bind(since)
+            .bind(top)
+            .fetch_all(pool)
+            .await?;
+            let top_genres = sqlx::query_as::<DB, TopGenre>(
+                "SELECT t.genre AS genre, COUNT(*) AS plays, \
+                 COALESCE(SUM(p.duration_played), 0) AS listening_seconds \
+                 FROM play_history p JOIN tracks t ON t.id = p.track_id \
+                 WHERE p.user_id = $1 AND p.played_at >= $2 \
+                 AND t.genre IS NOT NULL AND t.genre <> '' \
+                 GROUP BY t.genre \
+                 ORDER BY plays DESC, listening_seconds DESC, t.genre LIMIT $3",
+            )
+            .bind(user_id)
+            .bind(since)
+            .bind(top)
+            .fetch_all(pool)
+            .await?;
+            ListeningStats {
+                plays,
+                listening_seconds,
+                distinct_tracks,
+                top_tracks,
+                top_artists,
+                top_genres,
+            }
+        }))
     }
 }

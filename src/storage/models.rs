@@ -280,6 +280,59 @@ pub struct NewPlay {
     pub source_type: Option<String>,
 }
 
+/// One row of a listener's history: the play and enough of its track to show it.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct HistoryEntry {
+    pub id: Id,
+    pub track_id: Id,
+    pub played_at: DateTime<Utc>,
+    pub duration_played: i32,
+    pub device_type: Option<String>,
+    pub source_type: Option<String>,
+    pub track_title: String,
+    pub artist_id: Id,
+    pub artist_name: String,
+    pub album_id: Option<Id>,
+    pub album_title: Option<String>,
+    pub duration_seconds: i32,
+}
+
+/// A listener's totals over one period.
+#[derive(Debug, Clone, Serialize)]
+pub struct ListeningStats {
+    pub plays: i64,
+    pub listening_seconds: i64,
+    pub distinct_tracks: i64,
+    pub top_tracks: Vec<TopTrack>,
+    pub top_artists: Vec<TopArtist>,
+    pub top_genres: Vec<TopGenre>,
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct TopTrack {
+    pub track_id: Id,
+    pub title: String,
+    pub artist_id: Id,
+    pub artist_name: String,
+    pub plays: i64,
+    pub listening_seconds: i64,
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct TopArtist {
+    pub artist_id: Id,
+    pub name: String,
+    pub plays: i64,
+    pub listening_seconds: i64,
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct TopGenre {
+    pub genre: String,
+    pub plays: i64,
+    pub listening_seconds: i64,
+}
+
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct Upload {
     pub id: Id,

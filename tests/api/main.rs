@@ -8,6 +8,7 @@ mod helpers;
 mod library;
 mod media;
 mod migrations;
+mod plays;
 mod server;
 mod storage_constraints;
 mod storage_triggers;

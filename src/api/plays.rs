@@ -1,0 +1,72 @@
+//! `/api/v1/plays` and the listener's own `/me/history` and `/me/stats`.
+
+use actix_web::{HttpResponse, get, post, web};
+use chrono::{DateTime, Duration, Utc};
+use serde::Serialize;
+
+use super::ApiError;
+use super::page::{Page, PageQuery, time_position};
+use crate::auth::AuthUser;
+use crate::listening::{self, PlayError, PlayRequest, STATS_PERIODS_DAYS, STATS_TOP};
+use crate::storage::{ListeningStats, Storage};
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(record).service(history).service(stats);
+}
+
+impl From<PlayError> for ApiError {
+    fn from(err: PlayError) -> Self {
+        match err {
+            PlayError::Field { field, message } => ApiError::InvalidField { field, message },
+            PlayError::Storage(inner) => inner.into(),
+        }
+    }
+}
+
+/// 201 with the recorded play; 422 naming the field when the play cannot have happened.
+#[post("/plays")]
+async fn record(
+    me: AuthUser,
+    body: web::Json<PlayRequest>,
+    storage: web::Data<Storage>,
+) -> Result<HttpResponse, ApiError> {
+    let play = listening::record(&storage, me.user.id, body.into_inner()).await?;
+    Ok(HttpResponse::Created().json(play))
+}
+
+#[get("/me/history")]
+async fn history(
+    me: AuthUser,
+    query: web::Query<PageQuery>,
+    storage: web::Data<Storage>,
+) -> Result<HttpResponse, ApiError> {
+    let limit = query.limit()?;
+    let after = query.time_position()?;
+    let items = storage.history(me.user.id, after, limit).await?;
+    Ok(HttpResponse::Ok().json(Page::new(items, limit, |e| {
+        time_position(e.played_at, e.id)
+    })))
+}
+
+#[derive(Serialize)]
+struct Period {
+    days: i64,
+    since: DateTime<Utc>,
+    #[serde(flatten)]
+    stats: ListeningStats,
+}
+
+/// Plays, listening time and top tracks, artists and genres over the last 7, 30 and 365 days.
+#[get("/me/stats")]
+async fn stats(me: AuthUser, storage: web::Data<Storage>) -> Result<HttpResponse, ApiError> {
+    let now = Utc::now();
+    let mut periods = Vec::with_capacity(STATS_PERIODS_DAYS.len());
+    for &days in STATS_PERIODS_DAYS {
+        let since = now - Duration::days(days);
+        let stats = storage
+            .listening_stats(me.user.id, since, STATS_TOP)
+            .await?;
+        periods.push(Period { days, since, stats });
+    }
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "periods": periods })))
+}
