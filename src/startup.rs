@@ -11,6 +11,7 @@ use tracing_actix_web::TracingLogger;
 use crate::api;
 use crate::auth::AuthService;
 use crate::config::Config;
+use crate::library::artwork::Artwork;
 use crate::library::service::Library;
 use crate::library::uploads::Uploads;
 use crate::storage::Storage;
@@ -59,6 +60,7 @@ impl Application {
         let auth = web::Data::new(AuthService::new(&config)?);
         let library = web::Data::from(Library::start(storage.clone(), &config));
         let uploads = web::Data::from(Uploads::start(storage.clone(), &config));
+        let artwork = web::Data::new(Artwork::new(&config.data_dir));
         let bind = config.server.bind;
         let listener =
             TcpListener::bind(bind).map_err(|source| StartError::Bind { addr: bind, source })?;
@@ -76,6 +78,7 @@ impl Application {
                 .app_data(auth.clone())
                 .app_data(library.clone())
                 .app_data(uploads.clone())
+                .app_data(artwork.clone())
                 .app_data(config.clone())
                 .configure(api::configure)
                 .default_service(web::to(api::not_found))

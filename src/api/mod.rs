@@ -3,6 +3,7 @@
 mod auth;
 mod error;
 mod health;
+mod images;
 mod library;
 mod me;
 mod media;
@@ -56,7 +57,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .configure(uploads::routes)
                 .configure(media::routes)
                 .configure(tracks::routes)
-                .configure(plays::routes),
+                .configure(plays::routes)
+                .configure(images::routes),
         );
 }
 

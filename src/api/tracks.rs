@@ -17,6 +17,8 @@ struct TrackView {
     track: Track,
     stream_url: String,
     download_url: String,
+    /// The album's cover, else the artist's image (a placeholder when there is no art).
+    cover_url: String,
     /// When the `?t=` token in the URLs stops working.
     media_expires_at: chrono::DateTime<chrono::Utc>,
 }
@@ -30,7 +32,20 @@ async fn track(
 ) -> Result<HttpResponse, ApiError> {
     let track = storage.track(id.into_inner()).await?;
     let media = auth.media_token(me.user.id, track.id)?;
+    // Media tokens are bound to the one resource their URL names.
+    let cover_url = match track.album_id {
+        Some(album) => format!(
+            "/api/v1/albums/{album}/cover?t={}",
+            auth.media_token(me.user.id, album)?.token
+        ),
+        None => format!(
+            "/api/v1/artists/{}/image?t={}",
+            track.artist_id,
+            auth.media_token(me.user.id, track.artist_id)?.token
+        ),
+    };
     Ok(HttpResponse::Ok().json(TrackView {
+        cover_url,
         stream_url: format!("/api/v1/tracks/{}/stream?t={}", track.id, media.token),
         download_url: format!("/api/v1/tracks/{}/download?t={}", track.id, media.token),
         media_expires_at: media.expires_at,

@@ -191,7 +191,8 @@ impl AuthService {
 const MEDIA_TOKEN_TTL: Duration = Duration::hours(6);
 
 impl AuthService {
-    /// A `?t=` token for one track's media, for this user.
+    /// A `?t=` token for one resource's media (a track's audio, an album's cover, an artist's
+    /// image: the `{id}` of the URL), for this user.
     pub fn media_token(&self, user_id: Id, track_id: Id) -> Result<IssuedToken, ApiError> {
         let expires_at = Utc::now() + MEDIA_TOKEN_TTL;
         let token = self
@@ -202,8 +203,8 @@ impl AuthService {
     }
 }
 
-/// The user of a media request (`/tracks/{id}/stream`, `/download`): a bearer token, or a
-/// `?t=` media token issued for that very track.
+/// The user of a media request (`/tracks/{id}/stream`, `/download`, `/albums/{id}/cover`,
+/// `/artists/{id}/image`): a bearer token, or a `?t=` media token issued for that very `{id}`.
 #[derive(Debug, Clone)]
 pub struct MediaUser(pub User);
 

@@ -9,6 +9,9 @@ use crate::storage::Id;
 const NAMES: [&str; 4] = ["cover", "folder", "front", "album"];
 const EXTENSIONS: [&str; 4] = ["jpg", "jpeg", "png", "webp"];
 
+/// The extensions a stored cover can have (one per picture type `extension_for` knows).
+pub const STORED_EXTENSIONS: [&str; 5] = ["jpg", "png", "webp", "gif", "bmp"];
+
 /// Writes the album's cover if the file brings one; returns the URL that serves it.
 pub async fn store_album_cover(covers_dir: &Path, album_id: Id, file: &ReadFile) -> Option<String> {
     let (bytes, extension) = match &file.scanned.picture {
@@ -25,7 +28,19 @@ pub async fn store_album_cover(covers_dir: &Path, album_id: Id, file: &ReadFile)
     let written = async {
         tokio::fs::create_dir_all(covers_dir).await?;
         tokio::fs::write(&temporary, &bytes).await?;
-        tokio::fs::rename(&temporary, &target).await
+        tokio::fs::rename(&temporary, &target).await?;
+        // A cover that changed format leaves no stale original behind.
+        for other in STORED_EXTENSIONS {
+            if other != extension {
+                let stale = covers_dir.join(format!("{album_id}.{other}"));
+                if let Err(err) = tokio::fs::remove_file(&stale).await
+                    && err.kind() != std::io::ErrorKind::NotFound
+                {
+                    return Err(err);
+                }
+            }
+        }
+        Ok(())
     }
     .await;
     match written {

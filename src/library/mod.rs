@@ -1,5 +1,6 @@
-//! The music library: reading files (tags), the ingest pipeline, covers, and folder scans.
+//! The music library: reading files (tags), the ingest pipeline, covers and artwork, and folder scans.
 
+pub mod artwork;
 pub mod covers;
 pub mod ingest;
 pub mod scan;

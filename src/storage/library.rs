@@ -115,6 +115,21 @@ impl Storage {
         found(affected)
     }
 
+    /// The album whose cover stands for an artist without an image of their own: the newest
+    /// release of theirs that has a cover.
+    pub async fn artist_cover_album(&self, artist_id: Id) -> StorageResult<Option<Id>> {
+        Ok(with_pool!(self, |pool, DB| {
+            sqlx::query_scalar::<DB, Id>(
+                "SELECT id FROM albums WHERE artist_id = $1 AND cover_image_url IS NOT NULL \
+                 ORDER BY year DESC NULLS LAST, release_date DESC NULLS LAST, created_at DESC, id \
+                 LIMIT 1",
+            )
+            .bind(artist_id)
+            .fetch_optional(pool)
+            .await?
+        }))
+    }
+
     /// Rewrites a track from its file (a changed file, or a moved one found by its content),
     /// keeping its id, so playlists, likes and history stay attached. Marks it available.
     pub async fn update_track_file(&self, id: Id, new: &NewTrack) -> StorageResult<Track> {

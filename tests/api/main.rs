@@ -5,6 +5,7 @@ mod accounts;
 mod app;
 mod audio;
 mod helpers;
+mod images;
 mod library;
 mod media;
 mod migrations;
