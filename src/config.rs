@@ -27,6 +27,7 @@ pub struct Config {
     pub library: LibraryConfig,
     pub auth: AuthConfig,
     pub uploads: UploadsConfig,
+    pub transcoding: TranscodingConfig,
     pub search: SearchConfig,
     pub cache: CacheConfig,
     pub log: LogConfig,
@@ -41,6 +42,7 @@ impl Default for Config {
             library: LibraryConfig::default(),
             auth: AuthConfig::default(),
             uploads: UploadsConfig::default(),
+            transcoding: TranscodingConfig::default(),
             search: SearchConfig::default(),
             cache: CacheConfig::default(),
             log: LogConfig::default(),
@@ -151,6 +153,24 @@ impl Default for UploadsConfig {
     fn default() -> Self {
         UploadsConfig {
             max_file_bytes: 2 * 1024 * 1024 * 1024,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TranscodingConfig {
+    /// The ffmpeg to run. Empty: `ffmpeg` found on the PATH, if any.
+    pub ffmpeg_path: String,
+    /// How many transcodes run at once; 0 turns transcoding off.
+    pub max_concurrent: usize,
+}
+
+impl Default for TranscodingConfig {
+    fn default() -> Self {
+        TranscodingConfig {
+            ffmpeg_path: String::new(),
+            max_concurrent: 4,
         }
     }
 }
@@ -315,6 +335,12 @@ impl Config {
         }
         if self.uploads.max_file_bytes == 0 {
             return Err(invalid("uploads.max_file_bytes", "must be greater than 0"));
+        }
+        if self.transcoding.max_concurrent > 256 {
+            return Err(invalid(
+                "transcoding.max_concurrent",
+                "must be between 0 (off) and 256",
+            ));
         }
         Ok(())
     }

@@ -11,3 +11,4 @@ pub mod listening;
 pub mod startup;
 pub mod storage;
 pub mod telemetry;
+pub mod transcode;

@@ -16,6 +16,7 @@ use crate::library::service::Library;
 use crate::library::uploads::Uploads;
 use crate::storage::Storage;
 use crate::telemetry::RequestSpan;
+use crate::transcode::Transcoder;
 
 /// Why the server could not start. Configuration problems exit with 2, the rest with 1.
 #[derive(Debug, thiserror::Error)]
@@ -61,6 +62,7 @@ impl Application {
         let library = web::Data::from(Library::start(storage.clone(), &config));
         let uploads = web::Data::from(Uploads::start(storage.clone(), &config));
         let artwork = web::Data::new(Artwork::new(&config.data_dir));
+        let transcoder = web::Data::new(Transcoder::new(&config.transcoding));
         let bind = config.server.bind;
         let listener =
             TcpListener::bind(bind).map_err(|source| StartError::Bind { addr: bind, source })?;
@@ -79,6 +81,7 @@ impl Application {
                 .app_data(library.clone())
                 .app_data(uploads.clone())
                 .app_data(artwork.clone())
+                .app_data(transcoder.clone())
                 .app_data(config.clone())
                 .configure(api::configure)
                 .default_service(web::to(api::not_found))

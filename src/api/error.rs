@@ -34,6 +34,16 @@ pub enum ApiError {
     },
     #[error("{0}")]
     Unprocessable(String),
+    /// 422 with its own code: a well-formed request this server cannot carry out.
+    #[error("{message}")]
+    Unsupported { code: &'static str, message: String },
+    /// 503 with a Retry-After: a limit is full right now, not broken.
+    #[error("{message}")]
+    Busy {
+        code: &'static str,
+        message: String,
+        retry_after: Duration,
+    },
     #[error("too many attempts; try again in {} seconds", .retry_after.as_secs())]
     TooManyRequests { retry_after: Duration },
     #[error("the database is unavailable, try again shortly")]
@@ -58,7 +68,10 @@ impl ApiError {
         match self {
             ApiError::BadRequest(_) => "bad_request",
             ApiError::Unauthorized(_) => "unauthorized",
-            ApiError::Forbidden { code, .. } | ApiError::Conflict { code, .. } => code,
+            ApiError::Forbidden { code, .. }
+            | ApiError::Conflict { code, .. }
+            | ApiError::Unsupported { code, .. }
+            | ApiError::Busy { code, .. } => code,
             ApiError::NotFound => "not_found",
             ApiError::Gone(_) => "media_unavailable",
             ApiError::PayloadTooLarge(_) => "payload_too_large",
@@ -123,11 +136,11 @@ impl ResponseError for ApiError {
             ApiError::Gone(_) => StatusCode::GONE,
             ApiError::Conflict { .. } => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-            ApiError::InvalidField { .. } | ApiError::Unprocessable(_) => {
-                StatusCode::UNPROCESSABLE_ENTITY
-            }
+            ApiError::InvalidField { .. }
+            | ApiError::Unprocessable(_)
+            | ApiError::Unsupported { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
-            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Unavailable(_) | ApiError::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -144,7 +157,7 @@ impl ResponseError for ApiError {
             ApiError::Unauthorized(_) => {
                 response.insert_header((WWW_AUTHENTICATE, "Bearer realm=\"juke\""));
             }
-            ApiError::TooManyRequests { retry_after } => {
+            ApiError::TooManyRequests { retry_after } | ApiError::Busy { retry_after, .. } => {
                 response.insert_header((RETRY_AFTER, retry_after.as_secs().max(1).to_string()));
             }
             _ => {}

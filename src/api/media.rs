@@ -1,17 +1,24 @@
 //! `/api/v1/tracks/{id}/stream` and `/download`: the audio file itself, with HTTP range
 //! requests (206, 416), ETag / Last-Modified and their conditional requests, and HEAD, all by
 //! actix-files (sendfile where the platform has it, never the whole file in memory).
+//! `?format=&max_bitrate=&offset=` on a stream turns it into an ffmpeg transcode instead.
 
 use actix_files::NamedFile;
+use std::time::Duration;
+
+use actix_web::http::Method;
 use actix_web::http::header::{
-    ContentDisposition, ContentEncoding, DispositionParam, DispositionType, ExtendedValue,
+    ACCEPT_RANGES, ContentDisposition, ContentEncoding, DispositionParam, DispositionType,
+    ExtendedValue,
 };
 use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Deserialize;
 
 use super::ApiError;
 use crate::auth::MediaUser;
 use crate::library::uploads::mime_for;
 use crate::storage::{Id, Storage, StorageError, Track};
+use crate::transcode::{self, Format, Job, TranscodeError, Transcoder};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -26,13 +33,115 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     );
 }
 
+#[derive(Debug, Deserialize)]
+struct StreamQuery {
+    format: Option<String>,
+    /// kbps; 0 is no limit.
+    max_bitrate: Option<u32>,
+    /// Seconds from the start.
+    offset: Option<f64>,
+}
+
+impl From<TranscodeError> for ApiError {
+    fn from(err: TranscodeError) -> Self {
+        let message = err.to_string();
+        match err {
+            TranscodeError::Unavailable => ApiError::Unsupported {
+                code: "transcoding_unavailable",
+                message,
+            },
+            TranscodeError::Busy => ApiError::Busy {
+                code: "transcoding_busy",
+                message,
+                retry_after: Duration::from_secs(2),
+            },
+            TranscodeError::Failed(_) => ApiError::Unsupported {
+                code: "transcode_failed",
+                message,
+            },
+            TranscodeError::Spawn(source) => ApiError::internal(source),
+        }
+    }
+}
+
 async fn stream(
     req: HttpRequest,
     _me: MediaUser,
     id: web::Path<Id>,
+    query: web::Query<StreamQuery>,
     storage: web::Data<Storage>,
+    transcoder: web::Data<Transcoder>,
 ) -> Result<HttpResponse, ApiError> {
-    serve(&req, &storage, id.into_inner(), DispositionType::Inline).await
+    let format = match query.format.as_deref() {
+        None | Some("") | Some("raw") => None,
+        Some(name) => Some(Format::parse(name).ok_or_else(|| ApiError::InvalidField {
+            field: "format",
+            message: format!("must be one of {} (or raw)", Format::NAMES),
+        })?),
+    };
+    let offset = query.offset.unwrap_or(0.0);
+    if !offset.is_finite() || offset < 0.0 {
+        return Err(ApiError::InvalidField {
+            field: "offset",
+            message: "must be a number of seconds, 0 or more".into(),
+        });
+    }
+    let (track, file) = open(&storage, id.into_inner()).await?;
+    let length = f64::from(track.duration_seconds);
+    if length > 0.0 && offset >= length {
+        return Err(ApiError::InvalidField {
+            field: "offset",
+            message: format!("is past the end of the track ({length} s)"),
+        });
+    }
+    let Some(job) = transcode::plan(
+        track_format(&track),
+        track.bitrate,
+        format,
+        query.max_bitrate,
+        offset,
+    ) else {
+        return Ok(with_disposition(file, &track, DispositionType::Inline).into_response(&req));
+    };
+    drop(file);
+    transcoded(&req, &track, job, &transcoder).await
+}
+
+/// A transcode as a chunked body, with no length and no ranges (seeking is `?offset=`).
+async fn transcoded(
+    req: &HttpRequest,
+    track: &Track,
+    job: Job,
+    transcoder: &Transcoder,
+) -> Result<HttpResponse, ApiError> {
+    if !transcoder.is_available() {
+        return Err(TranscodeError::Unavailable.into());
+    }
+    let mut response = HttpResponse::Ok();
+    response
+        .content_type(job.format.mime())
+        .insert_header(ContentEncoding::Identity)
+        .insert_header((ACCEPT_RANGES, "none"))
+        .insert_header((
+            "x-content-duration",
+            format!(
+                "{:.1}",
+                (f64::from(track.duration_seconds) - job.offset_seconds).max(0.0)
+            ),
+        ));
+    if req.method() == Method::HEAD {
+        return Ok(response.finish());
+    }
+    let path = track.file_path.as_deref().ok_or(ApiError::NotFound)?;
+    let body = transcoder
+        .start(std::path::Path::new(path), job)
+        .await
+        .inspect_err(|err| {
+            if let TranscodeError::Failed(why) = err {
+                tracing::warn!(track = %track.id, reason = %why, "transcode failed");
+            }
+        })?;
+    Ok(response.streaming(body))
 }
 
 async fn download(
@@ -41,20 +150,22 @@ async fn download(
     id: web::Path<Id>,
     storage: web::Data<Storage>,
 ) -> Result<HttpResponse, ApiError> {
-    serve(&req, &storage, id.into_inner(), DispositionType::Attachment).await
+    let (track, file) = open(&storage, id.into_inner()).await?;
+    Ok(with_disposition(file, &track, DispositionType::Attachment).into_response(&req))
 }
 
 /// The file, played in place (`inline`) or saved (`attachment`) under its original name.
-async fn serve(
-    req: &HttpRequest,
-    storage: &Storage,
-    id: Id,
-    kind: DispositionType,
-) -> Result<HttpResponse, ApiError> {
-    let (track, file) = open(storage, id).await?;
-    Ok(file
-        .set_content_disposition(disposition(kind, &file_name(&track)))
-        .into_response(req))
+fn with_disposition(file: NamedFile, track: &Track, kind: DispositionType) -> NamedFile {
+    file.set_content_disposition(disposition(kind, &file_name(track)))
+}
+
+fn track_format(track: &Track) -> &str {
+    track
+        .metadata
+        .0
+        .get("format")
+        .and_then(|f| f.as_str())
+        .unwrap_or("")
 }
 
 /// The track's file, ready to serve. A track whose file is gone answers 410 and is marked
@@ -82,13 +193,7 @@ async fn open(storage: &Storage, id: Id) -> Result<(Track, NamedFile), ApiError>
             return Err(gone());
         }
     };
-    let format = track
-        .metadata
-        .0
-        .get("format")
-        .and_then(|f| f.as_str())
-        .unwrap_or("");
-    let mime = mime_for(format)
+    let mime = mime_for(track_format(&track))
         .parse()
         .unwrap_or(actix_web::mime::APPLICATION_OCTET_STREAM);
     // Audio is already compressed; `identity` also keeps the compression middleware away

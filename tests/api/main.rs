@@ -13,4 +13,5 @@ mod plays;
 mod server;
 mod storage_constraints;
 mod storage_triggers;
+mod transcode;
 mod uploads;

@@ -1,0 +1,324 @@
+//! On-the-fly transcoding with ffmpeg, for phones on mobile data and players that cannot decode
+//! the original. Each transcode is one ffmpeg process whose stdout becomes the response body;
+//! the process lives exactly as long as that body: a client that hangs up drops the body, and
+//! dropping it kills ffmpeg and frees its slot.
+
+use std::path::{Path, PathBuf};
+use std::pin::Pin;
+use std::process::Stdio;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use actix_web::web::Bytes;
+use futures_util::{Stream, StreamExt};
+use tokio::io::AsyncReadExt;
+use tokio::process::{Child, ChildStdout, Command};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio_util::io::ReaderStream;
+
+use crate::config::TranscodingConfig;
+
+/// How long a request waits for a free transcoding slot before it is told to come back.
+const SLOT_WAIT: Duration = Duration::from_secs(2);
+/// ffmpeg's first bytes come within milliseconds; this only bounds a stuck input (a dead NAS).
+const FIRST_BYTES_WAIT: Duration = Duration::from_secs(30);
+/// What is kept of ffmpeg's complaints for the log.
+const STDERR_LIMIT: u64 = 8 * 1024;
+const CHUNK_BYTES: usize = 64 * 1024;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Mp3,
+    Opus,
+    Aac,
+}
+
+impl Format {
+    pub const NAMES: &'static str = "mp3, opus, aac";
+
+    pub fn parse(name: &str) -> Option<Format> {
+        match name.to_ascii_lowercase().as_str() {
+            "mp3" => Some(Format::Mp3),
+            "opus" => Some(Format::Opus),
+            "aac" | "m4a" => Some(Format::Aac),
+            _ => None,
+        }
+    }
+
+    /// The name the scanner records in a track's `metadata.format` for this codec.
+    pub fn scanned_name(self) -> &'static str {
+        match self {
+            Format::Mp3 => "mp3",
+            Format::Opus => "opus",
+            Format::Aac => "aac",
+        }
+    }
+
+    pub fn mime(self) -> &'static str {
+        match self {
+            Format::Mp3 => "audio/mpeg",
+            Format::Opus => "audio/ogg",
+            Format::Aac => "audio/aac",
+        }
+    }
+
+    /// Transparent for most listeners at a fraction of a FLAC's size.
+    pub fn default_kbps(self) -> u32 {
+        match self {
+            Format::Mp3 => 192,
+            Format::Opus => 128,
+            Format::Aac => 160,
+        }
+    }
+
+    /// The lowest bitrate worth encoding at; asking for less gets this.
+    fn min_kbps(self) -> u32 {
+        match self {
+            Format::Opus => 16,
+            Format::Mp3 | Format::Aac => 32,
+        }
+    }
+
+    /// The bitrate to encode at, under `max_kbps` when one is asked.
+    pub fn kbps(self, max_kbps: Option<u32>) -> u32 {
+        let wanted = max_kbps.map_or(self.default_kbps(), |max| max.min(self.default_kbps()));
+        wanted.max(self.min_kbps())
+    }
+
+    /// Codec and container: streamable ones only (no MP4, whose index comes last).
+    fn args(self) -> &'static [&'static str] {
+        match self {
+            Format::Mp3 => &["-c:a", "libmp3lame", "-f", "mp3"],
+            Format::Opus => &["-c:a", "libopus", "-ar", "48000", "-f", "ogg"],
+            Format::Aac => &["-c:a", "aac", "-f", "adts"],
+        }
+    }
+}
+
+/// One transcode to run.
+#[derive(Debug, Clone, Copy)]
+pub struct Job {
+    pub format: Format,
+    pub kbps: u32,
+    pub offset_seconds: f64,
+}
+
+/// Whether a stream request needs ffmpeg, and what it should make. The original is served
+/// whenever it already is what was asked: same format, within the bitrate, from the start.
+/// `max_kbps` of 0 means no limit (as Subsonic clients send it).
+pub fn plan(
+    source_format: &str,
+    source_kbps: Option<i32>,
+    format: Option<Format>,
+    max_kbps: Option<u32>,
+    offset_seconds: f64,
+) -> Option<Job> {
+    let max_kbps = max_kbps.filter(|&max| max > 0);
+    let other_format = format.is_some_and(|f| f.scanned_name() != source_format);
+    let too_rich = max_kbps.is_some_and(|max| {
+        source_kbps.is_none_or(|source| u32::try_from(source).map_or(true, |s| s > max))
+    });
+    if !(other_format || too_rich || offset_seconds > 0.0) {
+        return None;
+    }
+    let format = format.unwrap_or(Format::Mp3);
+    Some(Job {
+        format,
+        kbps: format.kbps(max_kbps),
+        offset_seconds,
+    })
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TranscodeError {
+    #[error(
+        "this server cannot transcode (ffmpeg is not installed or transcoding is off); request the original, without format, max_bitrate or offset"
+    )]
+    Unavailable,
+    #[error("every transcoding slot is busy; try again in a moment")]
+    Busy,
+    #[error("ffmpeg could not be started: {0}")]
+    Spawn(#[source] std::io::Error),
+    #[error("this track cannot be transcoded: {0}")]
+    Failed(String),
+}
+
+pub struct Transcoder {
+    ffmpeg: Option<PathBuf>,
+    slots: Arc<Semaphore>,
+}
+
+impl Transcoder {
+    /// Finds ffmpeg: the configured path, else the PATH. Without one, transcoding is off and
+    /// says so once in the log.
+    pub fn new(config: &TranscodingConfig) -> Transcoder {
+        let ffmpeg = if config.max_concurrent == 0 {
+            tracing::info!("transcoding is off (transcoding.max_concurrent = 0)");
+            None
+        } else if config.ffmpeg_path.is_empty() {
+            let found = which::which("ffmpeg").ok();
+            if found.is_none() {
+                tracing::warn!(
+                    "ffmpeg is not on the PATH: originals play, transcoding is off (install ffmpeg or set transcoding.ffmpeg_path)"
+                );
+            }
+            found
+        } else {
+            let path = PathBuf::from(&config.ffmpeg_path);
+            let usable = which::which(&path).ok();
+            if usable.is_none() {
+                tracing::warn!(path = %path.display(), "transcoding.ffmpeg_path is not an executable file: transcoding is off");
+            }
+            usable
+        };
+        if let Some(path) = &ffmpeg {
+            tracing::info!(ffmpeg = %path.display(), slots = config.max_concurrent, "transcoding available");
+        }
+        Transcoder {
+            ffmpeg,
+            slots: Arc::new(Semaphore::new(config.max_concurrent)),
+        }
+    }
+
+    pub fn is_available(&self) -> bool {
+        self.ffmpeg.is_some()
+    }
+
+    /// Starts ffmpeg on `input` and waits for its first bytes, so a file ffmpeg cannot read
+    /// is an error response rather than an empty 200.
+    pub async fn start(&self, input: &Path, job: Job) -> Result<Transcode, TranscodeError> {
+        let ffmpeg = self.ffmpeg.as_ref().ok_or(TranscodeError::Unavailable)?;
+        let slot = tokio::time::timeout(SLOT_WAIT, self.slots.clone().acquire_owned())
+            .await
+            .map_err(|_| TranscodeError::Busy)?
+            .map_err(|_| TranscodeError::Unavailable)?;
+        let mut command = Command::new(ffmpeg);
+        command
+            .args(["-nostdin", "-hide_banner", "-loglevel", "error"])
+            .args(["-ss", &format!("{:.3}", job.offset_seconds)])
+            .arg("-i")
+            .arg(input)
+            .args([
+                "-map",
+                "0:a:0",
+                "-vn",
+                "-sn",
+                "-dn",
+                "-map_metadata",
+                "-1",
+                "-ac",
+                "2",
+            ])
+            .args(job.format.args())
+            .args(["-b:a", &format!("{}k", job.kbps)])
+            .arg("pipe:1")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true);
+        let mut child = command.spawn().map_err(TranscodeError::Spawn)?;
+        let (Some(stdout), Some(stderr)) = (child.stdout.take(), child.stderr.take()) else {
+            return Err(TranscodeError::Spawn(std::io::Error::other(
+                "ffmpeg's output pipes are missing",
+            )));
+        };
+        let complaints = tokio::spawn(async move {
+            let mut text = String::new();
+            // Lossy on purpose: a file name in a message need not be UTF-8.
+            let mut bytes = Vec::new();
+            let _ = stderr.take(STDERR_LIMIT).read_to_end(&mut bytes).await;
+            text.push_str(String::from_utf8_lossy(&bytes).trim());
+            text
+        });
+        let mut body = ReaderStream::with_capacity(stdout, CHUNK_BYTES);
+        let first = match tokio::time::timeout(FIRST_BYTES_WAIT, body.next()).await {
+            Ok(Some(Ok(bytes))) => bytes,
+            Ok(Some(Err(err))) => return Err(TranscodeError::Failed(err.to_string())),
+            Ok(None) => {
+                let _ = child.wait().await;
+                let said = complaints.await.unwrap_or_default();
+                return Err(TranscodeError::Failed(if said.is_empty() {
+                    "ffmpeg produced nothing".into()
+                } else {
+                    said
+                }));
+            }
+            Err(_) => {
+                return Err(TranscodeError::Failed(
+                    "ffmpeg did not start in time".into(),
+                ));
+            }
+        };
+        let input_name = input.display().to_string();
+        tokio::spawn(async move {
+            if let Ok(said) = complaints.await
+                && !said.is_empty()
+            {
+                tracing::warn!(file = %input_name, ffmpeg = %said, "transcode reported errors");
+            }
+        });
+        Ok(Transcode {
+            first: Some(first),
+            body,
+            _child: child,
+            _slot: slot,
+        })
+    }
+}
+
+/// A running transcode as a response body. Dropping it (the response ended, or the client
+/// went away) kills ffmpeg and frees the slot.
+pub struct Transcode {
+    first: Option<Bytes>,
+    body: ReaderStream<ChildStdout>,
+    _child: Child,
+    _slot: OwnedSemaphorePermit,
+}
+
+impl Stream for Transcode {
+    type Item = Result<Bytes, std::io::Error>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        if let Some(first) = self.first.take() {
+            return Poll::Ready(Some(Ok(first)));
+        }
+        Pin::new(&mut self.body).poll_next(cx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bitrates_stay_between_floor_and_default() {
+        assert_eq!(Format::Mp3.kbps(None), 192);
+        assert_eq!(Format::Mp3.kbps(Some(96)), 96);
+        assert_eq!(Format::Mp3.kbps(Some(1000)), 192);
+        assert_eq!(Format::Mp3.kbps(Some(8)), 32);
+        assert_eq!(Format::Opus.kbps(Some(8)), 16);
+        assert_eq!(Format::parse("OPUS"), Some(Format::Opus));
+        assert_eq!(Format::parse("wav"), None);
+    }
+
+    #[test]
+    fn originals_are_served_when_they_already_fit() {
+        assert!(plan("flac", Some(900), None, None, 0.0).is_none());
+        assert!(plan("mp3", Some(320), Some(Format::Mp3), None, 0.0).is_none());
+        assert!(plan("mp3", Some(128), None, Some(192), 0.0).is_none());
+        assert!(
+            plan("mp3", Some(128), None, Some(0), 0.0).is_none(),
+            "0 is no limit"
+        );
+
+        let job = plan("flac", Some(900), Some(Format::Opus), None, 0.0).unwrap();
+        assert_eq!((job.format, job.kbps), (Format::Opus, 128));
+        let job = plan("mp3", Some(320), None, Some(96), 0.0).unwrap();
+        assert_eq!((job.format, job.kbps), (Format::Mp3, 96));
+        let job = plan("mp3", None, None, Some(96), 0.0).unwrap();
+        assert_eq!(job.kbps, 96, "an unknown bitrate may be over the limit");
+        let job = plan("mp3", Some(128), None, None, 30.0).unwrap();
+        assert_eq!((job.format, job.offset_seconds), (Format::Mp3, 30.0));
+    }
+}
