@@ -57,7 +57,9 @@ pub struct Application {
 
 impl Application {
     pub async fn build(config: Config) -> Result<Application, StartError> {
-        let storage = open_storage(&config).await?;
+        let storage = open_storage(&config)
+            .await?
+            .with_cache(config.cache.max_entries);
         let auth = web::Data::new(AuthService::new(&config)?);
         let library = web::Data::from(Library::start(storage.clone(), &config));
         let uploads = web::Data::from(Uploads::start(storage.clone(), &config));

@@ -4,6 +4,7 @@
 //! `?format=&max_bitrate=&offset=` on a stream turns it into an ffmpeg transcode instead.
 
 use actix_files::NamedFile;
+use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::http::Method;
@@ -170,8 +171,8 @@ fn track_format(track: &Track) -> &str {
 
 /// The track's file, ready to serve. A track whose file is gone answers 410 and is marked
 /// unavailable, so lists stop offering it until a scan finds it again.
-async fn open(storage: &Storage, id: Id) -> Result<(Track, NamedFile), ApiError> {
-    let track = match storage.track(id).await {
+async fn open(storage: &Storage, id: Id) -> Result<(Arc<Track>, NamedFile), ApiError> {
+    let track = match storage.cached_track(id).await {
         Ok(track) => track,
         Err(StorageError::NotFound) => return Err(ApiError::NotFound),
         Err(err) => return Err(err.into()),

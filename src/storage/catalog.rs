@@ -1,11 +1,13 @@
 //! Artists, albums and tracks.
 
+use std::sync::Arc;
+
 use sqlx::types::Json;
 
 use super::users::found;
 use super::{
-    Album, Artist, Engine, Id, NewAlbum, NewArtist, NewTrack, Storage, StorageError, StorageResult,
-    Track, Ts, with_pool,
+    Album, Artist, CacheKind, Engine, Id, NewAlbum, NewArtist, NewTrack, Storage, StorageError,
+    StorageResult, Track, Ts, with_pool,
 };
 
 const ARTIST_COLUMNS: &str = "id, name, bio, image_url, website_url, social_links, verified, \
@@ -189,6 +191,12 @@ impl Storage {
         }))
     }
 
+    /// A track as readers see it: from the cache when it is on (its counters may lag by the
+    /// cache's TTL). Writers and checks that must see the row as it is now use [`Storage::track`].
+    pub async fn cached_track(&self, id: Id) -> StorageResult<Arc<Track>> {
+        self.cache.get_or_load(id, self.track(id)).await
+    }
+
     /// Moves a track to another album (or to none); the albums' counters follow by trigger.
     pub async fn set_track_album(&self, id: Id, album_id: Option<Id>) -> StorageResult<()> {
         let affected = with_pool!(self, |pool, DB| {
@@ -199,6 +207,7 @@ impl Storage {
                 .await?
                 .rows_affected()
         });
+        self.cache.forget(CacheKind::Track, id);
         found(affected)
     }
 
@@ -212,6 +221,7 @@ impl Storage {
                 .await?
                 .rows_affected()
         });
+        self.cache.forget(CacheKind::Track, id);
         found(affected)
     }
 
@@ -223,6 +233,7 @@ impl Storage {
                 .await?
                 .rows_affected()
         });
+        self.cache.forget(CacheKind::Track, id);
         found(affected)
     }
 }

@@ -7,8 +7,8 @@ use super::catalog::{TRACK_COLUMNS, bind_new_track, insert_tracks_sql};
 const ROWS_PER_INSERT: usize = 100;
 use super::users::found;
 use super::{
-    AlbumIdentity, Id, KnownFile, NewTrack, ResolvedAlbum, Storage, StorageResult, Track, Ts,
-    with_pool,
+    AlbumIdentity, CacheKind, Id, KnownFile, NewTrack, ResolvedAlbum, Storage, StorageResult,
+    Track, Ts, with_pool,
 };
 use sqlx::types::Json;
 
@@ -140,7 +140,7 @@ impl Storage {
              is_explicit = $17, release_date = $18, content_hash = $19, file_mtime = $20, year = $21, \
              is_available = TRUE WHERE id = $1 RETURNING {TRACK_COLUMNS}"
         );
-        Ok(with_pool!(self, |pool, DB| {
+        let track = with_pool!(self, |pool, DB| {
             sqlx::query_as::<DB, Track>(&sql)
                 .bind(id)
                 .bind(&new.title)
@@ -165,7 +165,9 @@ impl Storage {
                 .bind(new.year)
                 .fetch_one(pool)
                 .await?
-        }))
+        });
+        self.cache.forget(CacheKind::Track, id);
+        Ok(track)
     }
 
     /// Inserts new tracks in one transaction: a scan's bulk path. Either all go in or none.
@@ -204,6 +206,7 @@ impl Storage {
             }
             tx.commit().await?;
         });
+        self.cache.forget_all(CacheKind::Track, ids);
         Ok(changed)
     }
 

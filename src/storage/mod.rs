@@ -6,6 +6,7 @@
 //! for each engine by [`with_pool!`]; where the dialects differ, the statement says so inline.
 
 mod audit;
+mod cache;
 mod catalog;
 mod error;
 mod history;
@@ -19,12 +20,15 @@ mod users;
 
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{PgPool, SqlitePool};
 
+use cache::Cache;
+pub use cache::{CacheStats, Kind as CacheKind, SessionEntry};
 pub use error::{StorageError, StorageResult};
 pub use id::Id;
 pub(crate) use id::Ts;
@@ -68,10 +72,12 @@ enum Pool {
     Postgres(PgPool),
 }
 
-/// The database, whichever engine it is. Cheap to clone: it is a connection pool.
+/// The database, whichever engine it is. Cheap to clone: a connection pool and the hot-read
+/// cache (off unless [`Storage::with_cache`] turns it on).
 #[derive(Clone, Debug)]
 pub struct Storage {
     pool: Pool,
+    cache: Arc<Cache>,
 }
 
 /// Runs `$body` once per engine with `$pool` bound to that engine's pool and `$db` naming its
@@ -108,7 +114,24 @@ impl Storage {
                 )));
             }
         };
-        Ok(Storage { pool })
+        Ok(Storage {
+            pool,
+            cache: Arc::new(Cache::off()),
+        })
+    }
+
+    /// Serves hot reads (sessions, tracks) from memory, at most `max_entries` rows; 0 keeps
+    /// the cache off. A server turns it on; tools and tests that write behind its back do not.
+    pub fn with_cache(self, max_entries: u64) -> Storage {
+        Storage {
+            cache: Arc::new(Cache::new(max_entries)),
+            ..self
+        }
+    }
+
+    /// Hits and misses of the hot-read cache, per kind of row.
+    pub fn cache_stats(&self) -> Vec<CacheStats> {
+        self.cache.stats()
     }
 
     pub fn engine(&self) -> Engine {

@@ -3,8 +3,8 @@
 use chrono::{DateTime, Utc};
 
 use super::{
-    AdminUserPatch, Engine, Id, NewSession, NewUser, ProfilePatch, Session, Storage, StorageError,
-    StorageResult, Ts, User, with_pool,
+    AdminUserPatch, CacheKind, Engine, Id, NewSession, NewUser, ProfilePatch, Session,
+    SessionEntry, Storage, StorageError, StorageResult, Ts, User, with_pool,
 };
 
 const USER_COLUMNS: &str = "id, username, email, first_name, last_name, avatar_url, bio, subscription, \
@@ -128,7 +128,7 @@ impl Storage {
             field(&patch.avatar_url),
             field(&patch.email),
         );
-        Ok(with_pool!(self, |pool, DB| {
+        let user = with_pool!(self, |pool, DB| {
             sqlx::query_as::<DB, User>(&sql)
                 .bind(id)
                 .bind(first.0)
@@ -143,7 +143,9 @@ impl Storage {
                 .bind(&email.1)
                 .fetch_one(pool)
                 .await?
-        }))
+        });
+        self.cache.forget_sessions_of(id);
+        Ok(user)
     }
 
     /// An admin's change to an account. Deactivating revokes every session of the account.
@@ -185,6 +187,7 @@ impl Storage {
                     .await?;
             }
             tx.commit().await?;
+            self.cache.forget_sessions_of(id);
             Ok(user)
         })
     }
@@ -223,21 +226,37 @@ impl Storage {
             .execute(&mut *tx)
             .await?;
             tx.commit().await?;
+            self.cache.forget_sessions_of(id);
             Ok(())
         })
     }
 
     /// The session a bearer token names, with its account, if the session exists, its token
-    /// hash matches and it has not expired. The caller checks the account is active.
+    /// hash matches and it has not expired. The caller checks the account is active. Served
+    /// from the cache when it is on: every request authenticates.
     pub async fn authenticate(
         &self,
         session_id: Id,
         token_hash: &str,
         now: DateTime<Utc>,
     ) -> StorageResult<(User, Session)> {
-        let session = self.live_session(session_id, token_hash, now).await?;
-        let user = self.user(session.user_id).await?;
-        Ok((user, session))
+        let entry = self
+            .cache
+            .get_or_load(session_id, async {
+                let session = self.live_session(session_id, token_hash, now).await?;
+                let user = self.user(session.user_id).await?;
+                Ok(SessionEntry {
+                    user,
+                    session,
+                    token_hash: token_hash.to_owned(),
+                })
+            })
+            .await?;
+        // A cached session still has to match this token and be unexpired.
+        if entry.token_hash != token_hash || entry.session.expires_at <= now {
+            return Err(StorageError::NotFound);
+        }
+        Ok((entry.user.clone(), entry.session.clone()))
     }
 
     /// Records that a session was used now.
@@ -249,6 +268,8 @@ impl Storage {
                 .execute(pool)
                 .await?;
         });
+        // Reloaded on next use with the new time, so it is not touched again for a while.
+        self.cache.forget(CacheKind::Session, id);
         Ok(())
     }
 
@@ -281,6 +302,9 @@ impl Storage {
                 .await?
                 .rows_affected()
         });
+        if affected > 0 {
+            self.cache.forget(CacheKind::Session, session_id);
+        }
         found(affected)
     }
 
@@ -295,6 +319,7 @@ impl Storage {
                 .map_err(StorageError::restrict_is_conflict)?
                 .rows_affected()
         });
+        self.cache.forget_sessions_of(id);
         found(affected)
     }
 
@@ -345,6 +370,7 @@ impl Storage {
                 .await?
                 .rows_affected()
         });
+        self.cache.forget(CacheKind::Session, id);
         found(affected)
     }
 }

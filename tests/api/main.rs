@@ -4,6 +4,7 @@
 mod accounts;
 mod app;
 mod audio;
+mod cache;
 mod helpers;
 mod images;
 mod library;

@@ -1,0 +1,118 @@
+//! The hot-read cache on both engines: reads are served from memory, and every write path
+//! that changes a cached row forgets it at once.
+
+use chrono::{Duration, Utc};
+use juke::storage::{CacheKind, Id, NewSession, Storage, StorageError};
+
+use crate::both_engines;
+use crate::helpers::{artist, track, user};
+
+fn counts(storage: &Storage, kind: CacheKind) -> (u64, u64) {
+    let stats = storage.cache_stats();
+    let of = stats.iter().find(|s| s.kind == kind).unwrap();
+    (of.hits, of.misses)
+}
+
+async fn cached_tracks_are_forgotten_by_their_writers(storage: &Storage) {
+    let cached = storage.clone().with_cache(100);
+    let band = artist(storage, "Band").await;
+    let song = track(storage, band.id, None, 100).await;
+
+    assert_eq!(
+        cached.cached_track(song.id).await.unwrap().duration_seconds,
+        100
+    );
+    assert_eq!(
+        cached.cached_track(song.id).await.unwrap().duration_seconds,
+        100
+    );
+    assert_eq!(
+        counts(&cached, CacheKind::Track),
+        (1, 1),
+        "one load, one hit"
+    );
+
+    // A write through the same storage is seen at once.
+    cached.set_track_duration(song.id, 120).await.unwrap();
+    assert_eq!(
+        cached.cached_track(song.id).await.unwrap().duration_seconds,
+        120
+    );
+    cached
+        .set_tracks_available(&[song.id], false)
+        .await
+        .unwrap();
+    assert!(!cached.cached_track(song.id).await.unwrap().is_available);
+    cached.delete_track(song.id).await.unwrap();
+    assert!(matches!(
+        cached.cached_track(song.id).await,
+        Err(StorageError::NotFound)
+    ));
+
+    // Off: every read loads.
+    let off = storage.clone().with_cache(0);
+    let other = track(storage, band.id, None, 50).await;
+    off.cached_track(other.id).await.unwrap();
+    off.cached_track(other.id).await.unwrap();
+    assert_eq!(counts(&off, CacheKind::Track), (0, 0));
+}
+
+async fn cached_sessions_end_when_they_are_revoked(storage: &Storage) {
+    let cached = storage.clone().with_cache(100);
+    let ann = user(storage, "ann").await;
+    let now = Utc::now();
+    let mut sessions = Vec::new();
+    for hash in ["h1", "h2"] {
+        let session = cached
+            .create_session(&NewSession {
+                id: Id::new(),
+                user_id: ann.id,
+                token_hash: hash.into(),
+                expires_at: now + Duration::hours(1),
+                ip_address: None,
+                user_agent: None,
+            })
+            .await
+            .unwrap();
+        sessions.push(session.id);
+    }
+    let (one, two) = (sessions[0], sessions[1]);
+    cached.authenticate(one, "h1", now).await.unwrap();
+    cached.authenticate(one, "h1", now).await.unwrap();
+    assert_eq!(counts(&cached, CacheKind::Session), (1, 1));
+    assert!(
+        matches!(
+            cached.authenticate(one, "h2", now).await,
+            Err(StorageError::NotFound)
+        ),
+        "a cached session still checks the token"
+    );
+    assert!(
+        cached
+            .authenticate(one, "h1", now + Duration::hours(2))
+            .await
+            .is_err(),
+        "and the expiry"
+    );
+
+    cached.delete_session(one).await.unwrap();
+    assert!(
+        cached.authenticate(one, "h1", now).await.is_err(),
+        "logout acts at once"
+    );
+
+    cached.authenticate(two, "h2", now).await.unwrap();
+    cached
+        .set_password_hash(ann.id, "new-hash", None)
+        .await
+        .unwrap();
+    assert!(
+        cached.authenticate(two, "h2", now).await.is_err(),
+        "a password change ends the other sessions at once"
+    );
+}
+
+both_engines!(
+    cached_tracks_are_forgotten_by_their_writers,
+    cached_sessions_end_when_they_are_revoked,
+);
