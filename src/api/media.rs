@@ -7,11 +7,13 @@ use actix_files::NamedFile;
 use std::sync::Arc;
 use std::time::Duration;
 
-use actix_web::http::Method;
+use actix_web::body::{BodySize, MessageBody, SizedStream};
 use actix_web::http::header::{
-    ACCEPT_RANGES, ContentDisposition, ContentEncoding, DispositionParam, DispositionType,
-    ExtendedValue,
+    ACCEPT_RANGES, CONTENT_RANGE, ContentDisposition, ContentEncoding, DispositionParam,
+    DispositionType, ExtendedValue,
 };
+use actix_web::http::{Method, StatusCode};
+use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
@@ -102,7 +104,7 @@ async fn stream(
         query.max_bitrate,
         offset,
     ) else {
-        return Ok(with_disposition(file, &track, DispositionType::Inline).into_response(&req));
+        return Ok(respond(&req, file, &track, DispositionType::Inline));
     };
     drop(file);
     transcoded(&req, &track, job, &transcoder).await
@@ -152,12 +154,76 @@ async fn download(
     storage: web::Data<Storage>,
 ) -> Result<HttpResponse, ApiError> {
     let (track, file) = open(&storage, id.into_inner()).await?;
-    Ok(with_disposition(file, &track, DispositionType::Attachment).into_response(&req))
+    Ok(respond(&req, file, &track, DispositionType::Attachment))
 }
 
 /// The file, played in place (`inline`) or saved (`attachment`) under its original name.
-fn with_disposition(file: NamedFile, track: &Track, kind: DispositionType) -> NamedFile {
-    file.set_content_disposition(disposition(kind, &file_name(track)))
+/// actix-files answers the request (status, ranges, validators, headers); a large body is
+/// then read in [`BIG_CHUNK`]s instead of its 64 KiB ones, one blocking-pool trip per chunk.
+fn respond(
+    req: &HttpRequest,
+    file: NamedFile,
+    track: &Track,
+    kind: DispositionType,
+) -> HttpResponse {
+    let reader = file.file().try_clone();
+    let response = file
+        .set_content_disposition(disposition(kind, &file_name(track)))
+        .into_response(req);
+    match reader {
+        Ok(reader) if req.method() == Method::GET => rechunk(response, reader),
+        _ => response,
+    }
+}
+
+/// Whole-file and long-range bodies are read this much at a time.
+const BIG_CHUNK: u64 = 1024 * 1024;
+
+fn rechunk(response: HttpResponse, file: std::fs::File) -> HttpResponse {
+    let status = response.status();
+    let BodySize::Sized(len) = response.body().size() else {
+        return response;
+    };
+    if len < 2 * BIG_CHUNK || !(status == StatusCode::OK || status == StatusCode::PARTIAL_CONTENT) {
+        return response;
+    }
+    let start = if status == StatusCode::PARTIAL_CONTENT {
+        // "bytes START-END/TOTAL", as actix-files just wrote it.
+        let Some(start) = response
+            .headers()
+            .get(CONTENT_RANGE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("bytes "))
+            .and_then(|v| v.split('-').next())
+            .and_then(|v| v.parse::<u64>().ok())
+        else {
+            return response;
+        };
+        start
+    } else {
+        0
+    };
+    let file = Arc::new(file);
+    let chunks = futures_util::stream::try_unfold((start, len), move |(at, left)| {
+        let file = file.clone();
+        async move {
+            if left == 0 {
+                return Ok(None);
+            }
+            let size = left.min(BIG_CHUNK);
+            let chunk = tokio::task::spawn_blocking(move || {
+                use std::os::unix::fs::FileExt;
+                let mut buffer = vec![0; size as usize];
+                file.read_exact_at(&mut buffer, at).map(|()| buffer)
+            })
+            .await
+            .map_err(std::io::Error::other)??;
+            Ok::<_, std::io::Error>(Some((Bytes::from(chunk), (at + size, left - size))))
+        }
+    });
+    response
+        .map_body(|_, _| SizedStream::new(len, chunks))
+        .map_into_boxed_body()
 }
 
 fn track_format(track: &Track) -> &str {
