@@ -3,6 +3,7 @@
 
 use crate::auth::password::{PasswordError, Passwords};
 use crate::storage::{NewUser, Storage, StorageError, User};
+use crate::validate::{self, FieldError};
 
 pub const USERNAME_MAX_CHARS: usize = 64;
 pub const PASSWORD_MIN_CHARS: usize = 8;
@@ -10,7 +11,6 @@ pub const PASSWORD_MAX_BYTES: usize = 1024;
 pub const EMAIL_MAX_CHARS: usize = 254;
 pub const NAME_MAX_CHARS: usize = 100;
 pub const BIO_MAX_CHARS: usize = 2000;
-pub const URL_MAX_CHARS: usize = 2048;
 pub const SUBSCRIPTIONS: [&str; 3] = ["free", "premium", "family"];
 
 #[derive(Debug, thiserror::Error)]
@@ -32,6 +32,15 @@ pub enum AccountError {
     Storage(StorageError),
     #[error(transparent)]
     Password(#[from] PasswordError),
+}
+
+impl From<FieldError> for AccountError {
+    fn from(err: FieldError) -> Self {
+        AccountError::Field {
+            field: err.field,
+            message: err.message,
+        }
+    }
 }
 
 impl From<StorageError> for AccountError {
@@ -108,41 +117,18 @@ pub fn password(field: &'static str, raw: &str) -> Result<(), AccountError> {
     Ok(())
 }
 
-/// Optional free text: trimmed, empty means none, bounded length.
+/// Optional free text (see [`validate::text`]).
 pub fn text(
     field: &'static str,
     raw: Option<&str>,
     max_chars: usize,
 ) -> Result<Option<String>, AccountError> {
-    let Some(value) = raw.map(str::trim).filter(|v| !v.is_empty()) else {
-        return Ok(None);
-    };
-    if value.chars().count() > max_chars {
-        return Err(field_error(
-            field,
-            format!("is longer than {max_chars} characters"),
-        ));
-    }
-    if value
-        .chars()
-        .any(|c| c.is_control() && c != '\n' && c != '\t')
-    {
-        return Err(field_error(field, "contains control characters"));
-    }
-    Ok(Some(value.to_owned()))
+    Ok(validate::text(field, raw, max_chars)?)
 }
 
 /// An optional http(s) URL.
 pub fn web_url(field: &'static str, raw: Option<&str>) -> Result<Option<String>, AccountError> {
-    let Some(value) = text(field, raw, URL_MAX_CHARS)? else {
-        return Ok(None);
-    };
-    match url::Url::parse(&value) {
-        Ok(parsed) if matches!(parsed.scheme(), "http" | "https") && parsed.host().is_some() => {
-            Ok(Some(value))
-        }
-        _ => Err(field_error(field, "must be an http or https URL")),
-    }
+    Ok(validate::web_url(field, raw)?)
 }
 
 pub fn subscription(raw: &str) -> Result<String, AccountError> {

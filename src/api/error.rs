@@ -10,6 +10,7 @@ use serde_json::json;
 
 use crate::accounts::AccountError;
 use crate::storage::StorageError;
+use crate::validate::FieldError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -96,6 +97,15 @@ impl From<StorageError> for ApiError {
             StorageError::Invalid(what) => ApiError::Unprocessable(format!("rejected: {what}")),
             StorageError::Unavailable(why) => ApiError::Unavailable(why),
             StorageError::Unexpected(source) => ApiError::Internal(Box::new(source)),
+        }
+    }
+}
+
+impl From<FieldError> for ApiError {
+    fn from(err: FieldError) -> Self {
+        ApiError::InvalidField {
+            field: err.field,
+            message: err.message,
         }
     }
 }

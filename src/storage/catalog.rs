@@ -10,11 +10,18 @@ use super::{
     StorageResult, Track, Ts, with_pool,
 };
 
-const ARTIST_COLUMNS: &str = "id, name, bio, image_url, website_url, social_links, verified, \
+pub(super) const ARTIST_COLUMNS: &str = "id, name, bio, image_url, website_url, social_links, verified, \
      musicbrainz_id, created_at, updated_at";
 
-const ALBUM_COLUMNS: &str = "id, title, artist_id, release_date, cover_image_url, description, genre, \
+pub(super) const ALBUM_COLUMNS: &str = "id, title, artist_id, release_date, cover_image_url, description, genre, \
      label, total_tracks, duration_seconds, musicbrainz_id, year, is_compilation, created_at, updated_at";
+
+/// A [`TrackSummary`](super::TrackSummary): columns, and the joins they need beside `tracks t`.
+pub(super) const SUMMARY_COLUMNS: &str = "t.id, t.title, t.artist_id, a.name AS artist_name, \
+     t.album_id, al.title AS album_title, t.duration_seconds, t.track_number, t.disc_number, \
+     t.genre, t.year, t.play_count, t.like_count, t.is_available, t.is_explicit, t.created_at";
+pub(super) const SUMMARY_JOINS: &str =
+    "JOIN artists a ON a.id = t.artist_id LEFT JOIN albums al ON al.id = t.album_id";
 
 pub(super) const TRACK_COLUMNS: &str = "id, title, uploader_id, artist_id, album_id, album, cover_image_url, \
      audio_url, video_url, file_path, file_size, duration_seconds, bitrate, sample_rate, \
@@ -236,4 +243,74 @@ impl Storage {
         self.cache.forget(CacheKind::Track, id);
         found(affected)
     }
+
+    /// Which of these ids name tracks (for checking a batch before using it).
+    pub async fn existing_track_ids(&self, ids: &[Id]) -> StorageResult<Vec<Id>> {
+        let mut found = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(500) {
+            let placeholders = (1..=chunk.len())
+                .map(|n| format!("${n}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let sql = format!("SELECT id FROM tracks WHERE id IN ({placeholders})");
+            let rows = with_pool!(self, |pool, DB| {
+                let mut query = sqlx::query_scalar::<DB, Id>(&sql);
+                for id in chunk {
+                    query = query.bind(*id);
+                }
+                query.fetch_all(pool).await?
+            });
+            found.extend(rows);
+        }
+        Ok(found)
+    }
+
+    /// The track whose file path ends with `suffix` (a `/`-separated tail), if exactly one does.
+    pub async fn track_by_path_suffix(&self, suffix: &str) -> StorageResult<Option<Id>> {
+        let pattern = format!("%/{}", escape_like(suffix));
+        let ids = with_pool!(self, |pool, DB| {
+            sqlx::query_scalar::<DB, Id>(
+                "SELECT id FROM tracks WHERE file_path LIKE $1 ESCAPE '\\' LIMIT 2",
+            )
+            .bind(&pattern)
+            .fetch_all(pool)
+            .await?
+        });
+        Ok(if ids.len() == 1 {
+            ids.first().copied()
+        } else {
+            None
+        })
+    }
+
+    /// A track by artist name and title, ignoring case; the first by id when several match.
+    pub async fn track_by_artist_title(
+        &self,
+        artist: &str,
+        title: &str,
+    ) -> StorageResult<Option<Id>> {
+        Ok(with_pool!(self, |pool, DB| {
+            sqlx::query_scalar::<DB, Id>(
+                "SELECT t.id FROM tracks t JOIN artists a ON a.id = t.artist_id \
+                 WHERE lower(t.title) = lower($1) AND lower(a.name) = lower($2) \
+                 ORDER BY t.is_available DESC, t.id LIMIT 1",
+            )
+            .bind(title)
+            .bind(artist)
+            .fetch_optional(pool)
+            .await?
+        }))
+    }
+}
+
+/// `%`, `_` and the escape itself taken literally in a LIKE pattern.
+fn escape_like(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
 }

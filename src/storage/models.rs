@@ -239,6 +239,76 @@ pub struct NewPlaylist {
     pub is_collaborative: bool,
 }
 
+/// The playlist fields a PATCH names; `None` leaves a field as it is, `Some(None)` clears it.
+#[derive(Debug, Clone, Default)]
+pub struct PlaylistPatch {
+    pub name: Option<String>,
+    pub description: Option<Option<String>>,
+    pub cover_image_url: Option<Option<String>>,
+    pub is_public: Option<bool>,
+    pub is_collaborative: Option<bool>,
+}
+
+/// Which playlists a listing shows a user.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlaylistScope {
+    /// Mine, and everyone's public ones.
+    Visible,
+    Mine,
+    /// Other people's public ones.
+    Public,
+}
+
+/// A track as lists show it: enough to display and play it without another request.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct TrackSummary {
+    pub id: Id,
+    pub title: String,
+    pub artist_id: Id,
+    pub artist_name: String,
+    pub album_id: Option<Id>,
+    pub album_title: Option<String>,
+    pub duration_seconds: i32,
+    pub track_number: Option<i32>,
+    pub disc_number: Option<i32>,
+    pub genre: Option<String>,
+    pub year: Option<i32>,
+    pub play_count: i64,
+    pub like_count: i64,
+    pub is_available: bool,
+    pub is_explicit: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+/// One entry of a playlist with its track.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct PlaylistItem {
+    pub entry_id: Id,
+    pub position: i32,
+    pub added_at: DateTime<Utc>,
+    pub added_by: Option<Id>,
+    #[sqlx(flatten)]
+    pub track: TrackSummary,
+}
+
+/// A liked track, with when it was liked.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct FavoriteTrack {
+    pub favorited_at: DateTime<Utc>,
+    #[serde(flatten)]
+    #[sqlx(flatten)]
+    pub track: TrackSummary,
+}
+
+/// A followed artist, with when they were followed.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct FollowedArtist {
+    pub followed_at: DateTime<Utc>,
+    #[serde(flatten)]
+    #[sqlx(flatten)]
+    pub artist: Artist,
+}
+
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct PlaylistEntry {
     pub id: Id,

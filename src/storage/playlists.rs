@@ -5,11 +5,13 @@
 //! which takes that row's write lock on PostgreSQL and the database write lock on SQLite, so
 //! concurrent editors of one playlist are serialised instead of colliding on a position.
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 
+use super::catalog::{SUMMARY_COLUMNS, SUMMARY_JOINS};
 use super::users::found;
 use super::{
-    Id, NewPlaylist, Playlist, PlaylistEntry, Storage, StorageError, StorageResult, Ts, with_pool,
+    Id, NewPlaylist, Playlist, PlaylistEntry, PlaylistItem, PlaylistPatch, PlaylistScope, Storage,
+    StorageError, StorageResult, Ts, with_pool,
 };
 
 const PLAYLIST_COLUMNS: &str = "id, user_id, name, description, cover_image_url, is_public, \
@@ -49,6 +51,80 @@ impl Storage {
             sqlx::query_as::<DB, Playlist>(&sql)
                 .bind(id)
                 .fetch_one(pool)
+                .await?
+        }))
+    }
+
+    /// Changes the fields the patch names.
+    pub async fn update_playlist(&self, id: Id, patch: &PlaylistPatch) -> StorageResult<Playlist> {
+        let sql = format!(
+            "UPDATE playlists SET \
+             name = COALESCE($2, name), \
+             description = CASE WHEN $3 THEN $4 ELSE description END, \
+             cover_image_url = CASE WHEN $5 THEN $6 ELSE cover_image_url END, \
+             is_public = COALESCE($7, is_public), \
+             is_collaborative = COALESCE($8, is_collaborative) \
+             WHERE id = $1 RETURNING {PLAYLIST_COLUMNS}"
+        );
+        let description = patch.description.clone();
+        let cover = patch.cover_image_url.clone();
+        Ok(with_pool!(self, |pool, DB| {
+            sqlx::query_as::<DB, Playlist>(&sql)
+                .bind(id)
+                .bind(&patch.name)
+                .bind(description.is_some())
+                .bind(description.clone().flatten())
+                .bind(cover.is_some())
+                .bind(cover.clone().flatten())
+                .bind(patch.is_public)
+                .bind(patch.is_collaborative)
+                .fetch_one(pool)
+                .await?
+        }))
+    }
+
+    /// The playlists a user may see in `scope`, newest first, after the `(created_at, id)` of
+    /// the previous page.
+    pub async fn playlists_for(
+        &self,
+        user_id: Id,
+        scope: PlaylistScope,
+        after: Option<(DateTime<Utc>, Id)>,
+        limit: i64,
+    ) -> StorageResult<Vec<Playlist>> {
+        let visible = match scope {
+            PlaylistScope::Visible => "(user_id = $1 OR is_public)",
+            PlaylistScope::Mine => "user_id = $1",
+            PlaylistScope::Public => "(user_id <> $1 AND is_public)",
+        };
+        let sql = format!(
+            "SELECT {PLAYLIST_COLUMNS} FROM playlists WHERE {visible} \
+             AND ($2 IS NULL OR created_at < $2 OR (created_at = $2 AND id < $3)) \
+             ORDER BY created_at DESC, id DESC LIMIT $4"
+        );
+        let (at, id) = after.map_or((None, None), |(at, id)| (Some(Ts(at)), Some(id)));
+        Ok(with_pool!(self, |pool, DB| {
+            sqlx::query_as::<DB, Playlist>(&sql)
+                .bind(user_id)
+                .bind(at)
+                .bind(id)
+                .bind(limit)
+                .fetch_all(pool)
+                .await?
+        }))
+    }
+
+    /// A playlist's entries in order, each with its track.
+    pub async fn playlist_items(&self, playlist_id: Id) -> StorageResult<Vec<PlaylistItem>> {
+        let sql = format!(
+            "SELECT p.id AS entry_id, p.position, p.added_at, p.added_by, {SUMMARY_COLUMNS} \
+             FROM playlist_tracks p JOIN tracks t ON t.id = p.track_id {SUMMARY_JOINS} \
+             WHERE p.playlist_id = $1 ORDER BY p.position"
+        );
+        Ok(with_pool!(self, |pool, DB| {
+            sqlx::query_as::<DB, PlaylistItem>(&sql)
+                .bind(playlist_id)
+                .fetch_all(pool)
                 .await?
         }))
     }

@@ -1,7 +1,12 @@
 //! Likes, follows and comments.
 
+use chrono::{DateTime, Utc};
+
+use super::catalog::{ALBUM_COLUMNS, SUMMARY_COLUMNS, SUMMARY_JOINS};
 use super::users::found;
-use super::{Comment, Id, Storage, StorageResult, with_pool};
+use super::{
+    Album, Comment, FavoriteTrack, FollowedArtist, Id, Storage, StorageResult, Ts, with_pool,
+};
 
 const COMMENT_COLUMNS: &str = "id, track_id, user_id, body, created_at, updated_at";
 
@@ -82,5 +87,164 @@ impl Storage {
                 .fetch_one(pool)
                 .await?
         }))
+    }
+
+    /// Whether a user likes a track.
+    pub async fn is_favorite(&self, user_id: Id, track_id: Id) -> StorageResult<bool> {
+        Ok(with_pool!(self, |pool, DB| {
+            sqlx::query_scalar::<DB, i64>(
+                "SELECT count(*) FROM user_favorites WHERE user_id = $1 AND track_id = $2",
+            )
+            .bind(user_id)
+            .bind(track_id)
+            .fetch_one(pool)
+            .await?
+        }) > 0)
+    }
+
+    /// A user's liked tracks, most recently liked first.
+    pub async fn favorites_of(
+        &self,
+        user_id: Id,
+        after: Option<(DateTime<Utc>, Id)>,
+        limit: i64,
+    ) -> StorageResult<Vec<FavoriteTrack>> {
+        let sql = format!(
+            "SELECT f.created_at AS favorited_at, {SUMMARY_COLUMNS} FROM user_favorites f \
+             JOIN tracks t ON t.id = f.track_id {SUMMARY_JOINS} WHERE f.user_id = $1 \
+             AND ($2 IS NULL OR f.created_at < $2 OR (f.created_at = $2 AND t.id < $3)) \
+             ORDER BY f.created_at DESC, t.id DESC LIMIT $4"
+        );
+        let (at, id) = after.map_or((None, None), |(at, id)| (Some(Ts(at)), Some(id)));
+        Ok(with_pool!(self, |pool, DB| {
+            sqlx::query_as::<DB, FavoriteTrack>(&sql)
+                .bind(user_id)
+                .bind(at)
+                .bind(id)
+                .bind(limit)
+                .fetch_all(pool)
+                .await?
+        }))
+    }
+
+    /// How many follow an artist, and whether this user does.
+    pub async fn follow_state(&self, user_id: Id, artist_id: Id) -> StorageResult<(i64, bool)> {
+        let (followers, mine) = with_pool!(self, |pool, DB| {
+            sqlx::query_as::<DB, (i64, i64)>(
+                "SELECT count(*), COALESCE(SUM(CASE WHEN user_id = $2 THEN 1 ELSE 0 END), 0) \
+                 FROM user_following_artists WHERE artist_id = $1",
+            )
+            .bind(artist_id)
+            .bind(user_id)
+            .fetch_one(pool)
+            .await?
+        });
+        Ok((followers, mine > 0))
+    }
+
+    /// The artists a user follows, most recently followed first.
+    pub async fn following_of(
+        &self,
+        user_id: Id,
+        after: Option<(DateTime<Utc>, Id)>,
+        limit: i64,
+    ) -> StorageResult<Vec<FollowedArtist>> {
+        let (at, id) = after.map_or((None, None), |(at, id)| (Some(Ts(at)), Some(id)));
+        Ok(with_pool!(self, |pool, DB| {
+            sqlx::query_as::<DB, FollowedArtist>(
+                "SELECT f.created_at AS followed_at, a.id, a.name, a.bio, a.image_url, \
+                 a.website_url, a.social_links, a.verified, a.musicbrainz_id, a.created_at, \
+                 a.updated_at FROM user_following_artists f JOIN artists a ON a.id = f.artist_id \
+                 WHERE f.user_id = $1 \
+                 AND ($2 IS NULL OR f.created_at < $2 OR (f.created_at = $2 AND a.id < $3)) \
+                 ORDER BY f.created_at DESC, a.id DESC LIMIT $4",
+            )
+            .bind(user_id)
+            .bind(at)
+            .bind(id)
+            .bind(limit)
+            .fetch_all(pool)
+            .await?
+        }))
+    }
+
+    /// The newest releases of the artists a user follows: by year, then by when they were
+    /// added to the library.
+    pub async fn new_albums_for(&self, user_id: Id, limit: i64) -> StorageResult<Vec<Album>> {
+        let columns = ALBUM_COLUMNS
+            .split(", ")
+            .map(|c| format!("al.{}", c.trim()))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "SELECT {columns} FROM albums al JOIN user_following_artists f \
+             ON f.artist_id = al.artist_id WHERE f.user_id = $1 \
+             ORDER BY al.year DESC NULLS LAST, al.created_at DESC, al.id DESC LIMIT $2"
+        );
+        Ok(with_pool!(self, |pool, DB| {
+            sqlx::query_as::<DB, Album>(&sql)
+                .bind(user_id)
+                .bind(limit)
+                .fetch_all(pool)
+                .await?
+        }))
+    }
+
+    pub async fn comment(&self, id: Id) -> StorageResult<Comment> {
+        let sql = format!("SELECT {COMMENT_COLUMNS} FROM track_comments WHERE id = $1");
+        Ok(with_pool!(self, |pool, DB| {
+            sqlx::query_as::<DB, Comment>(&sql)
+                .bind(id)
+                .fetch_one(pool)
+                .await?
+        }))
+    }
+
+    /// A track's comments, newest first.
+    pub async fn comments_of(
+        &self,
+        track_id: Id,
+        after: Option<(DateTime<Utc>, Id)>,
+        limit: i64,
+    ) -> StorageResult<Vec<Comment>> {
+        let sql = format!(
+            "SELECT {COMMENT_COLUMNS} FROM track_comments WHERE track_id = $1 \
+             AND ($2 IS NULL OR created_at < $2 OR (created_at = $2 AND id < $3)) \
+             ORDER BY created_at DESC, id DESC LIMIT $4"
+        );
+        let (at, id) = after.map_or((None, None), |(at, id)| (Some(Ts(at)), Some(id)));
+        Ok(with_pool!(self, |pool, DB| {
+            sqlx::query_as::<DB, Comment>(&sql)
+                .bind(track_id)
+                .bind(at)
+                .bind(id)
+                .bind(limit)
+                .fetch_all(pool)
+                .await?
+        }))
+    }
+
+    pub async fn update_comment(&self, id: Id, body: &str) -> StorageResult<Comment> {
+        let sql = format!(
+            "UPDATE track_comments SET body = $2 WHERE id = $1 RETURNING {COMMENT_COLUMNS}"
+        );
+        Ok(with_pool!(self, |pool, DB| {
+            sqlx::query_as::<DB, Comment>(&sql)
+                .bind(id)
+                .bind(body)
+                .fetch_one(pool)
+                .await?
+        }))
+    }
+
+    pub async fn delete_comment(&self, id: Id) -> StorageResult<()> {
+        let affected = with_pool!(self, |pool, DB| {
+            sqlx::query::<DB>("DELETE FROM track_comments WHERE id = $1")
+                .bind(id)
+                .execute(pool)
+                .await?
+                .rows_affected()
+        });
+        found(affected)
     }
 }
