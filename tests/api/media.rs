@@ -301,7 +301,43 @@ async fn large_bodies_are_byte_exact(app: &TestApp) {
     assert!(download.bytes().await.unwrap().as_ref() == bytes.as_slice());
 }
 
+/// A media link signed with the server's own key but past its expiry is refused.
+async fn expired_media_links_are_refused(app: &TestApp) {
+    let ann = app.register("ann").await;
+    let music = tempfile::tempdir().unwrap();
+    let (id, _) = one_track(app, music.path()).await;
+    let secret = juke::auth::secret::signing_secret("", &app.data_dir.path().join("data")).unwrap();
+    let keys = juke::auth::token::TokenKeys::new(&secret);
+    let user: Id = ann.id().parse().unwrap();
+    let stream = format!("/api/v1/tracks/{id}/stream");
+    let fresh = keys
+        .issue_media(user, id, chrono::Utc::now() + chrono::Duration::minutes(5))
+        .unwrap();
+    let by_fresh = app
+        .client
+        .get(app.url(&format!("{stream}?t={fresh}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(by_fresh.status(), StatusCode::OK, "the key is the server's");
+    let stale = keys
+        .issue_media(user, id, chrono::Utc::now() - chrono::Duration::seconds(5))
+        .unwrap();
+    let by_stale = app
+        .client
+        .get(app.url(&format!("{stream}?t={stale}")))
+        .send()
+        .await
+        .unwrap();
+    let (status, code, _) = error_of(by_stale).await;
+    assert_eq!(
+        (status, code.as_str()),
+        (StatusCode::UNAUTHORIZED, "unauthorized")
+    );
+}
+
 http_on_both_engines!(
+    expired_media_links_are_refused,
     large_bodies_are_byte_exact,
     media_links_work_without_headers_for_their_track_only,
     streams_answer_ranges_and_conditionals,
