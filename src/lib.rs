@@ -8,6 +8,7 @@ pub mod cli;
 pub mod config;
 pub mod library;
 pub mod listening;
+pub mod playlists;
 pub mod startup;
 pub mod storage;
 pub mod telemetry;

@@ -8,6 +8,7 @@ mod library;
 mod me;
 mod media;
 pub mod page;
+mod playlists;
 mod plays;
 mod tracks;
 mod uploads;
@@ -58,7 +59,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .configure(media::routes)
                 .configure(tracks::routes)
                 .configure(plays::routes)
-                .configure(images::routes),
+                .configure(images::routes)
+                .configure(playlists::routes),
         );
 }
 

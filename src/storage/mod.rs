@@ -33,6 +33,7 @@ pub use error::{StorageError, StorageResult};
 pub use id::Id;
 pub(crate) use id::Ts;
 pub use models::*;
+pub use playlists::MAX_PLAYLIST_ENTRIES;
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");

@@ -235,6 +235,7 @@ pub struct NewPlaylist {
     pub user_id: Id,
     pub name: String,
     pub description: Option<String>,
+    pub cover_image_url: Option<String>,
     pub is_public: bool,
     pub is_collaborative: bool,
 }

@@ -29,8 +29,8 @@ pub const MAX_PLAYLIST_ENTRIES: i64 = 100_000;
 impl Storage {
     pub async fn create_playlist(&self, new: &NewPlaylist) -> StorageResult<Playlist> {
         let sql = format!(
-            "INSERT INTO playlists (id, user_id, name, description, is_public, is_collaborative) \
-             VALUES ($1, $2, $3, $4, $5, $6) RETURNING {PLAYLIST_COLUMNS}"
+            "INSERT INTO playlists (id, user_id, name, description, is_public, is_collaborative, \
+             cover_image_url) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {PLAYLIST_COLUMNS}"
         );
         Ok(with_pool!(self, |pool, DB| {
             sqlx::query_as::<DB, Playlist>(&sql)
@@ -40,6 +40,7 @@ impl Storage {
                 .bind(&new.description)
                 .bind(new.is_public)
                 .bind(new.is_collaborative)
+                .bind(&new.cover_image_url)
                 .fetch_one(pool)
                 .await?
         }))

@@ -10,6 +10,7 @@ mod images;
 mod library;
 mod media;
 mod migrations;
+mod playlists;
 mod plays;
 mod server;
 mod storage_constraints;
