@@ -10,6 +10,7 @@ mod media;
 pub mod page;
 mod playlists;
 mod plays;
+mod social;
 mod tracks;
 mod uploads;
 mod users;
@@ -60,7 +61,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .configure(tracks::routes)
                 .configure(plays::routes)
                 .configure(images::routes)
-                .configure(playlists::routes),
+                .configure(playlists::routes)
+                .configure(social::routes),
         );
 }
 

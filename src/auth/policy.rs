@@ -61,6 +61,26 @@ pub fn may_edit_library(user: &User, uploader_id: Option<Id>) -> bool {
     user.is_admin || uploader_id == Some(user.id)
 }
 
+/// Only its author edits a comment: words are not put in anyone's mouth, admins' included.
+pub fn require_comment_author(user: &User, author_id: Id) -> Result<(), ApiError> {
+    if user.id == author_id {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden("only its author edits a comment"))
+    }
+}
+
+/// The author deletes their comment; admins moderate and delete any.
+pub fn require_comment_moderator(user: &User, author_id: Id) -> Result<(), ApiError> {
+    if user.id == author_id || user.is_admin {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden(
+            "only its author or an admin deletes a comment",
+        ))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -140,8 +140,8 @@ impl Storage {
 
     pub async fn create_album(&self, new: &NewAlbum) -> StorageResult<Album> {
         let sql = format!(
-            "INSERT INTO albums (id, title, artist_id, release_date, genre, label, musicbrainz_id) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {ALBUM_COLUMNS}"
+            "INSERT INTO albums (id, title, artist_id, release_date, genre, label, musicbrainz_id, \
+             year) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING {ALBUM_COLUMNS}"
         );
         Ok(with_pool!(self, |pool, DB| {
             sqlx::query_as::<DB, Album>(&sql)
@@ -152,6 +152,7 @@ impl Storage {
                 .bind(&new.genre)
                 .bind(&new.label)
                 .bind(&new.musicbrainz_id)
+                .bind(new.year)
                 .fetch_one(pool)
                 .await?
         }))

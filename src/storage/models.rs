@@ -123,6 +123,7 @@ pub struct NewAlbum {
     pub genre: Option<String>,
     pub label: Option<String>,
     pub musicbrainz_id: Option<String>,
+    pub year: Option<i32>,
 }
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
@@ -328,6 +329,15 @@ pub struct Comment {
     pub body: String,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+/// A comment with its author's name, as a track's comment list shows it.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct CommentView {
+    #[serde(flatten)]
+    #[sqlx(flatten)]
+    pub comment: Comment,
+    pub username: String,
 }
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]

@@ -5,7 +5,8 @@ use chrono::{DateTime, Utc};
 use super::catalog::{ALBUM_COLUMNS, SUMMARY_COLUMNS, SUMMARY_JOINS};
 use super::users::found;
 use super::{
-    Album, Comment, FavoriteTrack, FollowedArtist, Id, Storage, StorageResult, Ts, with_pool,
+    Album, Comment, CommentView, FavoriteTrack, FollowedArtist, Id, Storage, StorageResult, Ts,
+    with_pool,
 };
 
 const COMMENT_COLUMNS: &str = "id, track_id, user_id, body, created_at, updated_at";
@@ -206,15 +207,15 @@ impl Storage {
         track_id: Id,
         after: Option<(DateTime<Utc>, Id)>,
         limit: i64,
-    ) -> StorageResult<Vec<Comment>> {
-        let sql = format!(
-            "SELECT {COMMENT_COLUMNS} FROM track_comments WHERE track_id = $1 \
-             AND ($2 IS NULL OR created_at < $2 OR (created_at = $2 AND id < $3)) \
-             ORDER BY created_at DESC, id DESC LIMIT $4"
-        );
+    ) -> StorageResult<Vec<CommentView>> {
+        let sql = "SELECT c.id, c.track_id, c.user_id, c.body, c.created_at, c.updated_at, \
+             u.username FROM track_comments c JOIN users u ON u.id = c.user_id \
+             WHERE c.track_id = $1 \
+             AND ($2 IS NULL OR c.created_at < $2 OR (c.created_at = $2 AND c.id < $3)) \
+             ORDER BY c.created_at DESC, c.id DESC LIMIT $4";
         let (at, id) = after.map_or((None, None), |(at, id)| (Some(Ts(at)), Some(id)));
         Ok(with_pool!(self, |pool, DB| {
-            sqlx::query_as::<DB, Comment>(&sql)
+            sqlx::query_as::<DB, CommentView>(sql)
                 .bind(track_id)
                 .bind(at)
                 .bind(id)

@@ -13,6 +13,7 @@ mod migrations;
 mod playlists;
 mod plays;
 mod server;
+mod social;
 mod storage_constraints;
 mod storage_triggers;
 mod transcode;
