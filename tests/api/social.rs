@@ -5,7 +5,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::app::{Login, TestApp, error_of};
-use crate::helpers::{album, artist, track};
+use crate::helpers::{artist, track};
 use crate::http_on_both_engines;
 
 async fn status(app: &TestApp, method: Method, path: &str, who: &Login) -> StatusCode {
@@ -160,7 +160,6 @@ async fn follows_list_artists_and_their_new_albums(app: &TestApp) {
         status(app, Method::PUT, &path, &ann).await,
         StatusCode::NOT_FOUND
     );
-    let _ = album;
 }
 
 async fn comments_follow_their_rules(app: &TestApp) {
