@@ -1,6 +1,7 @@
 //! The HTTP API: one file per resource, all errors through [`ApiError`].
 
 mod auth;
+mod catalog;
 mod error;
 mod health;
 mod images;
@@ -62,7 +63,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .configure(plays::routes)
                 .configure(images::routes)
                 .configure(playlists::routes)
-                .configure(social::routes),
+                .configure(social::routes)
+                .configure(catalog::routes),
         );
 }
 

@@ -19,6 +19,10 @@ struct TrackView {
     download_url: String,
     /// The album's cover, else the artist's image (a placeholder when there is no art).
     cover_url: String,
+    artist_name: String,
+    album_title: Option<String>,
+    /// Whether the caller likes it.
+    liked: bool,
     /// When the `?t=` token in the URLs stops working.
     media_expires_at: chrono::DateTime<chrono::Utc>,
 }
@@ -31,6 +35,12 @@ async fn track(
     auth: web::Data<AuthService>,
 ) -> Result<HttpResponse, ApiError> {
     let track = storage.track(id.into_inner()).await?;
+    let artist = storage.artist(track.artist_id).await?;
+    let album_title = match track.album_id {
+        Some(album) => Some(storage.album(album).await?.title),
+        None => None,
+    };
+    let liked = storage.is_favorite(me.user.id, track.id).await?;
     let media = auth.media_token(me.user.id, track.id)?;
     // Media tokens are bound to the one resource their URL names.
     let cover_url = match track.album_id {
@@ -46,6 +56,9 @@ async fn track(
     };
     Ok(HttpResponse::Ok().json(TrackView {
         cover_url,
+        artist_name: artist.name,
+        album_title,
+        liked,
         stream_url: format!("/api/v1/tracks/{}/stream?t={}", track.id, media.token),
         download_url: format!("/api/v1/tracks/{}/download?t={}", track.id, media.token),
         media_expires_at: media.expires_at,

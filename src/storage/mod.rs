@@ -6,6 +6,7 @@
 //! for each engine by [`with_pool!`]; where the dialects differ, the statement says so inline.
 
 mod audit;
+mod browse;
 mod cache;
 mod catalog;
 mod error;
@@ -27,6 +28,7 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{PgPool, SqlitePool};
 
+pub use browse::{Filter, ListRequest, Sort, SortKey};
 use cache::Cache;
 pub use cache::{CacheStats, Kind as CacheKind, SessionEntry};
 pub use error::{StorageError, StorageResult};

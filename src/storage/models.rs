@@ -280,6 +280,48 @@ pub struct TrackSummary {
     pub is_available: bool,
     pub is_explicit: bool,
     pub created_at: DateTime<Utc>,
+    /// The name sort's key as the database folds it (lists only; see `storage::browse`).
+    #[serde(skip)]
+    #[sqlx(default)]
+    pub sort_name: String,
+}
+
+/// An album as lists show it.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct AlbumSummary {
+    #[serde(flatten)]
+    #[sqlx(flatten)]
+    pub album: Album,
+    pub artist_name: String,
+    pub play_count: i64,
+    pub like_count: i64,
+    #[serde(skip)]
+    #[sqlx(default)]
+    pub sort_name: String,
+}
+
+/// An artist as lists show it.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct ArtistSummary {
+    #[serde(flatten)]
+    #[sqlx(flatten)]
+    pub artist: Artist,
+    pub album_count: i64,
+    pub track_count: i64,
+    pub play_count: i64,
+    pub like_count: i64,
+    /// The year of their newest album (0 when none has one).
+    pub latest_year: i32,
+    #[serde(skip)]
+    #[sqlx(default)]
+    pub sort_name: String,
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct GenreCount {
+    pub genre: String,
+    pub track_count: i64,
+    pub album_count: i64,
 }
 
 /// One entry of a playlist with its track.

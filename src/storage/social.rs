@@ -172,11 +172,7 @@ impl Storage {
     /// The newest releases of the artists a user follows: by year, then by when they were
     /// added to the library.
     pub async fn new_albums_for(&self, user_id: Id, limit: i64) -> StorageResult<Vec<Album>> {
-        let columns = ALBUM_COLUMNS
-            .split(", ")
-            .map(|c| format!("al.{}", c.trim()))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let columns = super::browse::prefixed("al", ALBUM_COLUMNS);
         let sql = format!(
             "SELECT {columns} FROM albums al JOIN user_following_artists f \
              ON f.artist_id = al.artist_id WHERE f.user_id = $1 \

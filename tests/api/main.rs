@@ -5,6 +5,7 @@ mod accounts;
 mod app;
 mod audio;
 mod cache;
+mod catalog;
 mod helpers;
 mod images;
 mod library;
