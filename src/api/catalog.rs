@@ -4,15 +4,18 @@
 use std::collections::HashMap;
 use std::str::FromStr;
 
-use actix_web::{HttpResponse, get, web};
+use actix_web::{HttpResponse, get, patch, web};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::ApiError;
 use super::page::{MAX_LIMIT, Page, PageQuery};
+use crate::auth::policy;
 use crate::auth::{AuthService, AuthUser};
+use crate::catalog::{AlbumEdit, ArtistEdit, TrackEdit};
 use crate::storage::{
-    AlbumSummary, ArtistSummary, Filter, Id, ListRequest, Sort, SortKey, Storage, TrackSummary,
+    AlbumSummary, ArtistSummary, Filter, Id, ListRequest, Sort, SortKey, Storage, StorageError,
+    TrackSummary,
 };
 use crate::validate::{FieldError, field_error};
 
@@ -22,7 +25,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(list_artists)
         .service(genres)
         .service(album_page)
-        .service(artist_page);
+        .service(artist_page)
+        .service(edit_track)
+        .service(edit_album)
+        .service(edit_artist);
 }
 
 /// What a list may be asked for, every value checked and named when wrong.
@@ -375,4 +381,72 @@ fn with_fields<const N: usize>(
         }
     }
     Ok(value)
+}
+
+/// A second artist (or album of one artist) with the same name would split the library.
+fn name_taken(err: StorageError) -> ApiError {
+    match err {
+        StorageError::Conflict(_) => ApiError::Conflict {
+            code: "name_taken",
+            message: "another entry already has that name".into(),
+        },
+        other => other.into(),
+    }
+}
+
+/// Admins, and the user who uploaded the track, edit it.
+#[patch("/tracks/{id}")]
+async fn edit_track(
+    me: AuthUser,
+    id: web::Path<Id>,
+    body: web::Json<TrackEdit>,
+    storage: web::Data<Storage>,
+) -> Result<HttpResponse, ApiError> {
+    let patch = body.into_inner().validate()?;
+    let track = storage.track(id.into_inner()).await?;
+    policy::require_library_editor(&me.user, track.uploader_id)?;
+    let updated = storage.update_track(track.id, &patch).await?;
+    Ok(HttpResponse::Ok().json(updated))
+}
+
+/// Admins, and the user who uploaded every track of the album, edit it.
+#[patch("/albums/{id}")]
+async fn edit_album(
+    me: AuthUser,
+    id: web::Path<Id>,
+    body: web::Json<AlbumEdit>,
+    storage: web::Data<Storage>,
+) -> Result<HttpResponse, ApiError> {
+    let patch = body.into_inner().validate()?;
+    let album = storage.album(id.into_inner()).await?;
+    let uploader = storage.sole_uploader(Some(album.id), None).await?;
+    policy::require_library_editor(&me.user, uploader)?;
+    let updated = storage
+        .update_album(album.id, &patch)
+        .await
+        .map_err(name_taken)?;
+    Ok(HttpResponse::Ok().json(updated))
+}
+
+/// Admins, and the user who uploaded every track of the artist, edit them; only admins set
+/// `verified`.
+#[patch("/artists/{id}")]
+async fn edit_artist(
+    me: AuthUser,
+    id: web::Path<Id>,
+    body: web::Json<ArtistEdit>,
+    storage: web::Data<Storage>,
+) -> Result<HttpResponse, ApiError> {
+    let patch = body.into_inner().validate()?;
+    let artist = storage.artist(id.into_inner()).await?;
+    let uploader = storage.sole_uploader(None, Some(artist.id)).await?;
+    policy::require_library_editor(&me.user, uploader)?;
+    if patch.verified.is_some() {
+        policy::require_admin(&me.user)?;
+    }
+    let updated = storage
+        .update_artist(artist.id, &patch)
+        .await
+        .map_err(name_taken)?;
+    Ok(HttpResponse::Ok().json(updated))
 }

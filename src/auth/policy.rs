@@ -61,6 +61,16 @@ pub fn may_edit_library(user: &User, uploader_id: Option<Id>) -> bool {
     user.is_admin || uploader_id == Some(user.id)
 }
 
+pub fn require_library_editor(user: &User, uploader_id: Option<Id>) -> Result<(), ApiError> {
+    if may_edit_library(user, uploader_id) {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden(
+            "only admins and the uploader edit the library",
+        ))
+    }
+}
+
 /// Only its author edits a comment: words are not put in anyone's mouth, admins' included.
 pub fn require_comment_author(user: &User, author_id: Id) -> Result<(), ApiError> {
     if user.id == author_id {

@@ -6,8 +6,8 @@ use sqlx::types::Json;
 
 use super::users::found;
 use super::{
-    Album, Artist, CacheKind, Engine, Id, NewAlbum, NewArtist, NewTrack, Storage, StorageError,
-    StorageResult, Track, Ts, with_pool,
+    Album, AlbumPatch, Artist, ArtistPatch, CacheKind, Engine, Id, NewAlbum, NewArtist, NewTrack,
+    Storage, StorageError, StorageResult, Track, TrackPatch, Ts, with_pool,
 };
 
 pub(super) const ARTIST_COLUMNS: &str = "id, name, bio, image_url, website_url, social_links, verified, \
@@ -301,6 +301,124 @@ impl Storage {
             .fetch_optional(pool)
             .await?
         }))
+    }
+
+    /// Applies an edit to a track's own fields.
+    pub async fn update_track(&self, id: Id, patch: &TrackPatch) -> StorageResult<Track> {
+        let sql = format!(
+            "UPDATE tracks SET title = COALESCE($2, title), \
+             genre = CASE WHEN $3 THEN $4 ELSE genre END, \
+             is_explicit = COALESCE($5, is_explicit), \
+             lyrics = CASE WHEN $6 THEN $7 ELSE lyrics END, \
+             release_date = CASE WHEN $8 THEN $9 ELSE release_date END, \
+             year = CASE WHEN $10 THEN $11 ELSE year END \
+             WHERE id = $1 RETURNING {TRACK_COLUMNS}"
+        );
+        let track = with_pool!(self, |pool, DB| {
+            sqlx::query_as::<DB, Track>(&sql)
+                .bind(id)
+                .bind(&patch.title)
+                .bind(patch.genre.is_some())
+                .bind(patch.genre.clone().flatten())
+                .bind(patch.is_explicit)
+                .bind(patch.lyrics.is_some())
+                .bind(patch.lyrics.clone().flatten())
+                .bind(patch.release_date.is_some())
+                .bind(patch.release_date.flatten())
+                .bind(patch.year.is_some())
+                .bind(patch.year.flatten())
+                .fetch_one(pool)
+                .await?
+        });
+        self.cache.forget(CacheKind::Track, id);
+        Ok(track)
+    }
+
+    /// Applies an edit to an album's own fields. `Conflict` when its artist already has an
+    /// album of the new title.
+    pub async fn update_album(&self, id: Id, patch: &AlbumPatch) -> StorageResult<Album> {
+        let sql = format!(
+            "UPDATE albums SET title = COALESCE($2, title), title_key = COALESCE($3, title_key), \
+             genre = CASE WHEN $4 THEN $5 ELSE genre END, \
+             label = CASE WHEN $6 THEN $7 ELSE label END, \
+             description = CASE WHEN $8 THEN $9 ELSE description END, \
+             release_date = CASE WHEN $10 THEN $11 ELSE release_date END, \
+             year = CASE WHEN $12 THEN $13 ELSE year END \
+             WHERE id = $1 RETURNING {ALBUM_COLUMNS}"
+        );
+        let (title, key) = patch.title.clone().unzip();
+        Ok(with_pool!(self, |pool, DB| {
+            sqlx::query_as::<DB, Album>(&sql)
+                .bind(id)
+                .bind(title)
+                .bind(key)
+                .bind(patch.genre.is_some())
+                .bind(patch.genre.clone().flatten())
+                .bind(patch.label.is_some())
+                .bind(patch.label.clone().flatten())
+                .bind(patch.description.is_some())
+                .bind(patch.description.clone().flatten())
+                .bind(patch.release_date.is_some())
+                .bind(patch.release_date.flatten())
+                .bind(patch.year.is_some())
+                .bind(patch.year.flatten())
+                .fetch_one(pool)
+                .await?
+        }))
+    }
+
+    /// Applies an edit to an artist's own fields. `Conflict` when another artist has the new
+    /// name.
+    pub async fn update_artist(&self, id: Id, patch: &ArtistPatch) -> StorageResult<Artist> {
+        let sql = format!(
+            "UPDATE artists SET name = COALESCE($2, name), name_key = COALESCE($3, name_key), \
+             bio = CASE WHEN $4 THEN $5 ELSE bio END, \
+             website_url = CASE WHEN $6 THEN $7 ELSE website_url END, \
+             image_url = CASE WHEN $8 THEN $9 ELSE image_url END, \
+             social_links = COALESCE($10, social_links), \
+             verified = COALESCE($11, verified) \
+             WHERE id = $1 RETURNING {ARTIST_COLUMNS}"
+        );
+        let (name, key) = patch.name.clone().unzip();
+        Ok(with_pool!(self, |pool, DB| {
+            sqlx::query_as::<DB, Artist>(&sql)
+                .bind(id)
+                .bind(name)
+                .bind(key)
+                .bind(patch.bio.is_some())
+                .bind(patch.bio.clone().flatten())
+                .bind(patch.website_url.is_some())
+                .bind(patch.website_url.clone().flatten())
+                .bind(patch.image_url.is_some())
+                .bind(patch.image_url.clone().flatten())
+                .bind(patch.social_links.as_ref().map(Json))
+                .bind(patch.verified)
+                .fetch_one(pool)
+                .await?
+        }))
+    }
+
+    /// The one user who uploaded every track of an album (or of an artist), if there is one:
+    /// they may edit it as their own.
+    pub async fn sole_uploader(
+        &self,
+        album_id: Option<Id>,
+        artist_id: Option<Id>,
+    ) -> StorageResult<Option<Id>> {
+        let rows = with_pool!(self, |pool, DB| {
+            sqlx::query_scalar::<DB, Option<Id>>(
+                "SELECT uploader_id FROM tracks WHERE ($1 IS NULL OR album_id = $1) \
+                 AND ($2 IS NULL OR artist_id = $2) GROUP BY uploader_id LIMIT 2",
+            )
+            .bind(album_id)
+            .bind(artist_id)
+            .fetch_all(pool)
+            .await?
+        });
+        Ok(match rows.as_slice() {
+            [Some(only)] => Some(*only),
+            _ => None,
+        })
     }
 }
 

@@ -251,6 +251,39 @@ pub struct PlaylistPatch {
     pub is_collaborative: Option<bool>,
 }
 
+/// An edit of a track's own fields. `None` leaves a field; `Some(None)` clears it.
+#[derive(Debug, Clone, Default)]
+pub struct TrackPatch {
+    pub title: Option<String>,
+    pub genre: Option<Option<String>>,
+    pub is_explicit: Option<bool>,
+    pub lyrics: Option<Option<String>>,
+    pub release_date: Option<Option<NaiveDate>>,
+    pub year: Option<Option<i32>>,
+}
+
+/// An edit of an album's own fields; a new title comes with its identity key.
+#[derive(Debug, Clone, Default)]
+pub struct AlbumPatch {
+    pub title: Option<(String, String)>,
+    pub genre: Option<Option<String>>,
+    pub label: Option<Option<String>>,
+    pub description: Option<Option<String>>,
+    pub release_date: Option<Option<NaiveDate>>,
+    pub year: Option<Option<i32>>,
+}
+
+/// An edit of an artist's own fields; a new name comes with its identity key.
+#[derive(Debug, Clone, Default)]
+pub struct ArtistPatch {
+    pub name: Option<(String, String)>,
+    pub bio: Option<Option<String>>,
+    pub website_url: Option<Option<String>>,
+    pub image_url: Option<Option<String>>,
+    pub social_links: Option<serde_json::Value>,
+    pub verified: Option<bool>,
+}
+
 /// Which playlists a listing shows a user.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PlaylistScope {

@@ -6,6 +6,7 @@ mod app;
 mod audio;
 mod cache;
 mod catalog;
+mod editing;
 mod helpers;
 mod images;
 mod library;
