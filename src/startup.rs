@@ -65,6 +65,7 @@ impl Application {
         let uploads = web::Data::from(Uploads::start(storage.clone(), &config));
         let artwork = web::Data::new(Artwork::new(&config.data_dir));
         let transcoder = web::Data::new(Transcoder::new(&config.transcoding));
+        let metrics = web::Data::new(api::metrics::registry(&storage));
         let bind = config.server.bind;
         let listener =
             TcpListener::bind(bind).map_err(|source| StartError::Bind { addr: bind, source })?;
@@ -84,6 +85,7 @@ impl Application {
                 .app_data(uploads.clone())
                 .app_data(artwork.clone())
                 .app_data(transcoder.clone())
+                .app_data(metrics.clone())
                 .app_data(config.clone())
                 .configure(api::configure)
                 .default_service(web::to(api::not_found))

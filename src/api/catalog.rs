@@ -323,15 +323,15 @@ async fn album_page(
     storage: web::Data<Storage>,
     auth: web::Data<AuthService>,
 ) -> Result<HttpResponse, ApiError> {
-    let album = storage.album(id.into_inner()).await?;
-    let artist = storage.artist(album.artist_id).await?;
-    let tracks = storage.album_tracks(album.id).await?;
+    let album = storage.cached_album(id.into_inner()).await?;
+    let artist = storage.cached_artist(album.artist_id).await?;
+    let tracks = storage.cached_album_tracks(album.id).await?;
     let cover = auth.media_token(me.user.id, album.id)?;
     let cover_url = format!("/api/v1/albums/{}/cover?t={}", album.id, cover.token);
     Ok(HttpResponse::Ok().json(with_fields(
-        &album,
+        &*album,
         [
-            ("artist_name", Value::from(artist.name)),
+            ("artist_name", Value::from(artist.name.clone())),
             (
                 "tracks",
                 serde_json::to_value(tracks).map_err(ApiError::internal)?,

@@ -8,6 +8,7 @@ mod images;
 mod library;
 mod me;
 mod media;
+pub mod metrics;
 pub mod page;
 mod playlists;
 mod plays;
@@ -27,6 +28,7 @@ pub const JSON_LIMIT_BYTES: usize = 1024 * 1024;
 /// Mounts every route.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(health::healthz)
+        .service(metrics::metrics)
         .app_data(
             web::JsonConfig::default()
                 .limit(JSON_LIMIT_BYTES)

@@ -1,6 +1,8 @@
 //! `/api/v1/playlists`: create, read, edit and share playlists; add, remove and move entries;
 //! M3U8 out and in. Who may do what is `auth::policy`'s call.
 
+use std::sync::Arc;
+
 use actix_web::http::header::{self, ContentDisposition, DispositionParam, DispositionType};
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
@@ -118,10 +120,10 @@ async fn create(
 #[derive(Serialize)]
 struct Detail {
     #[serde(flatten)]
-    playlist: Playlist,
+    playlist: Arc<Playlist>,
     /// What the caller may do: `manage` (owner), `contribute` (add, remove, move) or `read`.
     access: &'static str,
-    tracks: Vec<PlaylistItem>,
+    tracks: Arc<Vec<PlaylistItem>>,
 }
 
 fn access_name(access: Access) -> &'static str {
@@ -137,8 +139,12 @@ async fn detail(
     id: web::Path<Id>,
     storage: web::Data<Storage>,
 ) -> Result<HttpResponse, ApiError> {
-    let (playlist, access) = load(&storage, &me.user, id.into_inner(), Access::Read).await?;
-    let tracks = storage.playlist_items(playlist.id).await?;
+    // Hot and possibly long (thousands of entries): served from the cache, which every edit
+    // of the playlist and of the catalog invalidates.
+    let playlist = storage.cached_playlist(id.into_inner()).await?;
+    let access = policy::access(&me.user, shared(&playlist));
+    policy::require(access, Access::Read)?;
+    let tracks = storage.cached_playlist_items(playlist.id).await?;
     Ok(HttpResponse::Ok().json(Detail {
         playlist,
         access: access_name(access),

@@ -1,5 +1,7 @@
 //! `/api/v1/tracks/{id}`: one track, with signed media URLs that `<audio>` and `<img>` can use.
 
+use std::sync::Arc;
+
 use actix_web::{HttpResponse, get, web};
 use serde::Serialize;
 
@@ -14,7 +16,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 #[derive(Serialize)]
 struct TrackView {
     #[serde(flatten)]
-    track: Track,
+    track: Arc<Track>,
     stream_url: String,
     download_url: String,
     /// The album's cover, else the artist's image (a placeholder when there is no art).
@@ -34,13 +36,15 @@ async fn track(
     storage: web::Data<Storage>,
     auth: web::Data<AuthService>,
 ) -> Result<HttpResponse, ApiError> {
-    let track = storage.track(id.into_inner()).await?;
-    let artist = storage.artist(track.artist_id).await?;
+    // Hot: every play in a client opens this. Served from the cache (counters may lag by its
+    // TTL; edits show at once).
+    let track = storage.cached_track(id.into_inner()).await?;
+    let artist = storage.cached_artist(track.artist_id).await?;
     let album_title = match track.album_id {
-        Some(album) => Some(storage.album(album).await?.title),
+        Some(album) => Some(storage.cached_album(album).await?.title.clone()),
         None => None,
     };
-    let liked = storage.is_favorite(me.user.id, track.id).await?;
+    let liked = storage.cached_is_favorite(me.user.id, track.id).await?;
     let media = auth.media_token(me.user.id, track.id)?;
     // Media tokens are bound to the one resource their URL names.
     let cover_url = match track.album_id {
@@ -56,7 +60,7 @@ async fn track(
     };
     Ok(HttpResponse::Ok().json(TrackView {
         cover_url,
-        artist_name: artist.name,
+        artist_name: artist.name.clone(),
         album_title,
         liked,
         stream_url: format!("/api/v1/tracks/{}/stream?t={}", track.id, media.token),

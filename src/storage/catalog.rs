@@ -7,7 +7,7 @@ use sqlx::types::Json;
 use super::users::found;
 use super::{
     Album, AlbumPatch, Artist, ArtistPatch, CacheKind, Engine, Id, NewAlbum, NewArtist, NewTrack,
-    Storage, StorageError, StorageResult, Track, TrackPatch, Ts, with_pool,
+    Storage, StorageError, StorageResult, Track, TrackPatch, TrackSummary, Ts, with_pool,
 };
 
 pub(super) const ARTIST_COLUMNS: &str = "id, name, bio, image_url, website_url, social_links, verified, \
@@ -86,6 +86,7 @@ pub(super) fn insert_tracks_sql(rows: usize, engine: Engine) -> String {
 
 impl Storage {
     pub async fn create_artist(&self, new: &NewArtist) -> StorageResult<Artist> {
+        let _write = self.cache.catalog_write();
         let sql = format!(
             "INSERT INTO artists (id, name, musicbrainz_id) VALUES ($1, $2, $3) RETURNING {ARTIST_COLUMNS}"
         );
@@ -114,6 +115,7 @@ impl Storage {
         id: Id,
         links: &serde_json::Value,
     ) -> StorageResult<()> {
+        let _write = self.cache.catalog_write();
         let affected = with_pool!(self, |pool, DB| {
             sqlx::query::<DB>("UPDATE artists SET social_links = $2 WHERE id = $1")
                 .bind(id)
@@ -127,6 +129,7 @@ impl Storage {
 
     /// Fails with `Conflict` while albums or tracks still name the artist.
     pub async fn delete_artist(&self, id: Id) -> StorageResult<()> {
+        let _write = self.cache.catalog_write();
         let affected = with_pool!(self, |pool, DB| {
             sqlx::query::<DB>("DELETE FROM artists WHERE id = $1")
                 .bind(id)
@@ -139,6 +142,7 @@ impl Storage {
     }
 
     pub async fn create_album(&self, new: &NewAlbum) -> StorageResult<Album> {
+        let _write = self.cache.catalog_write();
         let sql = format!(
             "INSERT INTO albums (id, title, artist_id, release_date, genre, label, musicbrainz_id, \
              year) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING {ALBUM_COLUMNS}"
@@ -170,6 +174,7 @@ impl Storage {
 
     /// Deletes the album entity; its tracks stay, as singles.
     pub async fn delete_album(&self, id: Id) -> StorageResult<()> {
+        let _write = self.cache.catalog_write();
         let affected = with_pool!(self, |pool, DB| {
             sqlx::query::<DB>("DELETE FROM albums WHERE id = $1")
                 .bind(id)
@@ -181,6 +186,7 @@ impl Storage {
     }
 
     pub async fn create_track(&self, new: &NewTrack) -> StorageResult<Track> {
+        let _write = self.cache.catalog_write();
         let sql = format!("{INSERT_TRACK_SQL} RETURNING {TRACK_COLUMNS}");
         Ok(with_pool!(self, |pool, DB| {
             bind_new_track!(sqlx::query_as::<DB, Track>(&sql), new)
@@ -202,11 +208,35 @@ impl Storage {
     /// A track as readers see it: from the cache when it is on (its counters may lag by the
     /// cache's TTL). Writers and checks that must see the row as it is now use [`Storage::track`].
     pub async fn cached_track(&self, id: Id) -> StorageResult<Arc<Track>> {
-        self.cache.get_or_load(id, self.track(id)).await
+        self.cache
+            .get_or_load(CacheKind::Track, id, self.track(id))
+            .await
+    }
+
+    /// An album as readers see it (see [`Storage::cached_track`]).
+    pub async fn cached_album(&self, id: Id) -> StorageResult<Arc<Album>> {
+        self.cache
+            .get_or_load(CacheKind::Album, id, self.album(id))
+            .await
+    }
+
+    /// An artist as readers see it (see [`Storage::cached_track`]).
+    pub async fn cached_artist(&self, id: Id) -> StorageResult<Arc<Artist>> {
+        self.cache
+            .get_or_load(CacheKind::Artist, id, self.artist(id))
+            .await
+    }
+
+    /// An album's tracks in order, as readers see them (see [`Storage::cached_track`]).
+    pub async fn cached_album_tracks(&self, id: Id) -> StorageResult<Arc<Vec<TrackSummary>>> {
+        self.cache
+            .get_or_load(CacheKind::AlbumTracks, id, self.album_tracks(id))
+            .await
     }
 
     /// Moves a track to another album (or to none); the albums' counters follow by trigger.
     pub async fn set_track_album(&self, id: Id, album_id: Option<Id>) -> StorageResult<()> {
+        let _write = self.cache.catalog_write();
         let affected = with_pool!(self, |pool, DB| {
             sqlx::query::<DB>("UPDATE tracks SET album_id = $2 WHERE id = $1")
                 .bind(id)
@@ -215,12 +245,12 @@ impl Storage {
                 .await?
                 .rows_affected()
         });
-        self.cache.forget(CacheKind::Track, id);
         found(affected)
     }
 
     /// Corrects a track's duration (a rescan read it better); album and playlist totals follow.
     pub async fn set_track_duration(&self, id: Id, seconds: i32) -> StorageResult<()> {
+        let _write = self.cache.catalog_write();
         let affected = with_pool!(self, |pool, DB| {
             sqlx::query::<DB>("UPDATE tracks SET duration_seconds = $2 WHERE id = $1")
                 .bind(id)
@@ -229,11 +259,11 @@ impl Storage {
                 .await?
                 .rows_affected()
         });
-        self.cache.forget(CacheKind::Track, id);
         found(affected)
     }
 
     pub async fn delete_track(&self, id: Id) -> StorageResult<()> {
+        let _write = self.cache.catalog_write();
         let affected = with_pool!(self, |pool, DB| {
             sqlx::query::<DB>("DELETE FROM tracks WHERE id = $1")
                 .bind(id)
@@ -241,7 +271,6 @@ impl Storage {
                 .await?
                 .rows_affected()
         });
-        self.cache.forget(CacheKind::Track, id);
         found(affected)
     }
 
@@ -305,6 +334,7 @@ impl Storage {
 
     /// Applies an edit to a track's own fields.
     pub async fn update_track(&self, id: Id, patch: &TrackPatch) -> StorageResult<Track> {
+        let _write = self.cache.catalog_write();
         let sql = format!(
             "UPDATE tracks SET title = COALESCE($2, title), \
              genre = CASE WHEN $3 THEN $4 ELSE genre END, \
@@ -330,13 +360,13 @@ impl Storage {
                 .fetch_one(pool)
                 .await?
         });
-        self.cache.forget(CacheKind::Track, id);
         Ok(track)
     }
 
     /// Applies an edit to an album's own fields. `Conflict` when its artist already has an
     /// album of the new title.
     pub async fn update_album(&self, id: Id, patch: &AlbumPatch) -> StorageResult<Album> {
+        let _write = self.cache.catalog_write();
         let sql = format!(
             "UPDATE albums SET title = COALESCE($2, title), title_key = COALESCE($3, title_key), \
              genre = CASE WHEN $4 THEN $5 ELSE genre END, \
@@ -370,6 +400,7 @@ impl Storage {
     /// Applies an edit to an artist's own fields. `Conflict` when another artist has the new
     /// name.
     pub async fn update_artist(&self, id: Id, patch: &ArtistPatch) -> StorageResult<Artist> {
+        let _write = self.cache.catalog_write();
         let sql = format!(
             "UPDATE artists SET name = COALESCE($2, name), name_key = COALESCE($3, name_key), \
              bio = CASE WHEN $4 THEN $5 ELSE bio END, \

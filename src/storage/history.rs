@@ -4,8 +4,8 @@ use chrono::{DateTime, Utc};
 
 use super::users::found;
 use super::{
-    HistoryEntry, Id, ListeningStats, NewPlay, Play, Storage, StorageResult, TopArtist, TopGenre,
-    TopTrack, Ts, with_pool,
+    CacheKind, HistoryEntry, Id, ListeningStats, NewPlay, Play, Storage, StorageResult, TopArtist,
+    TopGenre, TopTrack, Ts, with_pool,
 };
 
 const PLAY_COLUMNS: &str =
@@ -14,6 +14,8 @@ const PLAY_COLUMNS: &str =
 impl Storage {
     /// Records a play; the track's play_count follows by trigger.
     pub async fn record_play(&self, new: &NewPlay) -> StorageResult<Play> {
+        // Its play_count moves by trigger: the player's next read of the track sees it.
+        let _write = ForgetTrack(self, new.track_id);
         let sql = format!(
             "INSERT INTO play_history (id, user_id, track_id, played_at, duration_played, device_type, \
              source_type) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {PLAY_COLUMNS}"
@@ -143,5 +145,13 @@ impl Storage {
                 top_genres,
             }
         }))
+    }
+}
+
+struct ForgetTrack<'a>(&'a Storage, Id);
+
+impl Drop for ForgetTrack<'_> {
+    fn drop(&mut self) {
+        self.0.cache.forget(CacheKind::Track, self.1);
     }
 }

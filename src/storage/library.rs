@@ -7,8 +7,8 @@ use super::catalog::{TRACK_COLUMNS, bind_new_track, insert_tracks_sql};
 const ROWS_PER_INSERT: usize = 100;
 use super::users::found;
 use super::{
-    AlbumIdentity, CacheKind, Id, KnownFile, NewTrack, ResolvedAlbum, Storage, StorageResult,
-    Track, Ts, with_pool,
+    AlbumIdentity, Id, KnownFile, NewTrack, ResolvedAlbum, Storage, StorageResult, Track, Ts,
+    with_pool,
 };
 use sqlx::types::Json;
 
@@ -34,6 +34,7 @@ impl Storage {
         name_key: &str,
         musicbrainz_id: Option<&str>,
     ) -> StorageResult<Id> {
+        let _write = self.cache.catalog_write();
         with_pool!(self, |pool, DB| {
             // RETURNING answers when this call created the row; a conflict returns nothing.
             let created = sqlx::query_scalar::<DB, Id>(
@@ -61,6 +62,7 @@ impl Storage {
     /// The album with this MusicBrainz id, else with this artist and folded title; created
     /// when new.
     pub async fn resolve_album(&self, album: &AlbumIdentity) -> StorageResult<ResolvedAlbum> {
+        let _write = self.cache.catalog_write();
         with_pool!(self, |pool, DB| {
             if let Some(mbid) = &album.musicbrainz_id {
                 let found = sqlx::query_as::<DB, ResolvedAlbum>(
@@ -104,6 +106,7 @@ impl Storage {
     }
 
     pub async fn set_album_cover(&self, album_id: Id, url: &str) -> StorageResult<()> {
+        let _write = self.cache.catalog_write();
         let affected = with_pool!(self, |pool, DB| {
             sqlx::query::<DB>("UPDATE albums SET cover_image_url = $2 WHERE id = $1")
                 .bind(album_id)
@@ -133,6 +136,7 @@ impl Storage {
     /// Rewrites a track from its file (a changed file, or a moved one found by its content),
     /// keeping its id, so playlists, likes and history stay attached. Marks it available.
     pub async fn update_track_file(&self, id: Id, new: &NewTrack) -> StorageResult<Track> {
+        let _write = self.cache.catalog_write();
         let sql = format!(
             "UPDATE tracks SET title = $2, artist_id = $3, album_id = $4, album = $5, file_path = $6, \
              file_size = $7, duration_seconds = $8, bitrate = $9, sample_rate = $10, channels = $11, \
@@ -166,12 +170,12 @@ impl Storage {
                 .fetch_one(pool)
                 .await?
         });
-        self.cache.forget(CacheKind::Track, id);
         Ok(track)
     }
 
     /// Inserts new tracks in one transaction: a scan's bulk path. Either all go in or none.
     pub async fn create_tracks(&self, tracks: &[NewTrack]) -> StorageResult<()> {
+        let _write = self.cache.catalog_write();
         let engine = self.engine();
         with_pool!(self, |pool, DB| {
             let mut tx = pool.begin().await?;
@@ -191,6 +195,7 @@ impl Storage {
 
     /// Marks tracks available or not; returns how many changed.
     pub async fn set_tracks_available(&self, ids: &[Id], available: bool) -> StorageResult<u64> {
+        let _write = self.cache.catalog_write();
         let mut changed = 0;
         with_pool!(self, |pool, DB| {
             let mut tx = pool.begin().await?;
@@ -206,7 +211,6 @@ impl Storage {
             }
             tx.commit().await?;
         });
-        self.cache.forget_all(CacheKind::Track, ids);
         Ok(changed)
     }
 

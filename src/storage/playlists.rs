@@ -5,13 +5,15 @@
 //! which takes that row's write lock on PostgreSQL and the database write lock on SQLite, so
 //! concurrent editors of one playlist are serialised instead of colliding on a position.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 
 use super::catalog::{SUMMARY_COLUMNS, SUMMARY_JOINS};
 use super::users::found;
 use super::{
-    Id, NewPlaylist, Playlist, PlaylistEntry, PlaylistItem, PlaylistPatch, PlaylistScope, Storage,
-    StorageError, StorageResult, Ts, with_pool,
+    CacheKind, Id, NewPlaylist, Playlist, PlaylistEntry, PlaylistItem, PlaylistPatch,
+    PlaylistScope, Storage, StorageError, StorageResult, Ts, with_pool,
 };
 
 const PLAYLIST_COLUMNS: &str = "id, user_id, name, description, cover_image_url, is_public, \
@@ -58,6 +60,7 @@ impl Storage {
 
     /// Changes the fields the patch names.
     pub async fn update_playlist(&self, id: Id, patch: &PlaylistPatch) -> StorageResult<Playlist> {
+        let _write = self.playlist_write(id);
         let sql = format!(
             "UPDATE playlists SET \
              name = COALESCE($2, name), \
@@ -130,7 +133,28 @@ impl Storage {
         }))
     }
 
+    /// A playlist as readers see it, from the cache when it is on.
+    pub async fn cached_playlist(&self, id: Id) -> StorageResult<Arc<Playlist>> {
+        self.cache
+            .get_or_load(CacheKind::Playlist, id, self.playlist(id))
+            .await
+    }
+
+    /// A playlist's entries as readers see them, from the cache when it is on.
+    pub async fn cached_playlist_items(&self, id: Id) -> StorageResult<Arc<Vec<PlaylistItem>>> {
+        self.cache
+            .get_or_load(CacheKind::PlaylistItems, id, self.playlist_items(id))
+            .await
+    }
+
+    /// Held by every edit of a playlist: when the edit ends, its cached row and entries are
+    /// forgotten (after the write, so a load that overlapped it is not kept).
+    fn playlist_write(&self, id: Id) -> PlaylistWrite<'_> {
+        PlaylistWrite(self, id)
+    }
+
     pub async fn delete_playlist(&self, id: Id) -> StorageResult<()> {
+        let _write = self.playlist_write(id);
         let affected = with_pool!(self, |pool, DB| {
             sqlx::query::<DB>("DELETE FROM playlists WHERE id = $1")
                 .bind(id)
@@ -162,6 +186,7 @@ impl Storage {
         position: Option<i32>,
         added_by: Option<Id>,
     ) -> StorageResult<Vec<PlaylistEntry>> {
+        let _write = self.playlist_write(playlist_id);
         let insert = format!(
             "INSERT INTO playlist_tracks (id, playlist_id, track_id, added_by, position, added_at) \
              VALUES ($1, $2, $3, $4, $5, $6) RETURNING {ENTRY_COLUMNS}"
@@ -204,6 +229,7 @@ impl Storage {
 
     /// Removes one entry; a trigger closes the gap it leaves.
     pub async fn remove_playlist_entry(&self, playlist_id: Id, entry_id: Id) -> StorageResult<()> {
+        let _write = self.playlist_write(playlist_id);
         with_pool!(self, |pool, DB| {
             let mut tx = pool.begin().await?;
             EntryTx(&mut tx).lock(playlist_id).await?;
@@ -226,6 +252,7 @@ impl Storage {
         entry_id: Id,
         to: i32,
     ) -> StorageResult<PlaylistEntry> {
+        let _write = self.playlist_write(playlist_id);
         let select = format!(
             "SELECT {ENTRY_COLUMNS} FROM playlist_tracks WHERE id = $1 AND playlist_id = $2"
         );
@@ -257,6 +284,15 @@ impl Storage {
                 ..entry
             })
         })
+    }
+}
+
+struct PlaylistWrite<'a>(&'a Storage, Id);
+
+impl Drop for PlaylistWrite<'_> {
+    fn drop(&mut self) {
+        self.0.cache.forget(CacheKind::Playlist, self.1);
+        self.0.cache.forget(CacheKind::PlaylistItems, self.1);
     }
 }
 

@@ -5,8 +5,8 @@ use chrono::{DateTime, Utc};
 use super::catalog::{ALBUM_COLUMNS, SUMMARY_COLUMNS, SUMMARY_JOINS};
 use super::users::found;
 use super::{
-    Album, Comment, CommentView, FavoriteTrack, FollowedArtist, Id, Storage, StorageResult, Ts,
-    with_pool,
+    Album, CacheKind, Comment, CommentView, FavoriteTrack, FollowedArtist, Id, Storage,
+    StorageResult, Ts, with_pool,
 };
 
 const COMMENT_COLUMNS: &str = "id, track_id, user_id, body, created_at, updated_at";
@@ -14,6 +14,7 @@ const COMMENT_COLUMNS: &str = "id, track_id, user_id, body, created_at, updated_
 impl Storage {
     /// Likes a track. `Conflict` when the user already likes it.
     pub async fn add_favorite(&self, user_id: Id, track_id: Id) -> StorageResult<()> {
+        let _forget = LikeWrite(self, user_id, track_id);
         with_pool!(self, |pool, DB| {
             sqlx::query::<DB>(
                 "INSERT INTO user_favorites (id, user_id, track_id) VALUES ($1, $2, $3)",
@@ -29,6 +30,7 @@ impl Storage {
 
     /// Unlikes a track. `NotFound` when the user did not like it.
     pub async fn remove_favorite(&self, user_id: Id, track_id: Id) -> StorageResult<()> {
+        let _forget = LikeWrite(self, user_id, track_id);
         let affected = with_pool!(self, |pool, DB| {
             sqlx::query::<DB>("DELETE FROM user_favorites WHERE user_id = $1 AND track_id = $2")
                 .bind(user_id)
@@ -88,6 +90,20 @@ impl Storage {
                 .fetch_one(pool)
                 .await?
         }))
+    }
+
+    /// Whether a user likes a track, from the cache when it is on.
+    pub async fn cached_is_favorite(&self, user_id: Id, track_id: Id) -> StorageResult<bool> {
+        let liked = self
+            .cache
+            .get_or_load_pair(
+                CacheKind::Liked,
+                user_id,
+                track_id,
+                self.is_favorite(user_id, track_id),
+            )
+            .await?;
+        Ok(*liked)
     }
 
     /// Whether a user likes a track.
@@ -243,5 +259,16 @@ impl Storage {
                 .rows_affected()
         });
         found(affected)
+    }
+}
+
+/// Held by a like or unlike: when it ends, the cached "liked" answer and track are forgotten.
+struct LikeWrite<'a>(&'a Storage, Id, Id);
+
+impl Drop for LikeWrite<'_> {
+    fn drop(&mut self) {
+        self.0.cache.forget_pair(CacheKind::Liked, self.1, self.2);
+        // Its like_count moved: the liker sees the new count at once.
+        self.0.cache.forget(CacheKind::Track, self.2);
     }
 }

@@ -242,7 +242,7 @@ impl Storage {
     ) -> StorageResult<(User, Session)> {
         let entry = self
             .cache
-            .get_or_load(session_id, async {
+            .get_or_load(CacheKind::Session, session_id, async {
                 let session = self.live_session(session_id, token_hash, now).await?;
                 let user = self.user(session.user_id).await?;
                 Ok(SessionEntry {
@@ -311,6 +311,7 @@ impl Storage {
     /// Erases an account and, by cascade, everything that is only theirs. Accounts are
     /// normally deactivated instead; this is for tests and explicit erasure.
     pub async fn delete_user(&self, id: Id) -> StorageResult<()> {
+        let _write = self.cache.catalog_write();
         let affected = with_pool!(self, |pool, DB| {
             sqlx::query::<DB>("DELETE FROM users WHERE id = $1")
                 .bind(id)

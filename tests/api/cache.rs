@@ -4,8 +4,12 @@
 use chrono::{Duration, Utc};
 use juke::storage::{CacheKind, Id, NewSession, Storage, StorageError};
 
-use crate::both_engines;
+use reqwest::{Method, StatusCode};
+use serde_json::Value;
+
+use crate::app::TestApp;
 use crate::helpers::{artist, track, user};
+use crate::{both_engines, http_on_both_engines};
 
 fn counts(storage: &Storage, kind: CacheKind) -> (u64, u64) {
     let stats = storage.cache_stats();
@@ -116,3 +120,85 @@ both_engines!(
     cached_tracks_are_forgotten_by_their_writers,
     cached_sessions_end_when_they_are_revoked,
 );
+
+/// The count a `/metrics` line shows for one cache kind.
+async fn metric(app: &TestApp, name: &str, kind: &str) -> u64 {
+    let text = app
+        .client
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let prefix = format!("{name}_total{{kind=\"{kind}\"}} ");
+    text.lines()
+        .find_map(|line| line.strip_prefix(&prefix))
+        .unwrap_or_else(|| panic!("no {prefix} in {text}"))
+        .trim()
+        .parse()
+        .unwrap()
+}
+
+/// Through the server: repeated reads are hits, and every edit over the API shows at once.
+async fn hot_reads_hit_and_edits_show_at_once(app: &TestApp) {
+    let admin = app.register("admin").await;
+    let band = artist(&app.storage, "Band").await;
+    let record = crate::helpers::album(&app.storage, band.id, "Record").await;
+    let song = track(&app.storage, band.id, Some(record.id), 100).await;
+    let path = format!("/api/v1/tracks/{}", song.id);
+    let album_path = format!("/api/v1/albums/{}", record.id);
+
+    let hits_before = metric(app, "juke_cache_hits", "track").await;
+    for _ in 0..3 {
+        assert_eq!(app.get(&path, &admin.token).await.status(), StatusCode::OK);
+        assert_eq!(
+            app.get(&album_path, &admin.token).await.status(),
+            StatusCode::OK
+        );
+    }
+    assert!(metric(app, "juke_cache_hits", "track").await >= hits_before + 2);
+    assert!(metric(app, "juke_cache_hits", "album_tracks").await >= 2);
+    assert!(metric(app, "juke_cache_misses", "album_tracks").await >= 1);
+
+    let renamed = app
+        .patch(&path, &admin.token, serde_json::json!({"title": "Renamed"}))
+        .await;
+    assert_eq!(renamed.status(), StatusCode::OK);
+    let view: Value = app.get(&path, &admin.token).await.json().await.unwrap();
+    assert_eq!(view["title"], "Renamed", "the track page");
+    let page: Value = app
+        .get(&album_path, &admin.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(page["tracks"][0]["title"], "Renamed", "the album page");
+
+    assert_eq!(view["liked"], false);
+    let like = format!("{path}/favorite");
+    app.send(Method::PUT, &like, Some(&admin.token), None).await;
+    let view: Value = app.get(&path, &admin.token).await.json().await.unwrap();
+    assert_eq!(view["liked"], true, "my like shows at once");
+    app.send(Method::DELETE, &like, Some(&admin.token), None)
+        .await;
+    let view: Value = app.get(&path, &admin.token).await.json().await.unwrap();
+    assert_eq!(view["liked"], false);
+
+    let album_edit = app
+        .patch(
+            &album_path,
+            &admin.token,
+            serde_json::json!({"title": "Retitled"}),
+        )
+        .await;
+    assert_eq!(album_edit.status(), StatusCode::OK);
+    let view: Value = app.get(&path, &admin.token).await.json().await.unwrap();
+    assert_eq!(
+        view["album_title"], "Retitled",
+        "the album's name on the track page"
+    );
+}
+
+http_on_both_engines!(hot_reads_hit_and_edits_show_at_once);
