@@ -20,10 +20,13 @@ pub fn registry(storage: &Storage) -> Registry {
 #[derive(Debug)]
 struct CacheCollector(Storage);
 
+/// A counter family: its name, its help, and how to read one kind's value.
+type Family = (&'static str, &'static str, fn(&CacheStats) -> u64);
+
 impl Collector for CacheCollector {
     fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
         let stats = self.0.cache_stats();
-        let families: [(&str, &str, fn(&CacheStats) -> u64); 2] = [
+        let families: [Family; 2] = [
             (
                 "juke_cache_hits",
                 "Reads served from the hot-read cache, by kind of row",
