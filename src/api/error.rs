@@ -22,6 +22,9 @@ pub enum ApiError {
     Forbidden { code: &'static str, message: String },
     #[error("not found")]
     NotFound,
+    /// No route has this path and method.
+    #[error("there is no such route: see /api/docs")]
+    NoRoute,
     #[error("{message}")]
     Conflict { code: &'static str, message: String },
     #[error("{0}")]
@@ -73,7 +76,7 @@ impl ApiError {
             | ApiError::Conflict { code, .. }
             | ApiError::Unsupported { code, .. }
             | ApiError::Busy { code, .. } => code,
-            ApiError::NotFound => "not_found",
+            ApiError::NotFound | ApiError::NoRoute => "not_found",
             ApiError::Gone(_) => "media_unavailable",
             ApiError::PayloadTooLarge(_) => "payload_too_large",
             ApiError::InvalidField { .. } => "invalid_field",
@@ -142,7 +145,7 @@ impl ResponseError for ApiError {
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden { .. } => StatusCode::FORBIDDEN,
-            ApiError::NotFound => StatusCode::NOT_FOUND,
+            ApiError::NotFound | ApiError::NoRoute => StatusCode::NOT_FOUND,
             ApiError::Gone(_) => StatusCode::GONE,
             ApiError::Conflict { .. } => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,

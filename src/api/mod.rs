@@ -9,6 +9,7 @@ mod library;
 mod me;
 mod media;
 pub mod metrics;
+pub mod openapi;
 pub mod page;
 mod playlists;
 mod plays;
@@ -29,6 +30,8 @@ pub const JSON_LIMIT_BYTES: usize = 1024 * 1024;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(health::healthz)
         .service(metrics::metrics)
+        .service(openapi::openapi_json)
+        .service(openapi::docs)
         .app_data(
             web::JsonConfig::default()
                 .limit(JSON_LIMIT_BYTES)
@@ -72,5 +75,5 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 
 /// Unknown routes answer in the API's error shape.
 pub async fn not_found() -> Result<HttpResponse, ApiError> {
-    Err(ApiError::NotFound)
+    Err(ApiError::NoRoute)
 }

@@ -12,6 +12,7 @@ mod images;
 mod library;
 mod media;
 mod migrations;
+mod openapi;
 mod playlists;
 mod plays;
 mod server;
