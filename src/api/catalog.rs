@@ -275,6 +275,51 @@ fn page_of<T: Keyed>(items: Vec<T>, req: &ListRequest) -> Page<T> {
     })
 }
 
+/// A list page, from the cache when the same page was built since the catalog last changed.
+/// Random samples are fresh each time; favourites are personal and change with every like, so
+/// neither is kept.
+async fn listed<T, F>(
+    storage: &Storage,
+    list: &str,
+    query: &BrowseQuery,
+    req: &ListRequest,
+    build: F,
+) -> Result<HttpResponse, ApiError>
+where
+    T: Serialize,
+    F: std::future::Future<Output = Result<Page<T>, StorageError>>,
+{
+    let json = if req.sort == Sort::Random || req.filter.favorites_of.is_some() {
+        serde_json::to_vec(&build.await?)
+            .map(actix_web::web::Bytes::from)
+            .map_err(ApiError::internal)?
+    } else {
+        storage.cached_json(page_key(list, query), build).await?
+    };
+    Ok(HttpResponse::Ok()
+        .content_type("application/json")
+        .body(json))
+}
+
+/// The name of one page of one list: the list and its query, in a fixed order.
+fn page_key(list: &str, query: &BrowseQuery) -> Id {
+    use sha2::{Digest, Sha256};
+    let mut pairs: Vec<(&String, &String)> = query.0.iter().collect();
+    pairs.sort();
+    let mut hash = Sha256::new();
+    hash.update(list.as_bytes());
+    for (name, value) in pairs {
+        hash.update([0]);
+        hash.update(name.as_bytes());
+        hash.update([1]);
+        hash.update(value.as_bytes());
+    }
+    let digest = hash.finalize();
+    let mut first = [0u8; 16];
+    first.copy_from_slice(&digest[..16]);
+    Id(uuid::Uuid::from_bytes(first))
+}
+
 #[get("/tracks")]
 async fn list_tracks(
     me: AuthUser,
@@ -282,8 +327,10 @@ async fn list_tracks(
     storage: web::Data<Storage>,
 ) -> Result<HttpResponse, ApiError> {
     let req = query.request(me.user.id, Entity::Track)?;
-    let items = storage.browse_tracks(&req).await?;
-    Ok(HttpResponse::Ok().json(page_of(items, &req)))
+    listed(&storage, "tracks", &query, &req, async {
+        Ok(page_of(storage.browse_tracks(&req).await?, &req))
+    })
+    .await
 }
 
 #[get("/albums")]
@@ -293,8 +340,10 @@ async fn list_albums(
     storage: web::Data<Storage>,
 ) -> Result<HttpResponse, ApiError> {
     let req = query.request(me.user.id, Entity::Album)?;
-    let items = storage.browse_albums(&req).await?;
-    Ok(HttpResponse::Ok().json(page_of(items, &req)))
+    listed(&storage, "albums", &query, &req, async {
+        Ok(page_of(storage.browse_albums(&req).await?, &req))
+    })
+    .await
 }
 
 #[get("/artists")]
@@ -304,8 +353,10 @@ async fn list_artists(
     storage: web::Data<Storage>,
 ) -> Result<HttpResponse, ApiError> {
     let req = query.request(me.user.id, Entity::Artist)?;
-    let items = storage.browse_artists(&req).await?;
-    Ok(HttpResponse::Ok().json(page_of(items, &req)))
+    listed(&storage, "artists", &query, &req, async {
+        Ok(page_of(storage.browse_artists(&req).await?, &req))
+    })
+    .await
 }
 
 /// Every genre with its track and album counts, most tracks first.

@@ -1,9 +1,9 @@
 //! `/api/v1/playlists`: create, read, edit and share playlists; add, remove and move entries;
 //! M3U8 out and in. Who may do what is `auth::policy`'s call.
 
-use std::sync::Arc;
-
+use actix_web::body::SizedStream;
 use actix_web::http::header::{self, ContentDisposition, DispositionParam, DispositionType};
+use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
@@ -14,7 +14,7 @@ use crate::auth::policy::{self, Access, Shared};
 use crate::playlists::{
     self, AddRequest, CreateRequest, MAX_IMPORT_BYTES, MoveRequest, PatchRequest, PlaylistError,
 };
-use crate::storage::{Id, Playlist, PlaylistItem, PlaylistScope, Storage, User};
+use crate::storage::{Id, Playlist, PlaylistScope, Storage, User};
 use crate::validate::field_error;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -118,12 +118,11 @@ async fn create(
 }
 
 #[derive(Serialize)]
-struct Detail {
+struct Detail<'a> {
     #[serde(flatten)]
-    playlist: Arc<Playlist>,
+    playlist: &'a Playlist,
     /// What the caller may do: `manage` (owner), `contribute` (add, remove, move) or `read`.
     access: &'static str,
-    tracks: Arc<Vec<PlaylistItem>>,
 }
 
 fn access_name(access: Access) -> &'static str {
@@ -144,12 +143,29 @@ async fn detail(
     let playlist = storage.cached_playlist(id.into_inner()).await?;
     let access = policy::access(&me.user, shared(&playlist));
     policy::require(access, Access::Read)?;
-    let tracks = storage.cached_playlist_items(playlist.id).await?;
-    Ok(HttpResponse::Ok().json(Detail {
-        playlist,
+    let tracks = storage.cached_playlist_items_json(playlist.id).await?;
+    let head = serde_json::to_vec(&Detail {
+        playlist: &playlist,
         access: access_name(access),
-        tracks,
-    }))
+    })
+    .map_err(ApiError::internal)?;
+    // `{…head…}` becomes `{…head…,"tracks":[…]}` around the cached array, uncopied.
+    let Some((_closing_brace, fields)) = head.split_last() else {
+        return Err(ApiError::internal(std::io::Error::other(
+            "empty playlist head",
+        )));
+    };
+    let mut opening = fields.to_vec();
+    opening.extend_from_slice(b",\"tracks\":");
+    let length = (opening.len() + tracks.len() + 1) as u64;
+    let parts = futures_util::stream::iter([
+        Ok::<_, std::convert::Infallible>(Bytes::from(opening)),
+        Ok(tracks),
+        Ok(Bytes::from_static(b"}")),
+    ]);
+    Ok(HttpResponse::Ok()
+        .content_type("application/json")
+        .body(SizedStream::new(length, parts)))
 }
 
 async fn update(

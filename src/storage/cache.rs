@@ -18,6 +18,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use bytes::Bytes;
+
 use super::{
     Album, Artist, Id, Playlist, PlaylistItem, Session, StorageResult, Track, TrackSummary, User,
 };
@@ -36,10 +38,12 @@ pub enum Kind {
     Playlist,
     PlaylistItems,
     Liked,
+    /// A list response, serialized: browsing pages repeat far more than the catalog changes.
+    ListPage,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 8] = [
+    pub const ALL: [Kind; 9] = [
         Kind::Session,
         Kind::Track,
         Kind::Album,
@@ -48,6 +52,7 @@ impl Kind {
         Kind::Playlist,
         Kind::PlaylistItems,
         Kind::Liked,
+        Kind::ListPage,
     ];
 
     pub fn name(self) -> &'static str {
@@ -60,6 +65,7 @@ impl Kind {
             Kind::Playlist => "playlist",
             Kind::PlaylistItems => "playlist_items",
             Kind::Liked => "liked",
+            Kind::ListPage => "list_page",
         }
     }
 
@@ -99,6 +105,7 @@ pub(crate) enum Value {
     Playlist(Arc<Playlist>),
     Items(Arc<Vec<PlaylistItem>>),
     Flag(Arc<bool>),
+    Json(Arc<Bytes>),
 }
 
 /// A value type the cache holds, and how it is stored.
@@ -131,6 +138,7 @@ cached!(Vec<TrackSummary>, Tracks);
 cached!(Playlist, Playlist);
 cached!(Vec<PlaylistItem>, Items);
 cached!(bool, Flag);
+cached!(Bytes, Json);
 
 pub(crate) struct CatalogWrite<'a>(&'a Cache);
 

@@ -83,6 +83,13 @@ pub struct Storage {
     cache: Arc<Cache>,
 }
 
+/// Our own rows always serialize; the error is kept rather than unwrapped all the same.
+fn to_json(value: &impl serde::Serialize) -> StorageResult<bytes::Bytes> {
+    serde_json::to_vec(value)
+        .map(bytes::Bytes::from)
+        .map_err(|err| StorageError::Invalid(format!("cannot serialize a response: {err}")))
+}
+
 /// Runs `$body` once per engine with `$pool` bound to that engine's pool and `$db` naming its
 /// sqlx database type, so one statement is written once and type-checked for both engines.
 macro_rules! with_pool {
@@ -130,6 +137,21 @@ impl Storage {
             cache: Arc::new(Cache::new(max_entries)),
             ..self
         }
+    }
+
+    /// A serialized response built from catalog rows (`build` runs on a miss), kept until the
+    /// catalog changes or the TTL passes. `key` names the response: the caller hashes what
+    /// makes it differ (path, query, and the user when it is personal).
+    pub async fn cached_json<T, F>(&self, key: Id, build: F) -> StorageResult<bytes::Bytes>
+    where
+        T: serde::Serialize,
+        F: std::future::Future<Output = StorageResult<T>>,
+    {
+        let json = self
+            .cache
+            .get_or_load(CacheKind::ListPage, key, async { to_json(&build.await?) })
+            .await?;
+        Ok(bytes::Bytes::clone(&json))
     }
 
     /// Hits and misses of the hot-read cache, per kind of row.

@@ -186,6 +186,19 @@ async fn hot_reads_hit_and_edits_show_at_once(app: &TestApp) {
     let view: Value = app.get(&path, &admin.token).await.json().await.unwrap();
     assert_eq!(view["liked"], false);
 
+    for _ in 0..2 {
+        let listed: Value = app
+            .get("/api/v1/albums", &admin.token)
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(listed["items"][0]["title"], "Record");
+    }
+    assert!(
+        metric(app, "juke_cache_hits", "list_page").await >= 1,
+        "the second page read is a hit"
+    );
     let album_edit = app
         .patch(
             &album_path,
@@ -198,6 +211,16 @@ async fn hot_reads_hit_and_edits_show_at_once(app: &TestApp) {
     assert_eq!(
         view["album_title"], "Retitled",
         "the album's name on the track page"
+    );
+    let listed: Value = app
+        .get("/api/v1/albums", &admin.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        listed["items"][0]["title"], "Retitled",
+        "the cached list page"
     );
 }
 
