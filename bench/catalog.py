@@ -14,6 +14,7 @@ warm-up whose figures are thrown away, then a 15 s measured run; every request c
   albums_2k       GET /api/v1/albums?limit=50, 2k-track library          target >= 10,000 req/s
   albums_20k      the same on a 20k-track library                        target within 20% of 2k
   playlist_10k    GET /api/v1/playlists/{id} of a 10,000-entry playlist, 2k-track library
+  playlist_10k_c1 the same with one connection (the latency one listener sees)
                                                                          target p99 < 25 ms
 
 Libraries are seeded straight into SQLite (after `juke migrate` made the schema): 10 tracks per
@@ -56,7 +57,7 @@ PLAYLIST_ENTRIES = 10_000
 RANDOM_IDS = 1_000
 CONNECTIONS = 32
 GENRES = ["Rock", "Jazz", "Folk", "Electronic", "Classical"]
-CASES = ["track_cached", "track_uncached", "albums_2k", "albums_20k", "playlist_10k"]
+CASES = ["track_cached", "track_uncached", "albums_2k", "albums_20k", "playlist_10k", "playlist_10k_c1"]
 TARGET_CACHED_RPS = 20_000
 TARGET_ALBUMS_RPS = 10_000
 TARGET_ALBUMS_RATIO = 0.8
@@ -362,8 +363,8 @@ def parse_wrk(out):
             "socket_detail": sock.group(0) if sock else ""}
 
 
-def wrk(cpu, url, token, seconds, script=None):
-    argv = ["taskset", "-c", str(cpu), "wrk", "-t1", f"-c{CONNECTIONS}", f"-d{seconds}s", "--latency",
+def wrk(cpu, url, token, seconds, script=None, connections=None):
+    argv = ["taskset", "-c", str(cpu), "wrk", "-t1", f"-c{connections or CONNECTIONS}", f"-d{seconds}s", "--latency",
             "-H", f"Authorization: Bearer {token}"]
     if script:
         argv += ["-s", script]
@@ -396,9 +397,9 @@ def run_case(args, work, name, lib, case, cores):
         try:
             url = f"http://{HOST}:{server.port}{case['path']}"
             if args.warmup > 0:
-                wrk(client_cpu, url, lib["token"], args.warmup, case.get("script"))
+                wrk(client_cpu, url, lib["token"], args.warmup, case.get("script"), case.get("connections"))
             cpu0, t0 = server.cpu_seconds(), time.monotonic()
-            res = wrk(client_cpu, url, lib["token"], args.duration, case.get("script"))
+            res = wrk(client_cpu, url, lib["token"], args.duration, case.get("script"), case.get("connections"))
             res["server_cores"] = (server.cpu_seconds() - cpu0) / (time.monotonic() - t0)
             res["rss"] = server.rss_mib()
             if server.proc.poll() is not None:
@@ -448,6 +449,7 @@ def report(results):
                        lambda s: (s["rps"] >= TARGET_ALBUMS_RATIO * results["albums_2k"]["rps"])
                        if "albums_2k" in results else None),
         "playlist_10k": (f"p99 < {TARGET_PLAYLIST_P99_MS:g} ms", lambda s: s["p99"] < TARGET_PLAYLIST_P99_MS),
+        "playlist_10k_c1": (f"p99 < {TARGET_PLAYLIST_P99_MS:g} ms", lambda s: s["p99"] < TARGET_PLAYLIST_P99_MS),
     }
     labels = {
         "track_cached": "GET /tracks/{id}, cache on (1k random ids, 2k tracks)",
@@ -455,6 +457,7 @@ def report(results):
         "albums_2k": "GET /albums?limit=50, 2k tracks",
         "albums_20k": "GET /albums?limit=50, 20k tracks",
         "playlist_10k": "GET /playlists/{id}, 10,000 entries (2k tracks)",
+        "playlist_10k_c1": "same, one client at a time (wrk -c1)",
     }
     for name in CASES:
         if name not in results:
@@ -484,8 +487,9 @@ def run(args, work):
     wanted = args.only
     rng = random.Random(20261126)
     libs = {}
-    if any(c in wanted for c in ("track_cached", "track_uncached", "albums_2k", "playlist_10k")):
-        libs[SMALL] = prepare(args.binary, os.path.join(work, "lib-2k"), SMALL, "playlist_10k" in wanted,
+    playlist = "playlist_10k" in wanted or "playlist_10k_c1" in wanted
+    if any(c in wanted for c in ("track_cached", "track_uncached", "albums_2k")) or playlist:
+        libs[SMALL] = prepare(args.binary, os.path.join(work, "lib-2k"), SMALL, playlist,
                               "albums_2k" in wanted, rng)
     if "albums_20k" in wanted:
         libs[LARGE] = prepare(args.binary, os.path.join(work, "lib-20k"), LARGE, False, True, rng)
@@ -499,6 +503,7 @@ def run(args, work):
         cases["albums_2k"] = {"lib": SMALL, "path": "/api/v1/albums?limit=50"}
         if libs[SMALL]["playlist"]:
             cases["playlist_10k"] = {"lib": SMALL, "path": f"/api/v1/playlists/{libs[SMALL]['playlist']}"}
+            cases["playlist_10k_c1"] = dict(cases["playlist_10k"], connections=1)
     if LARGE in libs:
         cases["albums_20k"] = {"lib": LARGE, "path": "/api/v1/albums?limit=50"}
     print(f"# server on CPU {cores[0]}, wrk on CPU {cores[1]}: -t1 -c{CONNECTIONS}, warm-up {args.warmup}s "

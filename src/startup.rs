@@ -90,6 +90,13 @@ impl Application {
                 .configure(api::configure)
                 .default_service(web::to(api::not_found))
         })
+        // Responses are written whole and flushed: Nagle's algorithm would hold each write's
+        // last partial segment until the client's delayed ACK, tens of milliseconds later.
+        .on_connect(|connection, _| {
+            if let Some(tcp) = connection.downcast_ref::<actix_web::rt::net::TcpStream>() {
+                let _ = tcp.set_nodelay(true);
+            }
+        })
         .workers(worker_count())
         .shutdown_timeout(30)
         .listen(listener)
