@@ -57,7 +57,8 @@ PLAYLIST_ENTRIES = 10_000
 RANDOM_IDS = 1_000
 CONNECTIONS = 32
 GENRES = ["Rock", "Jazz", "Folk", "Electronic", "Classical"]
-CASES = ["track_cached", "track_uncached", "albums_2k", "albums_20k", "playlist_10k", "playlist_10k_c1"]
+CASES = ["track_cached", "track_uncached", "albums_2k", "albums_20k", "albums_2k_uncached", "albums_20k_uncached",
+         "playlist_10k", "playlist_10k_c1"]
 TARGET_CACHED_RPS = 20_000
 TARGET_ALBUMS_RPS = 10_000
 TARGET_ALBUMS_RATIO = 0.8
@@ -450,6 +451,8 @@ def report(results):
                        if "albums_2k" in results else None),
         "playlist_10k": (f"p99 < {TARGET_PLAYLIST_P99_MS:g} ms", lambda s: s["p99"] < TARGET_PLAYLIST_P99_MS),
         "playlist_10k_c1": (f"p99 < {TARGET_PLAYLIST_P99_MS:g} ms", lambda s: s["p99"] < TARGET_PLAYLIST_P99_MS),
+        "albums_2k_uncached": ("", None),
+        "albums_20k_uncached": ("", None),
     }
     labels = {
         "track_cached": "GET /tracks/{id}, cache on (1k random ids, 2k tracks)",
@@ -458,6 +461,8 @@ def report(results):
         "albums_20k": "GET /albums?limit=50, 20k tracks",
         "playlist_10k": "GET /playlists/{id}, 10,000 entries (2k tracks)",
         "playlist_10k_c1": "same, one client at a time (wrk -c1)",
+        "albums_2k_uncached": "GET /albums?limit=50, 2k tracks, cache off (the database path)",
+        "albums_20k_uncached": "GET /albums?limit=50, 20k tracks, cache off (the database path)",
     }
     for name in CASES:
         if name not in results:
@@ -480,6 +485,9 @@ def report(results):
         ratio = results["albums_20k"]["rps"] / results["albums_2k"]["rps"]
         print(f"albums 20k / 2k: {ratio:.2f} ({(ratio - 1) * 100:+.1f}%)  "
               f"[within 20%: {verdict(ratio >= TARGET_ALBUMS_RATIO)}]")
+    if "albums_2k_uncached" in results and "albums_20k_uncached" in results:
+        ratio = results["albums_20k_uncached"]["rps"] / results["albums_2k_uncached"]["rps"]
+        print(f"albums 20k / 2k, cache off: {ratio:.2f} ({(ratio - 1) * 100:+.1f}%)")
 
 
 def run(args, work):
@@ -488,10 +496,10 @@ def run(args, work):
     rng = random.Random(20261126)
     libs = {}
     playlist = "playlist_10k" in wanted or "playlist_10k_c1" in wanted
-    if any(c in wanted for c in ("track_cached", "track_uncached", "albums_2k")) or playlist:
+    if any(c in wanted for c in ("track_cached", "track_uncached", "albums_2k", "albums_2k_uncached")) or playlist:
         libs[SMALL] = prepare(args.binary, os.path.join(work, "lib-2k"), SMALL, playlist,
                               "albums_2k" in wanted, rng)
-    if "albums_20k" in wanted:
+    if "albums_20k" in wanted or "albums_20k_uncached" in wanted:
         libs[LARGE] = prepare(args.binary, os.path.join(work, "lib-20k"), LARGE, False, True, rng)
     cases = {}
     if SMALL in libs:
@@ -501,11 +509,13 @@ def run(args, work):
         cases["track_uncached"] = {"lib": SMALL, "path": "/api/v1/tracks/random", "script": lua,
                                    "env": {"JUKE_CACHE__MAX_ENTRIES": "0"}}
         cases["albums_2k"] = {"lib": SMALL, "path": "/api/v1/albums?limit=50"}
+        cases["albums_2k_uncached"] = dict(cases["albums_2k"], env={"JUKE_CACHE__MAX_ENTRIES": "0"})
         if libs[SMALL]["playlist"]:
             cases["playlist_10k"] = {"lib": SMALL, "path": f"/api/v1/playlists/{libs[SMALL]['playlist']}"}
             cases["playlist_10k_c1"] = dict(cases["playlist_10k"], connections=1)
     if LARGE in libs:
         cases["albums_20k"] = {"lib": LARGE, "path": "/api/v1/albums?limit=50"}
+        cases["albums_20k_uncached"] = dict(cases["albums_20k"], env={"JUKE_CACHE__MAX_ENTRIES": "0"})
     print(f"# server on CPU {cores[0]}, wrk on CPU {cores[1]}: -t1 -c{CONNECTIONS}, warm-up {args.warmup}s "
           f"(discarded), measured {args.duration}s, {args.runs} run(s) per case, each on a fresh server", flush=True)
     results, failed = {}, 0

@@ -73,6 +73,16 @@ fn text(
         .transpose()
 }
 
+fn one_line(
+    field: &'static str,
+    value: Option<Option<String>>,
+    max: usize,
+) -> Result<Option<Option<String>>, FieldError> {
+    value
+        .map(|v| validate::line(field, v.as_deref(), max))
+        .transpose()
+}
+
 fn date(value: Option<Option<String>>) -> Result<Option<Option<NaiveDate>>, FieldError> {
     value
         .map(|v| {
@@ -101,7 +111,7 @@ fn named(
 ) -> Result<Option<(String, String)>, FieldError> {
     value
         .map(|v| {
-            let name = validate::required_text(field, &v, TITLE_MAX_CHARS)?;
+            let name = validate::required_line(field, &v, TITLE_MAX_CHARS)?;
             let key = identity_key(&name);
             Ok((name, key))
         })
@@ -113,9 +123,9 @@ impl TrackEdit {
         Ok(TrackPatch {
             title: self
                 .title
-                .map(|t| validate::required_text("title", &t, TITLE_MAX_CHARS))
+                .map(|t| validate::required_line("title", &t, TITLE_MAX_CHARS))
                 .transpose()?,
-            genre: text("genre", self.genre, GENRE_MAX_CHARS)?,
+            genre: one_line("genre", self.genre, GENRE_MAX_CHARS)?,
             is_explicit: self.is_explicit,
             lyrics: text("lyrics", self.lyrics, LYRICS_MAX_CHARS)?,
             release_date: date(self.release_date)?,
@@ -128,8 +138,8 @@ impl AlbumEdit {
     pub fn validate(self) -> Result<AlbumPatch, FieldError> {
         Ok(AlbumPatch {
             title: named("title", self.title)?,
-            genre: text("genre", self.genre, GENRE_MAX_CHARS)?,
-            label: text("label", self.label, LABEL_MAX_CHARS)?,
+            genre: one_line("genre", self.genre, GENRE_MAX_CHARS)?,
+            label: one_line("label", self.label, LABEL_MAX_CHARS)?,
             description: text("description", self.description, PROSE_MAX_CHARS)?,
             release_date: date(self.release_date)?,
             year: year(self.year)?,

@@ -12,6 +12,8 @@ pub const NAME_MAX_CHARS: usize = 200;
 pub const DESCRIPTION_MAX_CHARS: usize = 2000;
 /// The most tracks one request adds; bigger imports go in several requests.
 pub const MAX_TRACKS_PER_ADD: usize = 5000;
+/// The most entries one import matches.
+pub const MAX_IMPORT_ENTRIES: usize = 5000;
 /// The largest M3U8 taken for import.
 pub const MAX_IMPORT_BYTES: usize = 1024 * 1024;
 
@@ -61,7 +63,7 @@ pub struct MoveRequest {
 }
 
 fn name(raw: &str) -> Result<String, FieldError> {
-    validate::required_text("name", raw, NAME_MAX_CHARS)
+    validate::required_line("name", raw, NAME_MAX_CHARS)
 }
 
 pub fn position(raw: i64) -> Result<i32, FieldError> {
@@ -264,6 +266,10 @@ mod tests {
         assert!(position(i64::from(i32::MAX) + 1).is_err());
         assert_eq!(position(3).unwrap(), 3);
         assert!(name("   ").is_err());
+        assert!(
+            name("two\nlines").is_err(),
+            "names go into file names and headers"
+        );
         assert!(name(&"x".repeat(201)).is_err());
         assert_eq!(name("  Road trip ").unwrap(), "Road trip");
     }

@@ -140,7 +140,11 @@ pub enum TranscodeError {
     Busy,
     #[error("ffmpeg could not be started: {0}")]
     Spawn(#[source] std::io::Error),
-    #[error("this track cannot be transcoded: {0}")]
+    /// ffmpeg gave nothing in time: a stuck disk or an overloaded box, not the track.
+    #[error("the transcoder did not answer in time; try again in a moment")]
+    Stalled,
+    /// What ffmpeg said stays in the log: it names server paths.
+    #[error("this track cannot be transcoded; its original still plays")]
     Failed(String),
 }
 
@@ -244,11 +248,7 @@ impl Transcoder {
                     said
                 }));
             }
-            Err(_) => {
-                return Err(TranscodeError::Failed(
-                    "ffmpeg did not start in time".into(),
-                ));
-            }
+            Err(_) => return Err(TranscodeError::Stalled),
         };
         let input_name = input.display().to_string();
         tokio::spawn(async move {

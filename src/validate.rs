@@ -44,6 +44,29 @@ pub fn text(
     Ok(Some(value.to_owned()))
 }
 
+/// Optional one-line text (a name, a title, a URL): as [`text`], without newlines or tabs,
+/// since it lands in headers and file names.
+pub fn line(
+    field: &'static str,
+    raw: Option<&str>,
+    max_chars: usize,
+) -> Result<Option<String>, FieldError> {
+    let value = text(field, raw, max_chars)?;
+    if value.as_deref().is_some_and(|v| v.contains(['\n', '\t'])) {
+        return Err(field_error(field, "must be one line"));
+    }
+    Ok(value)
+}
+
+/// A required one-line text: as [`line`], and not empty.
+pub fn required_line(
+    field: &'static str,
+    raw: &str,
+    max_chars: usize,
+) -> Result<String, FieldError> {
+    line(field, Some(raw), max_chars)?.ok_or_else(|| field_error(field, "must not be empty"))
+}
+
 /// Required free text: as [`text`], and not empty.
 pub fn required_text(
     field: &'static str,
@@ -55,7 +78,7 @@ pub fn required_text(
 
 /// An optional http(s) URL.
 pub fn web_url(field: &'static str, raw: Option<&str>) -> Result<Option<String>, FieldError> {
-    let Some(value) = text(field, raw, URL_MAX_CHARS)? else {
+    let Some(value) = line(field, raw, URL_MAX_CHARS)? else {
         return Ok(None);
     };
     match url::Url::parse(&value) {
@@ -74,4 +97,26 @@ where
     T: Deserialize<'de>,
 {
     Option::<T>::deserialize(d).map(Some)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_line_fields_refuse_line_breaks() {
+        assert!(web_url("u", Some("https://x.org/a\nb")).is_err());
+        assert!(web_url("u", Some("https://x.org/\tb")).is_err());
+        assert_eq!(
+            web_url("u", Some(" https://x.org/a ")).unwrap().as_deref(),
+            Some("https://x.org/a")
+        );
+        assert!(required_line("n", "a\nb", 10).is_err());
+        assert_eq!(
+            text("t", Some("a\nb"), 10).unwrap().as_deref(),
+            Some("a\nb")
+        );
+        assert!(text("t", Some("bell\u{7}"), 10).is_err());
+        assert!(required_line("n", "  ", 10).is_err());
+    }
 }

@@ -480,7 +480,7 @@ async fn edit_album(
 }
 
 /// Admins, and the user who uploaded every track of the artist, edit them; only admins set
-/// `verified`.
+/// `verified` and `image_url`.
 #[patch("/artists/{id}")]
 async fn edit_artist(
     me: AuthUser,
@@ -492,7 +492,8 @@ async fn edit_artist(
     let artist = storage.artist(id.into_inner()).await?;
     let uploader = storage.sole_uploader(None, Some(artist.id)).await?;
     policy::require_library_editor(&me.user, uploader)?;
-    if patch.verified.is_some() {
+    // Clients are redirected to an artist's image_url: only admins choose where.
+    if patch.verified.is_some() || patch.image_url.is_some() {
         policy::require_admin(&me.user)?;
     }
     let updated = storage

@@ -100,6 +100,7 @@ impl From<StorageError> for ApiError {
             StorageError::Invalid(what) => ApiError::Unprocessable(format!("rejected: {what}")),
             StorageError::Unavailable(why) => ApiError::Unavailable(why),
             StorageError::Unexpected(source) => ApiError::Internal(Box::new(source)),
+            StorageError::Encode(source) => ApiError::Internal(Box::new(source)),
         }
     }
 }

@@ -114,7 +114,7 @@ async fn respond(
     size: Option<u32>,
 ) -> Result<HttpResponse, ApiError> {
     let Some(picture) = picture else {
-        return placeholder(req, id, name, size);
+        return placeholder(req, id, name, size).await;
     };
     let path = picture.path.clone();
     let opened = tokio::task::spawn_blocking(move || NamedFile::open(path))
@@ -124,7 +124,7 @@ async fn respond(
         Ok(file) => file,
         // Removed between the lookup and the open (a rescan replacing it).
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
-            return placeholder(req, id, name, size);
+            return placeholder(req, id, name, size).await;
         }
         Err(err) => return Err(ApiError::internal(err)),
     };
@@ -145,7 +145,7 @@ async fn respond(
 }
 
 /// SVG for clients that say they take it (browsers), PNG for the rest (most Subsonic apps).
-fn placeholder(
+async fn placeholder(
     req: &HttpRequest,
     id: Id,
     name: &str,
@@ -166,6 +166,10 @@ fn placeholder(
             .body(artwork::placeholder_svg(id, name)));
     }
     let side = size.map_or(PLACEHOLDER_SIZE, artwork::size_for);
-    let png = artwork::placeholder_png(id, side).map_err(ApiError::internal)?;
+    // Drawing and encoding up to 1024 × 1024 is CPU work: off the async threads.
+    let png = tokio::task::spawn_blocking(move || artwork::placeholder_png(id, side))
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(ApiError::internal)?;
     Ok(response.content_type("image/png").body(png))
 }

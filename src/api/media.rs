@@ -58,6 +58,11 @@ impl From<TranscodeError> for ApiError {
                 message,
                 retry_after: Duration::from_secs(2),
             },
+            TranscodeError::Stalled => ApiError::Busy {
+                code: "transcoding_stalled",
+                message,
+                retry_after: Duration::from_secs(5),
+            },
             TranscodeError::Failed(_) => ApiError::Unsupported {
                 code: "transcode_failed",
                 message,

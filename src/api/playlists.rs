@@ -291,8 +291,16 @@ async fn import(
     let text = std::str::from_utf8(&body)
         .map_err(|_| field_error("body", "an M3U8 file must be UTF-8"))?;
     let entries = playlists::parse_m3u(text);
-    if entries.len() as i64 > crate::storage::MAX_PLAYLIST_ENTRIES {
-        return Err(field_error("body", "too many entries for one playlist").into());
+    // Each entry costs a few indexed lookups, some of them scans: one import stays bounded.
+    if entries.len() > playlists::MAX_IMPORT_ENTRIES {
+        return Err(field_error(
+            "body",
+            format!(
+                "at most {} entries per import",
+                playlists::MAX_IMPORT_ENTRIES
+            ),
+        )
+        .into());
     }
     let new = CreateRequest {
         name: query.name,

@@ -30,6 +30,17 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(delete_comment);
 }
 
+/// Likes and follows are idempotent: doing it twice is doing it once, undoing what is not
+/// there is done already. Either way 204.
+fn idempotent(result: Result<(), StorageError>) -> Result<HttpResponse, ApiError> {
+    match result {
+        Ok(()) | Err(StorageError::Conflict(_) | StorageError::NotFound) => {
+            Ok(HttpResponse::NoContent().finish())
+        }
+        Err(err) => Err(err.into()),
+    }
+}
+
 /// Likes are idempotent: liking twice is one like.
 #[put("/tracks/{id}/favorite")]
 async fn favorite(
@@ -38,10 +49,7 @@ async fn favorite(
     storage: web::Data<Storage>,
 ) -> Result<HttpResponse, ApiError> {
     let track = storage.cached_track(id.into_inner()).await?;
-    match storage.add_favorite(me.user.id, track.id).await {
-        Ok(()) | Err(StorageError::Conflict(_)) => Ok(HttpResponse::NoContent().finish()),
-        Err(err) => Err(err.into()),
-    }
+    idempotent(storage.add_favorite(me.user.id, track.id).await)
 }
 
 #[delete("/tracks/{id}/favorite")]
@@ -51,10 +59,7 @@ async fn unfavorite(
     storage: web::Data<Storage>,
 ) -> Result<HttpResponse, ApiError> {
     let track = storage.cached_track(id.into_inner()).await?;
-    match storage.remove_favorite(me.user.id, track.id).await {
-        Ok(()) | Err(StorageError::NotFound) => Ok(HttpResponse::NoContent().finish()),
-        Err(err) => Err(err.into()),
-    }
+    idempotent(storage.remove_favorite(me.user.id, track.id).await)
 }
 
 /// My liked tracks, most recently liked first.
@@ -80,10 +85,7 @@ async fn follow(
     storage: web::Data<Storage>,
 ) -> Result<HttpResponse, ApiError> {
     let artist = storage.artist(id.into_inner()).await?;
-    match storage.follow_artist(me.user.id, artist.id).await {
-        Ok(()) | Err(StorageError::Conflict(_)) => Ok(HttpResponse::NoContent().finish()),
-        Err(err) => Err(err.into()),
-    }
+    idempotent(storage.follow_artist(me.user.id, artist.id).await)
 }
 
 #[delete("/artists/{id}/follow")]
@@ -93,10 +95,7 @@ async fn unfollow(
     storage: web::Data<Storage>,
 ) -> Result<HttpResponse, ApiError> {
     let artist = storage.artist(id.into_inner()).await?;
-    match storage.unfollow_artist(me.user.id, artist.id).await {
-        Ok(()) | Err(StorageError::NotFound) => Ok(HttpResponse::NoContent().finish()),
-        Err(err) => Err(err.into()),
-    }
+    idempotent(storage.unfollow_artist(me.user.id, artist.id).await)
 }
 
 /// The artists I follow, most recently followed first.

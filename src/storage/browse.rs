@@ -181,18 +181,7 @@ impl Storage {
             let genre = sql.arg(Arg::Text(genre.clone()));
             conditions.push(format!("lower(t.genre) = lower({genre})"));
         }
-        if let Some(from) = f.year_from {
-            let from = sql.arg(Arg::Int(i64::from(from)));
-            conditions.push(format!("t.year >= {from}"));
-        }
-        if let Some(to) = f.year_to {
-            let to = sql.arg(Arg::Int(i64::from(to)));
-            conditions.push(format!("t.year <= {to}"));
-        }
-        if let Some(artist) = f.artist_id {
-            let artist = sql.arg(Arg::Id(artist));
-            conditions.push(format!("t.artist_id = {artist}"));
-        }
+        years_and_artist(&mut sql, &mut conditions, f, "t");
         if let Some(album) = f.album_id {
             let album = sql.arg(Arg::Id(album));
             conditions.push(format!("t.album_id = {album}"));
@@ -241,18 +230,7 @@ impl Storage {
                  WHERE x.album_id = al.id AND lower(x.genre) = lower({genre})))"
             ));
         }
-        if let Some(from) = f.year_from {
-            let from = sql.arg(Arg::Int(i64::from(from)));
-            conditions.push(format!("al.year >= {from}"));
-        }
-        if let Some(to) = f.year_to {
-            let to = sql.arg(Arg::Int(i64::from(to)));
-            conditions.push(format!("al.year <= {to}"));
-        }
-        if let Some(artist) = f.artist_id {
-            let artist = sql.arg(Arg::Id(artist));
-            conditions.push(format!("al.artist_id = {artist}"));
-        }
+        years_and_artist(&mut sql, &mut conditions, f, "al");
         if let Some(album) = f.album_id {
             let album = sql.arg(Arg::Id(album));
             conditions.push(format!("al.id = {album}"));
@@ -330,7 +308,7 @@ impl Storage {
     }
 
     /// Every genre with how many tracks and albums carry it, most tracks first. Genres are
-    /// grouped ignoring case; the most common spelling names the group.
+    /// grouped ignoring case; the alphabetically first spelling names the group.
     pub async fn genres(&self) -> StorageResult<Vec<GenreCount>> {
         Ok(with_pool!(self, |pool, DB| {
             sqlx::query_as::<DB, GenreCount>(
@@ -374,6 +352,22 @@ impl Storage {
                 .fetch_all(pool)
                 .await?
         }))
+    }
+}
+
+/// The year range and artist filters, on the `year` and `artist_id` of the listed table.
+fn years_and_artist(sql: &mut Sql, conditions: &mut Vec<String>, f: &Filter, alias: &str) {
+    if let Some(from) = f.year_from {
+        let from = sql.arg(Arg::Int(i64::from(from)));
+        conditions.push(format!("{alias}.year >= {from}"));
+    }
+    if let Some(to) = f.year_to {
+        let to = sql.arg(Arg::Int(i64::from(to)));
+        conditions.push(format!("{alias}.year <= {to}"));
+    }
+    if let Some(artist) = f.artist_id {
+        let artist = sql.arg(Arg::Id(artist));
+        conditions.push(format!("{alias}.artist_id = {artist}"));
     }
 }
 

@@ -2,11 +2,12 @@
 //! (moka, bounded by `cache.max_entries`).
 //!
 //! It lives inside the storage boundary so that every write path that changes a cached row is
-//! also the one that forgets it: a caller cannot write around it. Catalog rows (tracks,
-//! albums, artists, and the lists built from them) are not forgotten one by one: every write
-//! to the catalog moves a generation counter, and a row loaded in an older generation is a
-//! miss. Writes are rare next to reads (a scan moves it in bursts), and no write can miss an
-//! entry it should have forgotten, including one loaded while it ran.
+//! also the one that forgets it: a caller cannot write around it. Entries are not forgotten one
+//! by one but by generation: every write to the catalog (tracks, albums, artists) moves a
+//! catalog counter, and every other forget (a playlist edit, a like, a logout) moves its kind's
+//! counter. An entry loaded in an older generation is a miss. The counters are read before a
+//! load and moved after a write has ended, so a load that overlapped a write is never kept.
+//! Writes are rare next to reads; a forget costs the other entries of its kind one reload.
 //!
 //! Rows also expire after [`TTL`], which bounds what no local write reaches: counters that
 //! triggers move (`play_count`, `like_count`, album and playlist totals) and writes made by
@@ -140,6 +141,16 @@ cached!(Vec<PlaylistItem>, Items);
 cached!(bool, Flag);
 cached!(Bytes, Json);
 
+impl Value {
+    /// Cache capacity units: one per entry, plus one per KiB of serialized JSON.
+    fn weight(&self) -> u32 {
+        match self {
+            Value::Json(bytes) => 1 + u32::try_from(bytes.len() / 1024).unwrap_or(u32::MAX),
+            _ => 1,
+        }
+    }
+}
+
 pub(crate) struct CatalogWrite<'a>(&'a Cache);
 
 impl Drop for CatalogWrite<'_> {
@@ -156,10 +167,18 @@ pub struct CacheStats {
     pub misses: u64,
 }
 
+/// The generations an entry was loaded in.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Loaded {
+    catalog: u64,
+    kind: u64,
+}
+
 pub(crate) struct Cache {
-    /// Each value with the catalog generation it was loaded in.
-    entries: Option<moka::sync::Cache<Key, (u64, Value)>>,
+    /// Each value with the generations (catalog, its kind's) it was loaded in.
+    entries: Option<moka::sync::Cache<Key, (Loaded, Value)>>,
     generation: AtomicU64,
+    kind_generations: [AtomicU64; Kind::ALL.len()],
     hits: [AtomicU64; Kind::ALL.len()],
     misses: [AtomicU64; Kind::ALL.len()],
 }
@@ -178,13 +197,16 @@ impl Cache {
         let entries = (max_entries > 0).then(|| {
             moka::sync::Cache::builder()
                 .max_capacity(max_entries)
+                // A serialized list or a long playlist weighs by its size (one unit per KiB),
+                // so the bound holds memory, not just entries.
+                .weigher(|_, (_, value): &(Loaded, Value)| value.weight())
                 .time_to_live(TTL)
-                .support_invalidation_closures()
                 .build()
         });
         Cache {
             entries,
             generation: AtomicU64::new(0),
+            kind_generations: Default::default(),
             hits: Default::default(),
             misses: Default::default(),
         }
@@ -221,10 +243,11 @@ impl Cache {
         };
         let key = (kind, first, second);
         let slot = kind.index();
-        // Read before loading: a write that lands during the load makes this entry stale.
-        let generation = self.generation.load(Ordering::Acquire);
+        // Read before loading: a write that ends during the load makes this entry stale.
+        let now = self.generations(kind);
         if let Some((loaded_in, value)) = entries.get(&key)
-            && (!kind.follows_catalog() || loaded_in == generation)
+            && loaded_in.kind == now.kind
+            && (!kind.follows_catalog() || loaded_in.catalog == now.catalog)
             && let Some(found) = T::peel(&value)
         {
             self.hits[slot].fetch_add(1, Ordering::Relaxed);
@@ -232,8 +255,15 @@ impl Cache {
         }
         self.misses[slot].fetch_add(1, Ordering::Relaxed);
         let loaded = Arc::new(load.await?);
-        entries.insert(key, (generation, T::wrap(loaded.clone())));
+        entries.insert(key, (now, T::wrap(loaded.clone())));
         Ok(loaded)
+    }
+
+    fn generations(&self, kind: Kind) -> Loaded {
+        Loaded {
+            catalog: self.generation.load(Ordering::Acquire),
+            kind: self.kind_generations[kind.index()].load(Ordering::Acquire),
+        }
     }
 
     pub fn forget(&self, kind: Kind, id: Id) {
@@ -241,7 +271,10 @@ impl Cache {
         self.forget_pair(kind, first, second);
     }
 
+    /// Called after the write: every entry of this kind loaded so far is stale; this one's
+    /// memory is freed at once.
     pub fn forget_pair(&self, kind: Kind, first: Id, second: Id) {
+        self.kind_generations[kind.index()].fetch_add(1, Ordering::AcqRel);
         if let Some(entries) = &self.entries {
             entries.invalidate(&(kind, first, second));
         }
@@ -259,19 +292,10 @@ impl Cache {
         CatalogWrite(self)
     }
 
-    /// Every session of one account: its profile, rights or sessions changed.
-    pub fn forget_sessions_of(&self, user_id: Id) {
-        let Some(entries) = &self.entries else {
-            return;
-        };
-        let predicate = move |key: &Key, value: &(u64, Value)| {
-            key.0 == Kind::Session
-                && matches!(&value.1, Value::Session(entry) if entry.user.id == user_id)
-        };
-        if entries.invalidate_entries_if(predicate).is_err() {
-            // Closures are enabled when the cache is built; this is the safe fallback.
-            entries.invalidate_all();
-        }
+    /// An account's profile, rights or sessions changed: every cached session reloads (one
+    /// query each), which is simpler than finding that account's and as rare.
+    pub fn forget_sessions(&self) {
+        self.kind_generations[Kind::Session.index()].fetch_add(1, Ordering::AcqRel);
     }
 
     pub fn stats(&self) -> Vec<CacheStats> {
@@ -283,5 +307,64 @@ impl Cache {
                 misses: self.misses[kind.index()].load(Ordering::Relaxed),
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A load that read the old row before a write ended must not be kept after it.
+    #[tokio::test]
+    async fn a_load_overlapping_a_forget_is_not_kept() {
+        let cache = Cache::new(100);
+        let (user, track) = (Id::new(), Id::new());
+        let (release, wait) = tokio::sync::oneshot::channel::<()>();
+        let slow_load = async {
+            let _ = wait.await;
+            Ok(false) // the row as it was before the write
+        };
+        let loading = cache.get_or_load_pair(Kind::Liked, user, track, slow_load);
+        let forgetting = async {
+            // The write ends while the load is in flight.
+            cache.forget_pair(Kind::Liked, user, track);
+            let _ = release.send(());
+        };
+        let (loaded, ()) = tokio::join!(loading, forgetting);
+        assert!(!*loaded.unwrap());
+        let fresh = cache
+            .get_or_load_pair(Kind::Liked, user, track, async { Ok(true) })
+            .await
+            .unwrap();
+        assert!(*fresh, "the overlapping load was not kept");
+
+        // The same for catalog rows and the catalog generation.
+        let album = Id::new();
+        let (release, wait) = tokio::sync::oneshot::channel::<()>();
+        let loading = cache.get_or_load(Kind::AlbumTracks, album, async {
+            let _ = wait.await;
+            Ok(Bytes::from_static(b"old"))
+        });
+        let writing = async {
+            drop(cache.catalog_write());
+            let _ = release.send(());
+        };
+        let _ = tokio::join!(loading, writing);
+        let now = cache
+            .get_or_load(Kind::AlbumTracks, album, async {
+                Ok(Bytes::from_static(b"new"))
+            })
+            .await
+            .unwrap();
+        assert_eq!(&now[..], b"new");
+    }
+
+    #[test]
+    fn big_json_weighs_by_its_size() {
+        assert_eq!(Value::Flag(Arc::new(true)).weight(), 1);
+        assert_eq!(
+            Value::Json(Arc::new(Bytes::from(vec![b' '; 10 * 1024]))).weight(),
+            11
+        );
     }
 }

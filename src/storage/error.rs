@@ -21,6 +21,9 @@ pub enum StorageError {
     /// Anything else: a bug or a broken database.
     #[error("unexpected database error")]
     Unexpected(#[source] sqlx::Error),
+    /// A cached response could not be serialized: a bug.
+    #[error("cannot serialize a response")]
+    Encode(#[source] serde_json::Error),
 }
 
 pub type StorageResult<T> = Result<T, StorageError>;

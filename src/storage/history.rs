@@ -2,10 +2,9 @@
 
 use chrono::{DateTime, Utc};
 
-use super::users::found;
 use super::{
-    CacheKind, HistoryEntry, Id, ListeningStats, NewPlay, Play, Storage, StorageResult, TopArtist,
-    TopGenre, TopTrack, Ts, with_pool,
+    CacheKind, HistoryEntry, Id, ListeningStats, NewPlay, Play, Storage, StorageError,
+    StorageResult, TopArtist, TopGenre, TopTrack, Ts, with_pool,
 };
 
 const PLAY_COLUMNS: &str =
@@ -35,14 +34,18 @@ impl Storage {
     }
 
     pub async fn delete_play(&self, id: Id) -> StorageResult<()> {
-        let affected = with_pool!(self, |pool, DB| {
-            sqlx::query::<DB>("DELETE FROM play_history WHERE id = $1")
-                .bind(id)
-                .execute(pool)
-                .await?
-                .rows_affected()
+        let track = with_pool!(self, |pool, DB| {
+            sqlx::query_scalar::<DB, Id>(
+                "DELETE FROM play_history WHERE id = $1 RETURNING track_id",
+            )
+            .bind(id)
+            .fetch_optional(pool)
+            .await?
         });
-        found(affected)
+        let track = track.ok_or(StorageError::NotFound)?;
+        // Its play_count moved down by trigger.
+        self.cache.forget(CacheKind::Track, track);
+        Ok(())
     }
 
     /// A listener's plays, newest first, after the `(played_at, id)` of the previous page.

@@ -87,7 +87,7 @@ pub struct Storage {
 fn to_json(value: &impl serde::Serialize) -> StorageResult<bytes::Bytes> {
     serde_json::to_vec(value)
         .map(bytes::Bytes::from)
-        .map_err(|err| StorageError::Invalid(format!("cannot serialize a response: {err}")))
+        .map_err(StorageError::Encode)
 }
 
 /// Runs `$body` once per engine with `$pool` bound to that engine's pool and `$db` naming its

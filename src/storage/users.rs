@@ -144,7 +144,7 @@ impl Storage {
                 .fetch_one(pool)
                 .await?
         });
-        self.cache.forget_sessions_of(id);
+        self.cache.forget_sessions();
         Ok(user)
     }
 
@@ -187,7 +187,7 @@ impl Storage {
                     .await?;
             }
             tx.commit().await?;
-            self.cache.forget_sessions_of(id);
+            self.cache.forget_sessions();
             Ok(user)
         })
     }
@@ -226,7 +226,7 @@ impl Storage {
             .execute(&mut *tx)
             .await?;
             tx.commit().await?;
-            self.cache.forget_sessions_of(id);
+            self.cache.forget_sessions();
             Ok(())
         })
     }
@@ -320,7 +320,7 @@ impl Storage {
                 .map_err(StorageError::restrict_is_conflict)?
                 .rows_affected()
         });
-        self.cache.forget_sessions_of(id);
+        self.cache.forget_sessions();
         found(affected)
     }
 

@@ -275,7 +275,7 @@ async fn an_undecodable_file_fails_its_transcode_cleanly() {
     new.duration_seconds = 10;
     new.metadata = serde_json::json!({"format": "flac"});
     let track = app.storage.create_track(&new).await.unwrap();
-    let (status, code, _) = error_of(
+    let (status, code, body) = error_of(
         app.get(
             &format!("/api/v1/tracks/{}/stream?format=mp3", track.id),
             &ann.token,
@@ -286,6 +286,11 @@ async fn an_undecodable_file_fails_its_transcode_cleanly() {
     assert_eq!(
         (status, code.as_str()),
         (StatusCode::UNPROCESSABLE_ENTITY, "transcode_failed")
+    );
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(
+        !message.contains("noise.flac"),
+        "server paths stay in the log: {message}"
     );
     let healthy = app.get("/healthz", &ann.token).await;
     assert_eq!(healthy.status(), StatusCode::OK);
