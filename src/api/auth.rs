@@ -5,6 +5,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::ApiError;
+use super::body::Json;
 use crate::accounts::{self, AccountRequest};
 use crate::auth::{AuthService, AuthUser, ClientInfo};
 use crate::config::{Config, Registration};
@@ -27,7 +28,7 @@ struct RegisterBody {
 #[post("/auth/register")]
 async fn register(
     req: HttpRequest,
-    body: web::Json<RegisterBody>,
+    body: Json<RegisterBody>,
     storage: web::Data<Storage>,
     auth: web::Data<AuthService>,
     config: web::Data<Config>,
@@ -62,7 +63,7 @@ struct LoginBody {
 #[post("/auth/login")]
 async fn login(
     req: HttpRequest,
-    body: web::Json<LoginBody>,
+    body: Json<LoginBody>,
     storage: web::Data<Storage>,
     auth: web::Data<AuthService>,
 ) -> Result<HttpResponse, ApiError> {

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::ApiError;
+use super::body::Json;
 use super::page::{MAX_LIMIT, Page, PageQuery};
 use crate::auth::policy;
 use crate::auth::{AuthService, AuthUser};
@@ -450,7 +451,7 @@ fn name_taken(err: StorageError) -> ApiError {
 async fn edit_track(
     me: AuthUser,
     id: web::Path<Id>,
-    body: web::Json<TrackEdit>,
+    body: Json<TrackEdit>,
     storage: web::Data<Storage>,
 ) -> Result<HttpResponse, ApiError> {
     let patch = body.into_inner().validate()?;
@@ -465,7 +466,7 @@ async fn edit_track(
 async fn edit_album(
     me: AuthUser,
     id: web::Path<Id>,
-    body: web::Json<AlbumEdit>,
+    body: Json<AlbumEdit>,
     storage: web::Data<Storage>,
 ) -> Result<HttpResponse, ApiError> {
     let patch = body.into_inner().validate()?;
@@ -485,7 +486,7 @@ async fn edit_album(
 async fn edit_artist(
     me: AuthUser,
     id: web::Path<Id>,
-    body: web::Json<ArtistEdit>,
+    body: Json<ArtistEdit>,
     storage: web::Data<Storage>,
 ) -> Result<HttpResponse, ApiError> {
     let patch = body.into_inner().validate()?;

@@ -36,6 +36,9 @@ pub enum ApiError {
         field: &'static str,
         message: String,
     },
+    /// A JSON body's value of the wrong type or range; `field` is its path in the body.
+    #[error("{field}: {message}")]
+    InvalidJsonField { field: String, message: String },
     #[error("{0}")]
     Unprocessable(String),
     /// 422 with its own code: a well-formed request this server cannot carry out.
@@ -79,7 +82,7 @@ impl ApiError {
             ApiError::NotFound | ApiError::NoRoute => "not_found",
             ApiError::Gone(_) => "media_unavailable",
             ApiError::PayloadTooLarge(_) => "payload_too_large",
-            ApiError::InvalidField { .. } => "invalid_field",
+            ApiError::InvalidField { .. } | ApiError::InvalidJsonField { .. } => "invalid_field",
             ApiError::Unprocessable(_) => "invalid_input",
             ApiError::TooManyRequests { .. } => "too_many_requests",
             ApiError::Unavailable(_) => "database_unavailable",
@@ -151,6 +154,7 @@ impl ResponseError for ApiError {
             ApiError::Conflict { .. } => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::InvalidField { .. }
+            | ApiError::InvalidJsonField { .. }
             | ApiError::Unprocessable(_)
             | ApiError::Unsupported { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
@@ -177,8 +181,10 @@ impl ResponseError for ApiError {
             _ => {}
         }
         let mut error = json!({"code": self.code(), "message": self.to_string()});
-        if let ApiError::InvalidField { field, .. } = self {
-            error["field"] = json!(field);
+        match self {
+            ApiError::InvalidField { field, .. } => error["field"] = json!(field),
+            ApiError::InvalidJsonField { field, .. } => error["field"] = json!(field),
+            _ => {}
         }
         response.json(json!({ "error": error }))
     }

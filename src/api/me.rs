@@ -5,6 +5,7 @@ use chrono::Utc;
 use serde::{Deserialize, Deserializer, Serialize};
 
 use super::ApiError;
+use super::body::Json;
 use crate::accounts::{self, AccountError, BIO_MAX_CHARS, NAME_MAX_CHARS};
 use crate::auth::{AuthService, AuthUser};
 use crate::storage::{Id, ProfilePatch, Session, Storage};
@@ -74,7 +75,7 @@ impl ProfileBody {
 #[patch("/me")]
 async fn update_me(
     me: AuthUser,
-    body: web::Json<ProfileBody>,
+    body: Json<ProfileBody>,
     storage: web::Data<Storage>,
 ) -> Result<HttpResponse, ApiError> {
     let patch = body.into_inner().validate()?;
@@ -96,7 +97,7 @@ struct PasswordBody {
 #[put("/me/password")]
 async fn change_password(
     me: AuthUser,
-    body: web::Json<PasswordBody>,
+    body: Json<PasswordBody>,
     storage: web::Data<Storage>,
     auth: web::Data<AuthService>,
 ) -> Result<HttpResponse, ApiError> {

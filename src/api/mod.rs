@@ -1,6 +1,7 @@
 //! The HTTP API: one file per resource, all errors through [`ApiError`].
 
 mod auth;
+mod body;
 mod catalog;
 mod error;
 mod health;
@@ -18,7 +19,6 @@ mod tracks;
 mod uploads;
 mod users;
 
-use actix_web::error::JsonPayloadError;
 use actix_web::{HttpResponse, web};
 
 pub use error::ApiError;
@@ -32,25 +32,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(metrics::metrics)
         .service(openapi::openapi_json)
         .service(openapi::docs)
-        .app_data(
-            web::JsonConfig::default()
-                .limit(JSON_LIMIT_BYTES)
-                .error_handler(|err, _req| {
-                    match err {
-                        JsonPayloadError::Overflow { .. }
-                        | JsonPayloadError::OverflowKnownLength { .. } => {
-                            ApiError::PayloadTooLarge(format!(
-                                "the body is larger than {JSON_LIMIT_BYTES} bytes"
-                            ))
-                        }
-                        JsonPayloadError::ContentType => {
-                            ApiError::BadRequest("send the body as application/json".into())
-                        }
-                        other => ApiError::BadRequest(format!("invalid JSON body: {other}")),
-                    }
-                    .into()
-                }),
-        )
         // A path segment that does not parse (a malformed id) names nothing that exists.
         .app_data(web::PathConfig::default().error_handler(|_err, _req| ApiError::NotFound.into()))
         .app_data(web::QueryConfig::default().error_handler(|err, _req| {

@@ -8,6 +8,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
 use super::ApiError;
+use super::body::Json;
 use super::page::{Page, PageQuery, time_position};
 use crate::auth::AuthUser;
 use crate::auth::policy::{self, Access, Shared};
@@ -112,7 +113,7 @@ async fn list(
 
 async fn create(
     me: AuthUser,
-    body: web::Json<CreateRequest>,
+    body: Json<CreateRequest>,
     storage: web::Data<Storage>,
 ) -> Result<HttpResponse, ApiError> {
     let new = body.into_inner().validate(me.user.id)?;
@@ -180,7 +181,7 @@ async fn detail(
 async fn update(
     me: AuthUser,
     id: web::Path<Id>,
-    body: web::Json<PatchRequest>,
+    body: Json<PatchRequest>,
     storage: web::Data<Storage>,
 ) -> Result<HttpResponse, ApiError> {
     let patch = body.into_inner().validate()?;
@@ -204,7 +205,7 @@ async fn remove(
 async fn add_tracks(
     me: AuthUser,
     id: web::Path<Id>,
-    body: web::Json<AddRequest>,
+    body: Json<AddRequest>,
     storage: web::Data<Storage>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
@@ -236,7 +237,7 @@ async fn remove_entry(
 async fn move_entry(
     me: AuthUser,
     path: web::Path<(Id, Id)>,
-    body: web::Json<MoveRequest>,
+    body: Json<MoveRequest>,
     storage: web::Data<Storage>,
 ) -> Result<HttpResponse, ApiError> {
     let (id, entry_id) = path.into_inner();

@@ -5,6 +5,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
 use super::ApiError;
+use super::body::Json;
 use super::page::{Page, PageQuery, time_position};
 use crate::auth::AuthUser;
 use crate::listening::{self, PlayError, PlayRequest, STATS_PERIODS_DAYS, STATS_TOP};
@@ -27,7 +28,7 @@ impl From<PlayError> for ApiError {
 #[post("/plays")]
 async fn record(
     me: AuthUser,
-    body: web::Json<PlayRequest>,
+    body: Json<PlayRequest>,
     storage: web::Data<Storage>,
 ) -> Result<HttpResponse, ApiError> {
     let play = listening::record(&storage, me.user.id, body.into_inner()).await?;

@@ -5,6 +5,7 @@ use actix_web::{HttpResponse, delete, get, patch, post, put, web};
 use serde::Deserialize;
 
 use super::ApiError;
+use super::body::Json;
 use super::page::{Page, PageQuery, time_position};
 use crate::auth::AuthUser;
 use crate::auth::policy;
@@ -183,7 +184,7 @@ impl CommentBody {
 async fn add_comment(
     me: AuthUser,
     id: web::Path<Id>,
-    body: web::Json<CommentBody>,
+    body: Json<CommentBody>,
     storage: web::Data<Storage>,
 ) -> Result<HttpResponse, ApiError> {
     let text = body.text()?;
@@ -197,7 +198,7 @@ async fn add_comment(
 async fn edit_comment(
     me: AuthUser,
     id: web::Path<Id>,
-    body: web::Json<CommentBody>,
+    body: Json<CommentBody>,
     storage: web::Data<Storage>,
 ) -> Result<HttpResponse, ApiError> {
     let text = body.text()?;

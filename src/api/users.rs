@@ -4,6 +4,7 @@ use actix_web::{HttpResponse, delete, get, patch, post, web};
 use serde::Deserialize;
 
 use super::ApiError;
+use super::body::Json;
 use super::page::{Page, PageQuery};
 use crate::accounts::{self, AccountError, AccountRequest};
 use crate::auth::policy::require_admin;
@@ -48,7 +49,7 @@ struct CreateBody {
 #[post("/users")]
 async fn create(
     me: AuthUser,
-    body: web::Json<CreateBody>,
+    body: Json<CreateBody>,
     storage: web::Data<Storage>,
     auth: web::Data<AuthService>,
 ) -> Result<HttpResponse, ApiError> {
@@ -104,7 +105,7 @@ struct UpdateBody {
 async fn update(
     me: AuthUser,
     id: web::Path<Id>,
-    body: web::Json<UpdateBody>,
+    body: Json<UpdateBody>,
     storage: web::Data<Storage>,
 ) -> Result<HttpResponse, ApiError> {
     require_admin(&me.user)?;

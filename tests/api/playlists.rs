@@ -187,7 +187,12 @@ async fn playlists_are_edited_in_order(app: &TestApp) {
     let wrong_type = app
         .post(&tracks_path, Some(&ann.token), json!({"track_ids": "x"}))
         .await;
-    assert_eq!(wrong_type.status(), StatusCode::BAD_REQUEST);
+    let (status, _, body) = error_of(wrong_type).await;
+    assert_eq!(
+        (status, body["error"]["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("track_ids")),
+        "a wrong type names its field"
+    );
     let unknown_entry = app
         .delete(&format!("{tracks_path}/{}", Id::new()), &ann.token)
         .await;

@@ -85,7 +85,7 @@ async fn plays_are_checked_and_counted(app: &TestApp) {
             "{body}"
         );
     }
-    let (status, _, _) = error_of(
+    let (status, _, body) = error_of(
         app.post(
             "/api/v1/plays",
             Some(&ann.token),
@@ -95,10 +95,34 @@ async fn plays_are_checked_and_counted(app: &TestApp) {
     )
     .await;
     assert_eq!(
-        status,
-        StatusCode::BAD_REQUEST,
+        (status, body["error"]["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("duration_played")),
         "duration_played is required"
     );
+    let (status, _, body) = error_of(
+        app.post(
+            "/api/v1/plays",
+            Some(&ann.token),
+            json!({"track_id": track.id, "duration_played": "long"}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"]["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("duration_played")),
+        "a wrong type names its field"
+    );
+    let not_json = app
+        .client
+        .post(app.url("/api/v1/plays"))
+        .bearer_auth(&ann.token)
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(not_json.status(), StatusCode::BAD_REQUEST);
     let anonymous = app
         .post(
             "/api/v1/plays",
