@@ -11,12 +11,12 @@ use tracing_actix_web::TracingLogger;
 use crate::api;
 use crate::auth::AuthService;
 use crate::config::Config;
-use crate::library::artwork::Artwork;
 use crate::library::service::Library;
 use crate::library::uploads::Uploads;
+use crate::media::artwork::Artwork;
+use crate::media::transcode::Transcoder;
 use crate::storage::Storage;
 use crate::telemetry::RequestSpan;
-use crate::transcode::Transcoder;
 
 /// Why the server could not start. Configuration problems exit with 2, the rest with 1.
 #[derive(Debug, thiserror::Error)]

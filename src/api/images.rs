@@ -9,7 +9,7 @@ use serde::Deserialize;
 
 use super::ApiError;
 use crate::auth::MediaUser;
-use crate::library::artwork::{self, Artwork, Picture};
+use crate::media::artwork::{self, Artwork, Picture};
 use crate::storage::{Id, Storage};
 
 /// Art changes only when a rescan finds a new cover; a day's caching with revalidation by

@@ -20,8 +20,8 @@ use serde::Deserialize;
 use super::ApiError;
 use crate::auth::MediaUser;
 use crate::library::uploads::mime_for;
+use crate::media::transcode::{self, Format, Job, TranscodeError, Transcoder};
 use crate::storage::{Id, Storage, StorageError, Track};
-use crate::transcode::{self, Format, Job, TranscodeError, Transcoder};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(

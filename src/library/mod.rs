@@ -1,6 +1,5 @@
-//! The music library: reading files (tags), the ingest pipeline, covers and artwork, and folder scans.
+//! The music library: reading files (tags), the ingest pipeline, covers, and folder scans.
 
-pub mod artwork;
 pub mod covers;
 pub mod ingest;
 pub mod scan;

@@ -297,12 +297,17 @@ impl Storage {
 
     /// The track whose file path ends with `suffix` (a `/`-separated tail), if exactly one does.
     pub async fn track_by_path_suffix(&self, suffix: &str) -> StorageResult<Option<Id>> {
-        let pattern = format!("%/{}", escape_like(suffix));
+        // Compared as text, not with LIKE: SQLite's LIKE ignores ASCII case and PostgreSQL's
+        // does not, and file names are case-sensitive here.
+        let tail = format!("/{suffix}");
+        let length = i32::try_from(tail.chars().count()).unwrap_or(i32::MAX);
         let ids = with_pool!(self, |pool, DB| {
             sqlx::query_scalar::<DB, Id>(
-                "SELECT id FROM tracks WHERE file_path LIKE $1 ESCAPE '\\' LIMIT 2",
+                "SELECT id FROM tracks WHERE length(file_path) >= $2 \
+                 AND substr(file_path, length(file_path) - $2 + 1) = $1 LIMIT 2",
             )
-            .bind(&pattern)
+            .bind(&tail)
+            .bind(length)
             .fetch_all(pool)
             .await?
         });
@@ -451,16 +456,4 @@ impl Storage {
             _ => None,
         })
     }
-}
-
-/// `%`, `_` and the escape itself taken literally in a LIKE pattern.
-fn escape_like(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out
 }

@@ -365,7 +365,28 @@ async fn updated_at_moves_on_update(storage: &Storage) {
     assert_eq!(after.created_at, a.created_at);
 }
 
+/// Playlist import finds files by the tail of their path, the same way on both engines:
+/// whole components, case-sensitive.
+async fn path_tails_match_exactly(storage: &Storage) {
+    let band = crate::helpers::artist(storage, "Band").await;
+    let mut new = juke::storage::NewTrack::new("Song", band.id);
+    new.file_path = Some("/music/Band/Album/01 Song.flac".into());
+    let song = storage.create_track(&new).await.unwrap();
+    for (tail, found) in [
+        ("Album/01 Song.flac", true),
+        ("01 Song.flac", true),
+        ("Band/Album/01 Song.flac", true),
+        ("album/01 song.flac", false),
+        ("Song.flac", false),
+        ("Other/01 Song.flac", false),
+    ] {
+        let got = storage.track_by_path_suffix(tail).await.unwrap();
+        assert_eq!(got, found.then_some(song.id), "{tail}");
+    }
+}
+
 both_engines!(
+    path_tails_match_exactly,
     usernames_and_emails_are_unique_ignoring_case,
     one_favorite_per_user_and_track,
     one_follow_per_user_and_artist,

@@ -11,7 +11,7 @@ use image::codecs::png::PngEncoder;
 use image::{DynamicImage, ImageReader, Limits, Rgb, RgbImage};
 use tokio::sync::Semaphore;
 
-use super::covers::STORED_EXTENSIONS;
+use crate::library::covers::STORED_EXTENSIONS;
 use crate::storage::Id;
 
 /// The sizes (longest side, pixels) covers are scaled to; a request is rounded up to one of
