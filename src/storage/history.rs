@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
+use super::paging;
 use super::{
     CacheKind, HistoryEntry, Id, ListeningStats, NewPlay, Play, Storage, StorageError,
     StorageResult, TopArtist, TopGenre, TopTrack, Ts, with_pool,
@@ -55,26 +56,26 @@ impl Storage {
         after: Option<(DateTime<Utc>, Id)>,
         limit: i64,
     ) -> StorageResult<Vec<HistoryEntry>> {
-        let (at, id) = after.map_or((None, None), |(at, id)| (Some(Ts(at)), Some(id)));
+        let (at, id) = paging::position(after);
+        let page = paging::newest_first("p.played_at", "p.id");
+        let sql = format!(
+            "SELECT p.id, p.track_id, p.played_at, p.duration_played, p.device_type, \
+             p.source_type, t.title AS track_title, t.artist_id, a.name AS artist_name, \
+             t.album_id, al.title AS album_title, t.duration_seconds \
+             FROM play_history p \
+             JOIN tracks t ON t.id = p.track_id \
+             JOIN artists a ON a.id = t.artist_id \
+             LEFT JOIN albums al ON al.id = t.album_id \
+             WHERE p.user_id = $1 {page}"
+        );
         Ok(with_pool!(self, |pool, DB| {
-            sqlx::query_as::<DB, HistoryEntry>(
-                "SELECT p.id, p.track_id, p.played_at, p.duration_played, p.device_type, \
-                 p.source_type, t.title AS track_title, t.artist_id, a.name AS artist_name, \
-                 t.album_id, al.title AS album_title, t.duration_seconds \
-                 FROM play_history p \
-                 JOIN tracks t ON t.id = p.track_id \
-                 JOIN artists a ON a.id = t.artist_id \
-                 LEFT JOIN albums al ON al.id = t.album_id \
-                 WHERE p.user_id = $1 \
-                 AND ($2 IS NULL OR p.played_at < $2 OR (p.played_at = $2 AND p.id < $3)) \
-                 ORDER BY p.played_at DESC, p.id DESC LIMIT $4",
-            )
-            .bind(user_id)
-            .bind(at)
-            .bind(id)
-            .bind(limit)
-            .fetch_all(pool)
-            .await?
+            sqlx::query_as::<DB, HistoryEntry>(&sql)
+                .bind(user_id)
+                .bind(at)
+                .bind(id)
+                .bind(limit)
+                .fetch_all(pool)
+                .await?
         }))
     }
 

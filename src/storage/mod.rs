@@ -14,6 +14,7 @@ mod history;
 mod id;
 mod library;
 mod models;
+mod paging;
 mod playlists;
 mod social;
 mod uploads;

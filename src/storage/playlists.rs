@@ -10,6 +10,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 use super::catalog::{SUMMARY_COLUMNS, SUMMARY_JOINS};
+use super::paging;
 use super::users::found;
 use super::{
     CacheKind, Id, NewPlaylist, Playlist, PlaylistEntry, PlaylistItem, PlaylistPatch,
@@ -101,12 +102,9 @@ impl Storage {
             PlaylistScope::Mine => "user_id = $1",
             PlaylistScope::Public => "(user_id <> $1 AND is_public)",
         };
-        let sql = format!(
-            "SELECT {PLAYLIST_COLUMNS} FROM playlists WHERE {visible} \
-             AND ($2 IS NULL OR created_at < $2 OR (created_at = $2 AND id < $3)) \
-             ORDER BY created_at DESC, id DESC LIMIT $4"
-        );
-        let (at, id) = after.map_or((None, None), |(at, id)| (Some(Ts(at)), Some(id)));
+        let page = paging::newest_first("created_at", "id");
+        let sql = format!("SELECT {PLAYLIST_COLUMNS} FROM playlists WHERE {visible} {page}");
+        let (at, id) = paging::position(after);
         Ok(with_pool!(self, |pool, DB| {
             sqlx::query_as::<DB, Playlist>(&sql)
                 .bind(user_id)

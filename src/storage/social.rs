@@ -2,11 +2,12 @@
 
 use chrono::{DateTime, Utc};
 
-use super::catalog::{ALBUM_COLUMNS, SUMMARY_COLUMNS, SUMMARY_JOINS};
+use super::catalog::{ALBUM_COLUMNS, ARTIST_COLUMNS, SUMMARY_COLUMNS, SUMMARY_JOINS};
+use super::paging;
 use super::users::found;
 use super::{
     Album, CacheKind, Comment, CommentView, FavoriteTrack, FollowedArtist, Id, Storage,
-    StorageResult, Ts, with_pool,
+    StorageResult, with_pool,
 };
 
 const COMMENT_COLUMNS: &str = "id, track_id, user_id, body, created_at, updated_at";
@@ -126,13 +127,12 @@ impl Storage {
         after: Option<(DateTime<Utc>, Id)>,
         limit: i64,
     ) -> StorageResult<Vec<FavoriteTrack>> {
+        let page = paging::newest_first("f.created_at", "t.id");
         let sql = format!(
             "SELECT f.created_at AS favorited_at, {SUMMARY_COLUMNS} FROM user_favorites f \
-             JOIN tracks t ON t.id = f.track_id {SUMMARY_JOINS} WHERE f.user_id = $1 \
-             AND ($2 IS NULL OR f.created_at < $2 OR (f.created_at = $2 AND t.id < $3)) \
-             ORDER BY f.created_at DESC, t.id DESC LIMIT $4"
+             JOIN tracks t ON t.id = f.track_id {SUMMARY_JOINS} WHERE f.user_id = $1 {page}"
         );
-        let (at, id) = after.map_or((None, None), |(at, id)| (Some(Ts(at)), Some(id)));
+        let (at, id) = paging::position(after);
         Ok(with_pool!(self, |pool, DB| {
             sqlx::query_as::<DB, FavoriteTrack>(&sql)
                 .bind(user_id)
@@ -166,22 +166,21 @@ impl Storage {
         after: Option<(DateTime<Utc>, Id)>,
         limit: i64,
     ) -> StorageResult<Vec<FollowedArtist>> {
-        let (at, id) = after.map_or((None, None), |(at, id)| (Some(Ts(at)), Some(id)));
+        let (at, id) = paging::position(after);
+        let page = paging::newest_first("f.created_at", "a.id");
+        let sql = format!(
+            "SELECT f.created_at AS followed_at, {} FROM user_following_artists f \
+             JOIN artists a ON a.id = f.artist_id WHERE f.user_id = $1 {page}",
+            super::browse::prefixed("a", ARTIST_COLUMNS)
+        );
         Ok(with_pool!(self, |pool, DB| {
-            sqlx::query_as::<DB, FollowedArtist>(
-                "SELECT f.created_at AS followed_at, a.id, a.name, a.bio, a.image_url, \
-                 a.website_url, a.social_links, a.verified, a.musicbrainz_id, a.created_at, \
-                 a.updated_at FROM user_following_artists f JOIN artists a ON a.id = f.artist_id \
-                 WHERE f.user_id = $1 \
-                 AND ($2 IS NULL OR f.created_at < $2 OR (f.created_at = $2 AND a.id < $3)) \
-                 ORDER BY f.created_at DESC, a.id DESC LIMIT $4",
-            )
-            .bind(user_id)
-            .bind(at)
-            .bind(id)
-            .bind(limit)
-            .fetch_all(pool)
-            .await?
+            sqlx::query_as::<DB, FollowedArtist>(&sql)
+                .bind(user_id)
+                .bind(at)
+                .bind(id)
+                .bind(limit)
+                .fetch_all(pool)
+                .await?
         }))
     }
 
@@ -220,14 +219,15 @@ impl Storage {
         after: Option<(DateTime<Utc>, Id)>,
         limit: i64,
     ) -> StorageResult<Vec<CommentView>> {
-        let sql = "SELECT c.id, c.track_id, c.user_id, c.body, c.created_at, c.updated_at, \
-             u.username FROM track_comments c JOIN users u ON u.id = c.user_id \
-             WHERE c.track_id = $1 \
-             AND ($2 IS NULL OR c.created_at < $2 OR (c.created_at = $2 AND c.id < $3)) \
-             ORDER BY c.created_at DESC, c.id DESC LIMIT $4";
-        let (at, id) = after.map_or((None, None), |(at, id)| (Some(Ts(at)), Some(id)));
+        let page = paging::newest_first("c.created_at", "c.id");
+        let sql = format!(
+            "SELECT {}, u.username FROM track_comments c JOIN users u ON u.id = c.user_id \
+             WHERE c.track_id = $1 {page}",
+            super::browse::prefixed("c", COMMENT_COLUMNS)
+        );
+        let (at, id) = paging::position(after);
         Ok(with_pool!(self, |pool, DB| {
-            sqlx::query_as::<DB, CommentView>(sql)
+            sqlx::query_as::<DB, CommentView>(&sql)
                 .bind(track_id)
                 .bind(at)
                 .bind(id)

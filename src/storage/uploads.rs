@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
+use super::paging;
 use super::users::found;
 use super::{Id, NewUpload, Storage, StorageResult, Ts, Upload, with_pool};
 
@@ -89,12 +90,9 @@ impl Storage {
         after: Option<(DateTime<Utc>, Id)>,
         limit: i64,
     ) -> StorageResult<Vec<Upload>> {
-        let sql = format!(
-            "SELECT {UPLOAD_COLUMNS} FROM upload_queue WHERE user_id = $1 \
-             AND ($2 IS NULL OR created_at < $2 OR (created_at = $2 AND id < $3)) \
-             ORDER BY created_at DESC, id DESC LIMIT $4"
-        );
-        let (at, id) = after.map_or((None, None), |(at, id)| (Some(Ts(at)), Some(id)));
+        let page = paging::newest_first("created_at", "id");
+        let sql = format!("SELECT {UPLOAD_COLUMNS} FROM upload_queue WHERE user_id = $1 {page}");
+        let (at, id) = paging::position(after);
         Ok(with_pool!(self, |pool, DB| {
             sqlx::query_as::<DB, Upload>(&sql)
                 .bind(user_id)
