@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Catalog reads under load with wrk: one track (cache on and off), the album list, a long playlist.
+"""Catalog reads under load with wrk: one track (cache on and off), the album list, a long playlist, search.
 
 Usage: bench/catalog.py [--binary PATH] [--duration 15] [--warmup 3] [--runs 1] [--only NAME[,NAME]]
 
@@ -13,23 +13,40 @@ warm-up whose figures are thrown away, then a 15 s measured run; every request c
   track_uncached  the same with JUKE_CACHE__MAX_ENTRIES=0 (cache off); reported with the ratio
   albums_2k       GET /api/v1/albums?limit=50, 2k-track library          target >= 10,000 req/s
   albums_20k      the same on a 20k-track library                        target within 20% of 2k
+  albums_2k_uncached, albums_20k_uncached
+                  the two album cases with JUKE_CACHE__MAX_ENTRIES=0 (the database path)
   playlist_10k    GET /api/v1/playlists/{id} of a 10,000-entry playlist, 2k-track library
   playlist_10k_c1 the same with one connection (the latency one listener sees)
                                                                          target p99 < 25 ms
+  search_2k       GET /api/v1/search?q=...&types=track&limit=20, each request one of 12 queries
+                  of 1-3 words as typed (a wrk Lua script picks at random), each finding 20 tracks
+                  ("track 1", "tra", "rock track", "trak 15" with a typo, "electr", ...); 2k-track
+                  library, tantivy engine (the default)                  target >= 8,000 req/s
+  search_2k_database
+                  the same with JUKE_SEARCH__ENGINE=database (SQLite FTS5); reported with the
+                  ratio. That engine has no typo tolerance: "trak 15" finds no track there
 
 Libraries are seeded straight into SQLite (after `juke migrate` made the schema): 10 tracks per
 album, 10 albums per artist (2k: 200 albums, 20 artists; 20k: 2,000 albums, 200 artists),
 durations 150-250 s, five genres, years 1970-2019; no library folders, so no scan runs. A
 set-up server per library registers the first account (an admin) and, on the 2k library, builds
 the playlist through POST /api/v1/playlists/{id}/tracks (two batches of 5,000: every track five
-times, shuffled); then every run starts `juke serve` (RUST_LOG=warn) in a fresh copy of that
-data folder, so each starts with a cold cache (the warm-up fills it). Per run: requests/s,
-latency p50/p99 (wrk's --latency), the server's CPU during the measured run (~1.0 when it
-saturates its core) and its VmRSS right after. With --runs N > 1 every figure is the median
-over N runs, each on its own server. Prints the machine and a table with targets and PASS/FAIL
-(a case with wrk socket errors passes nothing: wrk leaves requests slower than its 2 s timeout
-out of its percentiles). Exits 1 if wrk reported any non-2xx/3xx response, 2 if the set-up
-failed; missed targets do not change the exit status.
+times, shuffled) and, for the search cases, waits for its search index (the library, seeded
+behind its back, is indexed in the background at its first start) and checks that every query
+finds 20 tracks; then every run starts `juke serve` (RUST_LOG=warn) in a fresh copy
+of that data folder, so each starts with a cold cache (the warm-up fills it). A search run's
+server opens the copied data/index (the database engine fills `search_documents` itself) and is
+polled before its warm-up until "track 1" finds 20 tracks and "artist" every artist (both
+engines write artists last), its queries checked again, so no run measures an index being
+built; 60 s without that is a set-up failure. Per run: requests/s, latency p50/p99 (wrk's
+--latency), the server's CPU during the measured run (~1.0 when it saturates its core) and its
+VmRSS right after. With --runs N > 1 every figure is the median over N runs, each on its own
+server. Prints the machine and a table with targets and PASS/FAIL (a case with wrk socket
+errors passes nothing: wrk leaves requests slower than its 2 s timeout out of its percentiles).
+Exits 1 if wrk reported any non-2xx/3xx response, 2 if the set-up failed; missed targets do not
+change the exit status.
+For comparison, the issue's figures for peers' search on this machine (not measured by this
+script): Polaris 0.16 answers about 2,800 req/s, supysonic about 150.
 Needs wrk (Debian: apt-get install wrk) and taskset; stdlib only.
 """
 import argparse
@@ -48,6 +65,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 import uuid
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -58,11 +76,20 @@ RANDOM_IDS = 1_000
 CONNECTIONS = 32
 GENRES = ["Rock", "Jazz", "Folk", "Electronic", "Classical"]
 CASES = ["track_cached", "track_uncached", "albums_2k", "albums_20k", "albums_2k_uncached", "albums_20k_uncached",
-         "playlist_10k", "playlist_10k_c1"]
+         "playlist_10k", "playlist_10k_c1", "search_2k", "search_2k_database"]
+# As-you-type queries of 1-3 words, each finding at least SEARCH_LIMIT tracks in seed()'s library
+# (titles "Track {i}", albums "Album {artist}-{n}", artists "Artist {a}", five genres); the last
+# word is a prefix, words of 4+ letters match with one typo (tantivy only).
+SEARCH_QUERIES = ["track 1", "track 12", "track 3", "tra", "rock track", "jazz", "artist 1 track", "album 5",
+                  "trak 15", "electr", "classical", "folk 1"]
+SEARCH_TYPO_QUERIES = {"trak 15"}
+SEARCH_LIMIT = 20
+SEARCH_READY_SECONDS = 60
 TARGET_CACHED_RPS = 20_000
 TARGET_ALBUMS_RPS = 10_000
 TARGET_ALBUMS_RATIO = 0.8
 TARGET_PLAYLIST_P99_MS = 25.0
+TARGET_SEARCH_RPS = 8_000
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
@@ -284,9 +311,10 @@ def seed(db_path, tracks, rng):
     return ids
 
 
-def prepare(binary, work, tracks, with_playlist, check_albums, rng):
-    """A data folder (`work`/data) holding the library, the first account (its token returned)
-    and, when asked, the 10,000-entry playlist; copied for every run."""
+def prepare(binary, work, tracks, with_playlist, check_albums, check_search, rng):
+    """A data folder (`work`/data) holding the library, the first account (its token returned),
+    when asked the 10,000-entry playlist and, with `check_search`, the whole search index (waited
+    for, every query of SEARCH_QUERIES checked); copied for every run."""
     data = os.path.join(work, "data")
     os.makedirs(data)
     out = subprocess.run([binary, "migrate"], cwd=work, env=juke_env(data), capture_output=True, text=True)
@@ -296,6 +324,7 @@ def prepare(binary, work, tracks, with_playlist, check_albums, rng):
     ids = seed(os.path.join(data, "juke.db"), tracks, rng)
     note = f"{tracks:,} tracks seeded in {time.perf_counter() - t0:.1f}s"
     server = Server(binary, work)
+    up = time.monotonic()
     try:
         body = expect(server.port, "POST", "/api/v1/auth/register", None, 201,
                       {"username": "bench", "email": "bench@example.com", "password": "benchpassword"})
@@ -310,6 +339,11 @@ def prepare(binary, work, tracks, with_playlist, check_albums, rng):
             if len(page.get("items", [])) != 50:
                 raise SetupError(f"GET /api/v1/albums?limit=50 listed {len(page.get('items', []))} albums, "
                                  f"expected 50")
+        if check_search:
+            wait_for_search(server, token, tracks)
+            check_search_queries(server, token, "tantivy")
+            note += (f"; search index ready {time.monotonic() - up:.1f}s after the server answered, "
+                     f"all {len(SEARCH_QUERIES)} queries find {SEARCH_LIMIT} tracks")
         playlist = None
         if with_playlist:
             t0 = time.perf_counter()
@@ -333,7 +367,56 @@ def prepare(binary, work, tracks, with_playlist, check_albums, rng):
     finally:
         server.stop()
     print(f"# {note}", flush=True)
-    return {"data": data, "token": token, "ids": ids, "playlist": playlist}
+    return {"data": data, "token": token, "ids": ids, "playlist": playlist, "tracks": tracks}
+
+
+# --- search ---------------------------------------------------------------------------------
+
+def search_path(query, types="track", limit=SEARCH_LIMIT):
+    return f"/api/v1/search?q={urllib.parse.quote(query, safe='')}&types={types}&limit={limit}"
+
+
+def wait_for_search(server, token, tracks):
+    """Polls until the engine holds the whole library: "track 1" finds SEARCH_LIMIT tracks and
+    "artist" every artist (a rebuild writes artists last; tantivy shows everything at its commit,
+    the database engine as it writes them). SetupError after SEARCH_READY_SECONDS."""
+    artists = min(max(1, tracks // 100), 100)  # as seed() makes them; 100 is the API's limit
+    probes = [(search_path("track 1"), "tracks", SEARCH_LIMIT),
+              (search_path("artist", "artist", artists), "artists", artists)]
+    deadline = time.monotonic() + SEARCH_READY_SECONDS
+    while True:
+        if server.proc.poll() is not None:
+            raise SetupError(f"juke exited with {server.proc.returncode} while its search index was built")
+        for path, kind, want in probes:
+            status, answer = api(server.port, "GET", path, token)
+            if 400 <= status < 500:  # refused (404: a binary without search), not just not ready yet
+                expect(server.port, "GET", path, token, 200)
+            got = len(answer.get(kind) or []) if status == 200 and isinstance(answer, dict) else None
+            if got != want:
+                last = (f"GET {path} found {got} {kind}, expected {want}" if got is not None
+                        else f"GET {path} answered {status}: {str(answer)[:200]}")
+                break
+        else:
+            return
+        if time.monotonic() > deadline:
+            raise SetupError(f"the search index was not whole within {SEARCH_READY_SECONDS} s ({last})")
+        time.sleep(0.05)
+
+
+def check_search_queries(server, token, engine):
+    """Every query of SEARCH_QUERIES finds SEARCH_LIMIT tracks, else SetupError naming it. The
+    database engine has no typo tolerance: there a typo query may find fewer (returned as notes)."""
+    notes = []
+    for query in SEARCH_QUERIES:
+        answer = expect(server.port, "GET", search_path(query), token, 200)
+        got = len(answer.get("tracks") or []) if isinstance(answer, dict) else 0
+        if got == SEARCH_LIMIT:
+            continue
+        if engine == "database" and query in SEARCH_TYPO_QUERIES:
+            notes.append(f"{query!r} finds {got} tracks")
+        else:
+            raise SetupError(f"search {query!r} ({engine} engine) found {got} tracks, expected {SEARCH_LIMIT}")
+    return notes
 
 
 # --- wrk ------------------------------------------------------------------------------------
@@ -384,6 +467,15 @@ def lua_random_ids(path, ids):
         f.write('function request() return wrk.format("GET", "/api/v1/tracks/" .. ids[math.random(n)]) end\n')
 
 
+def lua_random_queries(path, queries):
+    with open(path, "w") as f:
+        f.write(f"-- GET /api/v1/search?q=...&types=track&limit={SEARCH_LIMIT}, a query of these per request\n")
+        f.write("local paths = {\n" + "".join(f'  "{search_path(q)}",\n' for q in queries) + "}\n")
+        f.write("local n = #paths\n")
+        f.write("function init(args) math.randomseed(42) end\n")
+        f.write('function request() return wrk.format("GET", paths[math.random(n)]) end\n')
+
+
 # --- the cases ------------------------------------------------------------------------------
 
 def run_case(args, work, name, lib, case, cores):
@@ -396,6 +488,16 @@ def run_case(args, work, name, lib, case, cores):
         shutil.copytree(lib["data"], os.path.join(run_dir, "data"))
         server = Server(args.binary, run_dir, case.get("env"), cpu=server_cpu)
         try:
+            if case.get("search"):
+                # The copied index (or, on the database engine, the documents it fills at start)
+                # must be whole before anything is measured.
+                try:
+                    wait_for_search(server, lib["token"], lib["tracks"])
+                    notes = check_search_queries(server, lib["token"], case["search"])
+                except SetupError as err:
+                    raise SetupError(f"{name}: {err}{server.tail()}") from None
+                if notes and r == 0:
+                    print(f"  {name}: {'; '.join(notes)} (this engine has no typo tolerance)", flush=True)
             url = f"http://{HOST}:{server.port}{case['path']}"
             if args.warmup > 0:
                 wrk(client_cpu, url, lib["token"], args.warmup, case.get("script"), case.get("connections"))
@@ -453,6 +555,8 @@ def report(results):
         "playlist_10k_c1": (f"p99 < {TARGET_PLAYLIST_P99_MS:g} ms", lambda s: s["p99"] < TARGET_PLAYLIST_P99_MS),
         "albums_2k_uncached": ("", None),
         "albums_20k_uncached": ("", None),
+        "search_2k": (f">= {TARGET_SEARCH_RPS:,} req/s", lambda s: s["rps"] >= TARGET_SEARCH_RPS),
+        "search_2k_database": ("", None),
     }
     labels = {
         "track_cached": "GET /tracks/{id}, cache on (1k random ids, 2k tracks)",
@@ -463,6 +567,8 @@ def report(results):
         "playlist_10k_c1": "same, one client at a time (wrk -c1)",
         "albums_2k_uncached": "GET /albums?limit=50, 2k tracks, cache off (the database path)",
         "albums_20k_uncached": "GET /albums?limit=50, 20k tracks, cache off (the database path)",
+        "search_2k": f"GET /search?types=track&limit={SEARCH_LIMIT}, {len(SEARCH_QUERIES)} queries (2k tracks)",
+        "search_2k_database": "same, database engine (JUKE_SEARCH__ENGINE=database)",
     }
     for name in CASES:
         if name not in results:
@@ -478,17 +584,22 @@ def report(results):
         print(f"| {labels[name]} | {s['rps']:,.0f} | {s['min']:,.0f} / {s['max']:,.0f} | {ms(s['p50'])} | "
               f"{ms(s['p99'])} | {s['server_cores']:.2f} | {s['rss']:.1f} MiB | "
               f"{s['non2xx']} / {s['socket_errors']} | {target} | {judged} |")
+    ratios = []  # after one blank line, so that no ratio reads as a row of the table
     if "track_cached" in results and "track_uncached" in results:
         ratio = results["track_cached"]["rps"] / results["track_uncached"]["rps"]
-        print(f"\ncache on / off, GET /tracks/{{id}}: {ratio:.2f}x")
+        ratios.append(f"cache on / off, GET /tracks/{{id}}: {ratio:.2f}x")
     if "albums_2k" in results and "albums_20k" in results:
         ratio = results["albums_20k"]["rps"] / results["albums_2k"]["rps"]
-        print(f"albums 20k / 2k: {ratio:.2f} ({(ratio - 1) * 100:+.1f}%)  "
-              f"[within 20%: {verdict(ratio >= TARGET_ALBUMS_RATIO)}]")
+        ratios.append(f"albums 20k / 2k: {ratio:.2f} ({(ratio - 1) * 100:+.1f}%)  "
+                      f"[within 20%: {verdict(ratio >= TARGET_ALBUMS_RATIO)}]")
     if "albums_2k_uncached" in results and "albums_20k_uncached" in results:
         ratio = results["albums_20k_uncached"]["rps"] / results["albums_2k_uncached"]["rps"]
-        print(f"albums 20k / 2k, cache off: {ratio:.2f} ({(ratio - 1) * 100:+.1f}%)")
-
+        ratios.append(f"albums 20k / 2k, cache off: {ratio:.2f} ({(ratio - 1) * 100:+.1f}%)")
+    if "search_2k" in results and "search_2k_database" in results:
+        ratio = results["search_2k"]["rps"] / results["search_2k_database"]["rps"]
+        ratios.append(f"search, tantivy / database engine: {ratio:.2f}x")
+    if ratios:
+        print("\n" + "\n".join(ratios))
 
 def run(args, work):
     cores = cpus()
@@ -496,11 +607,13 @@ def run(args, work):
     rng = random.Random(20261126)
     libs = {}
     playlist = "playlist_10k" in wanted or "playlist_10k_c1" in wanted
-    if any(c in wanted for c in ("track_cached", "track_uncached", "albums_2k", "albums_2k_uncached")) or playlist:
+    search = "search_2k" in wanted or "search_2k_database" in wanted
+    small = ("track_cached", "track_uncached", "albums_2k", "albums_2k_uncached")
+    if any(c in wanted for c in small) or playlist or search:
         libs[SMALL] = prepare(args.binary, os.path.join(work, "lib-2k"), SMALL, playlist,
-                              "albums_2k" in wanted, rng)
+                              "albums_2k" in wanted, search, rng)
     if "albums_20k" in wanted or "albums_20k_uncached" in wanted:
-        libs[LARGE] = prepare(args.binary, os.path.join(work, "lib-20k"), LARGE, False, True, rng)
+        libs[LARGE] = prepare(args.binary, os.path.join(work, "lib-20k"), LARGE, False, True, False, rng)
     cases = {}
     if SMALL in libs:
         lua = os.path.join(work, "random_track.lua")
@@ -513,6 +626,12 @@ def run(args, work):
         if libs[SMALL]["playlist"]:
             cases["playlist_10k"] = {"lib": SMALL, "path": f"/api/v1/playlists/{libs[SMALL]['playlist']}"}
             cases["playlist_10k_c1"] = dict(cases["playlist_10k"], connections=1)
+        search_lua = os.path.join(work, "search.lua")
+        lua_random_queries(search_lua, SEARCH_QUERIES)
+        cases["search_2k"] = {"lib": SMALL, "path": search_path(SEARCH_QUERIES[0]), "script": search_lua,
+                              "search": "tantivy"}
+        cases["search_2k_database"] = dict(cases["search_2k"], search="database",
+                                           env={"JUKE_SEARCH__ENGINE": "database"})
     if LARGE in libs:
         cases["albums_20k"] = {"lib": LARGE, "path": "/api/v1/albums?limit=50"}
         cases["albums_20k_uncached"] = dict(cases["albums_20k"], env={"JUKE_CACHE__MAX_ENTRIES": "0"})

@@ -34,6 +34,8 @@ enum Command {
         #[arg(long)]
         full: bool,
     },
+    /// Rebuild the search index from the database, with a progress bar.
+    Reindex,
     /// Print the effective configuration, secrets redacted.
     Config,
     /// Manage accounts from the shell.
@@ -88,6 +90,7 @@ pub fn run() -> ExitCode {
             Command::Serve => serve(config).await,
             Command::Migrate => migrate(config).await,
             Command::Scan { full } => scan(config, full).await,
+            Command::Reindex => reindex(config).await,
             Command::User { action } => user(config, action).await,
             Command::Config => Ok(()),
         }
@@ -164,6 +167,48 @@ async fn user(config: Config, action: UserCommand) -> Result<(), StartError> {
         Err(AccountError::Storage(err)) => Err(StartError::Storage(err)),
         Err(other) => Err(StartError::Account(other.to_string())),
     }
+}
+
+async fn reindex(config: Config) -> Result<(), StartError> {
+    use indicatif::{ProgressBar, ProgressStyle};
+
+    let storage = open_storage(&config).await?;
+    let (search, _) = crate::search::Search::open(&config, storage.clone())
+        .await
+        .map_err(|err| match err {
+            crate::search::SearchError::Index(why) if why.contains("ock") => {
+                StartError::Usage(format!(
+                    "the search index is in use ({why}): stop the server first, or let it rebuild \
+                 the index itself by deleting {} and restarting it",
+                    config.data_dir.join("index").display()
+                ))
+            }
+            other => StartError::Search(other),
+        })?;
+    let bar = ProgressBar::new(0);
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{spinner} {pos}/{len} documents [{bar:30}] {per_sec} {eta} left",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("=> "),
+    );
+    let started = std::time::Instant::now();
+    let written = search
+        .rebuild(&|done, total| {
+            bar.set_length(total);
+            bar.set_position(done);
+        })
+        .await;
+    bar.finish_and_clear();
+    storage.close().await;
+    let written = written?;
+    println!(
+        "search index ({}) rebuilt in {:.1}s: {written} documents",
+        search.engine_name(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
 }
 
 async fn scan(config: Config, full: bool) -> Result<(), StartError> {

@@ -11,6 +11,7 @@ pub mod library;
 pub mod listening;
 pub mod media;
 pub mod playlists;
+pub mod search;
 pub mod startup;
 pub mod storage;
 pub mod telemetry;

@@ -15,6 +15,7 @@ use crate::library::service::Library;
 use crate::library::uploads::Uploads;
 use crate::media::artwork::Artwork;
 use crate::media::transcode::Transcoder;
+use crate::search::Search;
 use crate::storage::Storage;
 use crate::telemetry::RequestSpan;
 
@@ -37,6 +38,8 @@ pub enum StartError {
     Usage(String),
     #[error("{0}")]
     Account(String),
+    #[error(transparent)]
+    Search(#[from] crate::search::SearchError),
     #[error("server failed: {0}")]
     Serve(#[source] std::io::Error),
 }
@@ -66,6 +69,10 @@ impl Application {
         let artwork = web::Data::new(Artwork::new(&config.data_dir));
         let transcoder = web::Data::new(Transcoder::new(&config.transcoding));
         let metrics = web::Data::new(api::metrics::registry(&storage));
+        let (search, search_state) = Search::open(&config, storage.clone()).await?;
+        // Subscribed before the server answers, so no catalog write goes unseen.
+        search.start(search_state);
+        let search = web::Data::new(search);
         let bind = config.server.bind;
         let listener =
             TcpListener::bind(bind).map_err(|source| StartError::Bind { addr: bind, source })?;
@@ -86,6 +93,7 @@ impl Application {
                 .app_data(artwork.clone())
                 .app_data(transcoder.clone())
                 .app_data(metrics.clone())
+                .app_data(search.clone())
                 .app_data(config.clone())
                 .configure(api::configure)
                 .default_service(web::to(api::not_found))

@@ -108,6 +108,15 @@ impl From<StorageError> for ApiError {
     }
 }
 
+impl From<crate::search::SearchError> for ApiError {
+    fn from(err: crate::search::SearchError) -> Self {
+        match err {
+            crate::search::SearchError::Storage(err) => err.into(),
+            other => ApiError::Internal(Box::new(other)),
+        }
+    }
+}
+
 impl From<FieldError> for ApiError {
     fn from(err: FieldError) -> Self {
         ApiError::InvalidField {

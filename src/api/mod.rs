@@ -14,6 +14,7 @@ pub mod openapi;
 pub mod page;
 mod playlists;
 mod plays;
+mod search;
 mod social;
 mod tracks;
 mod uploads;
@@ -50,6 +51,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .configure(images::routes)
                 .configure(playlists::routes)
                 .configure(social::routes)
+                .configure(search::routes)
                 .configure(catalog::routes),
         );
 }

@@ -124,6 +124,8 @@ pub const ROUTES: &[Route] = &[
     route!("patch" "/api/v1/artists/{id}", "catalog", Bearer, 200, "Edit an artist (admins, the uploader of all their tracks; verified: admins)",
         body = "{name?, bio?, website_url?, image_url?, social_links?, verified?}"),
     route!("get" "/api/v1/genres", "catalog", Bearer, 200, "Genres with track and album counts"),
+    route!("get" "/api/v1/search", "search", Bearer, 200, "Tracks, albums and artists matching as-you-type text, best first: {tracks, albums, artists}",
+        query = &[("q", "what to find (plain text, 1+ characters; long text is cut)"), ("types", "track,album,artist (default all)"), ("limit", "1-100 per kind (default 20)")]),
     route!("get" "/api/v1/tracks/{id}/stream", "media", Media, 200, "The audio, with ranges; or a transcode",
         query = &[("format", "mp3 | opus | aac: transcode"), ("max_bitrate", "kbps cap (0: none)"), ("offset", "start at this many seconds"), ("t", "media token")]),
     route!("head" "/api/v1/tracks/{id}/stream", "media", Media, 200, "The stream's headers"),

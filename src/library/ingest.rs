@@ -253,11 +253,12 @@ impl Ingest {
         // A picture embedded in any track will do; a folder is looked in once per run.
         let folder = file.path.parent().map(Path::to_path_buf);
         let look_in_folder = folder.is_some_and(|f| self.folders_tried.insert((album_id, f)));
-        if !has_cover && (file.scanned.picture.is_some() || look_in_folder) {
-            if let Some(url) = covers::store_album_cover(&self.covers_dir, album_id, file).await {
-                self.storage.set_album_cover(album_id, &url).await?;
-                has_cover = true;
-            }
+        if !has_cover
+            && (file.scanned.picture.is_some() || look_in_folder)
+            && let Some(url) = covers::store_album_cover(&self.covers_dir, album_id, file).await
+        {
+            self.storage.set_album_cover(album_id, &url).await?;
+            has_cover = true;
         }
         self.albums.insert(key, (album_id, has_cover));
         Ok(album_id)

@@ -213,16 +213,16 @@ fn fill_from_tag(s: &mut ScannedTrack, tag: &Tag) {
     set(&mut s.track_total, tag.track_total().filter(|n| *n > 0));
     set(&mut s.disc_number, tag.disk().filter(|n| *n > 0));
     set(&mut s.disc_total, tag.disk_total().filter(|n| *n > 0));
-    if s.year.is_none() {
-        if let Some(date) = tag.date() {
-            s.year = Some(i32::from(date.year)).filter(|y| (1..=9999).contains(y));
-            s.release_date = match (date.month, date.day) {
-                (Some(m), Some(d)) => {
-                    NaiveDate::from_ymd_opt(i32::from(date.year), u32::from(m), u32::from(d))
-                }
-                _ => None,
-            };
-        }
+    if s.year.is_none()
+        && let Some(date) = tag.date()
+    {
+        s.year = Some(i32::from(date.year)).filter(|y| (1..=9999).contains(y));
+        s.release_date = match (date.month, date.day) {
+            (Some(m), Some(d)) => {
+                NaiveDate::from_ymd_opt(i32::from(date.year), u32::from(m), u32::from(d))
+            }
+            _ => None,
+        };
     }
     if s.genres.is_empty() {
         s.genres = tag

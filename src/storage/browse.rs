@@ -204,21 +204,14 @@ impl Storage {
     }
 
     pub async fn browse_albums(&self, req: &ListRequest) -> StorageResult<Vec<AlbumSummary>> {
-        let columns = prefixed("al", ALBUM_COLUMNS);
-        let plays = "(SELECT CAST(COALESCE(SUM(x.play_count), 0) AS BIGINT) FROM tracks x WHERE x.album_id = al.id)";
-        let likes = "(SELECT CAST(COALESCE(SUM(x.like_count), 0) AS BIGINT) FROM tracks x WHERE x.album_id = al.id)";
         let listing = Listing {
-            select: format!(
-                "SELECT {columns}, a.name AS artist_name, lower(al.title) AS sort_name, \
-                 {plays} AS play_count, {likes} AS like_count \
-                 FROM albums al JOIN artists a ON a.id = al.artist_id"
-            ),
+            select: album_summary_select(),
             id: "al.id",
             name: "lower(al.title)",
             added: "al.created_at",
             year: "COALESCE(al.year, 0)",
-            plays,
-            likes,
+            plays: ALBUM_PLAYS,
+            likes: ALBUM_LIKES,
         };
         let mut sql = Sql::default();
         let mut conditions = Vec::new();
@@ -257,24 +250,14 @@ impl Storage {
     }
 
     pub async fn browse_artists(&self, req: &ListRequest) -> StorageResult<Vec<ArtistSummary>> {
-        let columns = prefixed("a", ARTIST_COLUMNS);
-        let plays = "(SELECT CAST(COALESCE(SUM(x.play_count), 0) AS BIGINT) FROM tracks x WHERE x.artist_id = a.id)";
-        let likes = "(SELECT CAST(COALESCE(SUM(x.like_count), 0) AS BIGINT) FROM tracks x WHERE x.artist_id = a.id)";
-        let year = "(SELECT COALESCE(MAX(x.year), 0) FROM albums x WHERE x.artist_id = a.id)";
         let listing = Listing {
-            select: format!(
-                "SELECT {columns}, lower(a.name) AS sort_name, \
-                 (SELECT count(*) FROM albums x WHERE x.artist_id = a.id) AS album_count, \
-                 (SELECT count(*) FROM tracks x WHERE x.artist_id = a.id) AS track_count, \
-                 {plays} AS play_count, {likes} AS like_count, {year} AS latest_year \
-                 FROM artists a"
-            ),
+            select: artist_summary_select(),
             id: "a.id",
             name: "lower(a.name)",
             added: "a.created_at",
-            year,
-            plays,
-            likes,
+            year: ARTIST_YEAR,
+            plays: ARTIST_PLAYS,
+            likes: ARTIST_LIKES,
         };
         let mut sql = Sql::default();
         let mut conditions = Vec::new();
@@ -353,6 +336,35 @@ impl Storage {
                 .await?
         }))
     }
+}
+
+const ALBUM_PLAYS: &str = "(SELECT CAST(COALESCE(SUM(x.play_count), 0) AS BIGINT) FROM tracks x WHERE x.album_id = al.id)";
+const ALBUM_LIKES: &str = "(SELECT CAST(COALESCE(SUM(x.like_count), 0) AS BIGINT) FROM tracks x WHERE x.album_id = al.id)";
+const ARTIST_PLAYS: &str = "(SELECT CAST(COALESCE(SUM(x.play_count), 0) AS BIGINT) FROM tracks x WHERE x.artist_id = a.id)";
+const ARTIST_LIKES: &str = "(SELECT CAST(COALESCE(SUM(x.like_count), 0) AS BIGINT) FROM tracks x WHERE x.artist_id = a.id)";
+const ARTIST_YEAR: &str =
+    "(SELECT COALESCE(MAX(x.year), 0) FROM albums x WHERE x.artist_id = a.id)";
+
+/// Selects [`AlbumSummary`] rows from `albums al`; conditions and order are the caller's.
+pub(super) fn album_summary_select() -> String {
+    let columns = prefixed("al", ALBUM_COLUMNS);
+    format!(
+        "SELECT {columns}, a.name AS artist_name, lower(al.title) AS sort_name, \
+         {ALBUM_PLAYS} AS play_count, {ALBUM_LIKES} AS like_count \
+         FROM albums al JOIN artists a ON a.id = al.artist_id"
+    )
+}
+
+/// Selects [`ArtistSummary`] rows from `artists a`; conditions and order are the caller's.
+pub(super) fn artist_summary_select() -> String {
+    let columns = prefixed("a", ARTIST_COLUMNS);
+    format!(
+        "SELECT {columns}, lower(a.name) AS sort_name, \
+         (SELECT count(*) FROM albums x WHERE x.artist_id = a.id) AS album_count, \
+         (SELECT count(*) FROM tracks x WHERE x.artist_id = a.id) AS track_count, \
+         {ARTIST_PLAYS} AS play_count, {ARTIST_LIKES} AS like_count, {ARTIST_YEAR} AS latest_year \
+         FROM artists a"
+    )
 }
 
 /// The year range and artist filters, on the `year` and `artist_id` of the listed table.

@@ -6,8 +6,9 @@ use sqlx::types::Json;
 
 use super::users::found;
 use super::{
-    Album, AlbumPatch, Artist, ArtistPatch, CacheKind, Engine, Id, NewAlbum, NewArtist, NewTrack,
-    Storage, StorageError, StorageResult, Track, TrackPatch, TrackSummary, Ts, with_pool,
+    Album, AlbumPatch, Artist, ArtistPatch, CacheKind, CatalogChange, Engine, Id, NewAlbum,
+    NewArtist, NewTrack, Storage, StorageError, StorageResult, Track, TrackPatch, TrackSummary, Ts,
+    with_pool,
 };
 
 pub(super) const ARTIST_COLUMNS: &str = "id, name, bio, image_url, website_url, social_links, verified, \
@@ -30,9 +31,9 @@ pub(super) const TRACK_COLUMNS: &str = "id, title, uploader_id, artist_id, album
 
 /// Binds a [`NewTrack`] to [`INSERT_TRACK_SQL`]'s parameters, with a fresh id.
 macro_rules! bind_new_track {
-    ($query:expr, $new:expr) => {
+    ($query:expr, $id:expr, $new:expr) => {
         $query
-            .bind(Id::new())
+            .bind($id)
             .bind(&$new.title)
             .bind($new.artist_id)
             .bind($new.album_id)
@@ -90,14 +91,16 @@ impl Storage {
         let sql = format!(
             "INSERT INTO artists (id, name, musicbrainz_id) VALUES ($1, $2, $3) RETURNING {ARTIST_COLUMNS}"
         );
-        Ok(with_pool!(self, |pool, DB| {
+        let artist = with_pool!(self, |pool, DB| {
             sqlx::query_as::<DB, Artist>(&sql)
                 .bind(Id::new())
                 .bind(&new.name)
                 .bind(&new.musicbrainz_id)
                 .fetch_one(pool)
                 .await?
-        }))
+        });
+        self.changed(CatalogChange::Artist(artist.id));
+        Ok(artist)
     }
 
     pub async fn artist(&self, id: Id) -> StorageResult<Artist> {
@@ -124,6 +127,7 @@ impl Storage {
                 .await?
                 .rows_affected()
         });
+        self.changed(CatalogChange::Artist(id));
         found(affected)
     }
 
@@ -138,6 +142,7 @@ impl Storage {
                 .map_err(StorageError::restrict_is_conflict)?
                 .rows_affected()
         });
+        self.changed(CatalogChange::Artist(id));
         found(affected)
     }
 
@@ -147,7 +152,7 @@ impl Storage {
             "INSERT INTO albums (id, title, artist_id, release_date, genre, label, musicbrainz_id, \
              year) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING {ALBUM_COLUMNS}"
         );
-        Ok(with_pool!(self, |pool, DB| {
+        let album = with_pool!(self, |pool, DB| {
             sqlx::query_as::<DB, Album>(&sql)
                 .bind(Id::new())
                 .bind(&new.title)
@@ -159,7 +164,10 @@ impl Storage {
                 .bind(new.year)
                 .fetch_one(pool)
                 .await?
-        }))
+        });
+        self.changed(CatalogChange::Album(album.id));
+        self.changed(CatalogChange::Artist(album.artist_id));
+        Ok(album)
     }
 
     pub async fn album(&self, id: Id) -> StorageResult<Album> {
@@ -175,6 +183,9 @@ impl Storage {
     /// Deletes the album entity; its tracks stay, as singles.
     pub async fn delete_album(&self, id: Id) -> StorageResult<()> {
         let _write = self.cache.catalog_write();
+        // Its tracks and artist are indexed with its title and counts: they change too.
+        let dependents = self.search_dependents(CatalogChange::Album(id)).await?;
+        let artist = self.album(id).await.ok().map(|album| album.artist_id);
         let affected = with_pool!(self, |pool, DB| {
             sqlx::query::<DB>("DELETE FROM albums WHERE id = $1")
                 .bind(id)
@@ -182,17 +193,26 @@ impl Storage {
                 .await?
                 .rows_affected()
         });
+        self.changed(CatalogChange::Album(id));
+        dependents
+            .into_iter()
+            .for_each(|change| self.changed(change));
+        artist
+            .into_iter()
+            .for_each(|a| self.changed(CatalogChange::Artist(a)));
         found(affected)
     }
 
     pub async fn create_track(&self, new: &NewTrack) -> StorageResult<Track> {
         let _write = self.cache.catalog_write();
         let sql = format!("{INSERT_TRACK_SQL} RETURNING {TRACK_COLUMNS}");
-        Ok(with_pool!(self, |pool, DB| {
-            bind_new_track!(sqlx::query_as::<DB, Track>(&sql), new)
+        let track = with_pool!(self, |pool, DB| {
+            bind_new_track!(sqlx::query_as::<DB, Track>(&sql), Id::new(), new)
                 .fetch_one(pool)
                 .await?
-        }))
+        });
+        self.changed(CatalogChange::Track(track.id));
+        Ok(track)
     }
 
     pub async fn track(&self, id: Id) -> StorageResult<Track> {
@@ -245,6 +265,7 @@ impl Storage {
                 .await?
                 .rows_affected()
         });
+        self.changed(CatalogChange::Track(id));
         found(affected)
     }
 
@@ -259,11 +280,14 @@ impl Storage {
                 .await?
                 .rows_affected()
         });
+        self.changed(CatalogChange::Track(id));
         found(affected)
     }
 
     pub async fn delete_track(&self, id: Id) -> StorageResult<()> {
         let _write = self.cache.catalog_write();
+        // The album's and artist's counts drop with it.
+        let owners = self.track(id).await.ok().map(|t| (t.album_id, t.artist_id));
         let affected = with_pool!(self, |pool, DB| {
             sqlx::query::<DB>("DELETE FROM tracks WHERE id = $1")
                 .bind(id)
@@ -271,6 +295,13 @@ impl Storage {
                 .await?
                 .rows_affected()
         });
+        self.changed(CatalogChange::Track(id));
+        if let Some((album, artist)) = owners {
+            album
+                .into_iter()
+                .for_each(|a| self.changed(CatalogChange::Album(a)));
+            self.changed(CatalogChange::Artist(artist));
+        }
         found(affected)
     }
 
@@ -365,6 +396,7 @@ impl Storage {
                 .fetch_one(pool)
                 .await?
         });
+        self.changed(CatalogChange::Track(id));
         Ok(track)
     }
 
@@ -382,7 +414,7 @@ impl Storage {
              WHERE id = $1 RETURNING {ALBUM_COLUMNS}"
         );
         let (title, key) = patch.title.clone().unzip();
-        Ok(with_pool!(self, |pool, DB| {
+        let album = with_pool!(self, |pool, DB| {
             sqlx::query_as::<DB, Album>(&sql)
                 .bind(id)
                 .bind(title)
@@ -399,7 +431,9 @@ impl Storage {
                 .bind(patch.year.flatten())
                 .fetch_one(pool)
                 .await?
-        }))
+        });
+        self.changed(CatalogChange::Album(id));
+        Ok(album)
     }
 
     /// Applies an edit to an artist's own fields. `Conflict` when another artist has the new
@@ -416,7 +450,7 @@ impl Storage {
              WHERE id = $1 RETURNING {ARTIST_COLUMNS}"
         );
         let (name, key) = patch.name.clone().unzip();
-        Ok(with_pool!(self, |pool, DB| {
+        let artist = with_pool!(self, |pool, DB| {
             sqlx::query_as::<DB, Artist>(&sql)
                 .bind(id)
                 .bind(name)
@@ -431,7 +465,9 @@ impl Storage {
                 .bind(patch.verified)
                 .fetch_one(pool)
                 .await?
-        }))
+        });
+        self.changed(CatalogChange::Artist(id));
+        Ok(artist)
     }
 
     /// The one user who uploaded every track of an album (or of an artist), if there is one:

@@ -61,11 +61,11 @@ impl StorageError {
     /// A delete blocked by a RESTRICT foreign key is a conflict with the rows that still
     /// point at it, not bad input.
     pub(crate) fn restrict_is_conflict(err: sqlx::Error) -> Self {
-        if let sqlx::Error::Database(ref db) = err {
-            if db.kind() == ErrorKind::ForeignKeyViolation || is_sqlite_foreign_key(db.message()) {
-                let what = db.constraint().unwrap_or("a foreign key").to_owned();
-                return StorageError::Conflict(format!("{what}: still referenced"));
-            }
+        if let sqlx::Error::Database(ref db) = err
+            && (db.kind() == ErrorKind::ForeignKeyViolation || is_sqlite_foreign_key(db.message()))
+        {
+            let what = db.constraint().unwrap_or("a foreign key").to_owned();
+            return StorageError::Conflict(format!("{what}: still referenced"));
         }
         StorageError::from(err)
     }

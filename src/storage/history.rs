@@ -46,6 +46,7 @@ impl Storage {
         let track = track.ok_or(StorageError::NotFound)?;
         // Its play_count moved down by trigger.
         self.cache.forget(CacheKind::Track, track);
+        self.changed(super::CatalogChange::Track(track));
         Ok(())
     }
 
@@ -157,5 +158,7 @@ struct ForgetTrack<'a>(&'a Storage, Id);
 impl Drop for ForgetTrack<'_> {
     fn drop(&mut self) {
         self.0.cache.forget(CacheKind::Track, self.1);
+        // Its play count is part of its search ranking.
+        self.0.changed(super::CatalogChange::Track(self.1));
     }
 }

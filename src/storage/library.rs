@@ -7,8 +7,8 @@ use super::catalog::{TRACK_COLUMNS, bind_new_track, insert_tracks_sql};
 const ROWS_PER_INSERT: usize = 100;
 use super::users::found;
 use super::{
-    AlbumIdentity, Id, KnownFile, NewTrack, ResolvedAlbum, Storage, StorageResult, Track, Ts,
-    with_pool,
+    AlbumIdentity, CatalogChange, Id, KnownFile, NewTrack, ResolvedAlbum, Storage, StorageResult,
+    Track, Ts, with_pool,
 };
 use sqlx::types::Json;
 
@@ -48,7 +48,10 @@ impl Storage {
             .fetch_optional(pool)
             .await?;
             match created {
-                Some(id) => Ok(id),
+                Some(id) => {
+                    self.changed(CatalogChange::Artist(id));
+                    Ok(id)
+                }
                 None => Ok(sqlx::query_scalar::<DB, Id>(
                     "SELECT id FROM artists WHERE name_key = $1",
                 )
@@ -93,7 +96,10 @@ impl Storage {
             .fetch_optional(pool)
             .await?;
             match created {
-                Some(album) => Ok(album),
+                Some(created) => {
+                    self.changed(CatalogChange::Album(created.id));
+                    Ok(created)
+                }
                 None => Ok(sqlx::query_as::<DB, ResolvedAlbum>(
                     "SELECT id, cover_image_url FROM albums WHERE artist_id = $1 AND title_key = $2",
                 )
@@ -115,6 +121,7 @@ impl Storage {
                 .await?
                 .rows_affected()
         });
+        self.changed(CatalogChange::Album(album_id));
         found(affected)
     }
 
@@ -170,6 +177,7 @@ impl Storage {
                 .fetch_one(pool)
                 .await?
         });
+        self.changed(CatalogChange::Track(id));
         Ok(track)
     }
 
@@ -177,19 +185,24 @@ impl Storage {
     pub async fn create_tracks(&self, tracks: &[NewTrack]) -> StorageResult<()> {
         let _write = self.cache.catalog_write();
         let engine = self.engine();
+        let ids: Vec<Id> = tracks.iter().map(|_| Id::new()).collect();
         with_pool!(self, |pool, DB| {
             let mut tx = pool.begin().await?;
             // Many rows per statement: each statement is a round trip to the database.
-            for chunk in tracks.chunks(ROWS_PER_INSERT) {
+            for (chunk, chunk_ids) in tracks
+                .chunks(ROWS_PER_INSERT)
+                .zip(ids.chunks(ROWS_PER_INSERT))
+            {
                 let sql = insert_tracks_sql(chunk.len(), engine);
                 let mut query = sqlx::query::<DB>(&sql);
-                for new in chunk {
-                    query = bind_new_track!(query, new);
+                for (new, id) in chunk.iter().zip(chunk_ids) {
+                    query = bind_new_track!(query, *id, new);
                 }
                 query.execute(&mut *tx).await?;
             }
             tx.commit().await?;
         });
+        self.tracks_changed(&ids);
         Ok(())
     }
 
@@ -211,6 +224,7 @@ impl Storage {
             }
             tx.commit().await?;
         });
+        self.tracks_changed(ids);
         Ok(changed)
     }
 

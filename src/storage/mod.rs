@@ -9,6 +9,7 @@ mod audit;
 mod browse;
 mod cache;
 mod catalog;
+mod changes;
 mod error;
 mod history;
 mod id;
@@ -16,6 +17,7 @@ mod library;
 mod models;
 mod paging;
 mod playlists;
+mod search;
 mod social;
 mod uploads;
 mod users;
@@ -32,11 +34,13 @@ use sqlx::{PgPool, SqlitePool};
 pub use browse::{Filter, ListRequest, Sort, SortKey};
 use cache::Cache;
 pub use cache::{CacheStats, Kind as CacheKind, SessionEntry};
+pub use changes::CatalogChange;
 pub use error::{StorageError, StorageResult};
 pub use id::Id;
 pub(crate) use id::Ts;
 pub use models::*;
 pub use playlists::MAX_PLAYLIST_ENTRIES;
+pub use search::{DatabaseQuery, SearchDocument, SearchEntity, SearchKind};
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
@@ -82,6 +86,7 @@ enum Pool {
 pub struct Storage {
     pool: Pool,
     cache: Arc<Cache>,
+    changes: Arc<changes::ChangeFeed>,
 }
 
 /// Our own rows always serialize; the error is kept rather than unwrapped all the same.
@@ -128,6 +133,7 @@ impl Storage {
         Ok(Storage {
             pool,
             cache: Arc::new(Cache::off()),
+            changes: Arc::default(),
         })
     }
 
@@ -194,8 +200,10 @@ impl Storage {
     pub async fn table_names(&self) -> StorageResult<Vec<String>> {
         let sql = match self.engine() {
             Engine::Sqlite => {
+                // search_fts and its shadow tables are FTS5's insides, not tables of ours.
                 "SELECT name FROM sqlite_master WHERE type = 'table' \
-                 AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_sqlx%' ORDER BY name"
+                 AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_sqlx%' \
+                 AND name NOT LIKE 'search!_fts%' ESCAPE '!' ORDER BY name"
             }
             Engine::Postgres => {
                 "SELECT table_name::text FROM information_schema.tables \
@@ -270,12 +278,12 @@ async fn connect_sqlite(url: &str) -> StorageResult<SqlitePool> {
         .synchronous(SqliteSynchronous::Normal)
         .foreign_keys(true)
         .busy_timeout(Duration::from_secs(10));
-    if let Some(parent) = Path::new(options.get_filename()).parent() {
-        if !parent.as_os_str().is_empty() {
-            std::fs::create_dir_all(parent).map_err(|err| {
-                StorageError::Unavailable(format!("cannot create {}: {err}", parent.display()))
-            })?;
-        }
+    if let Some(parent) = Path::new(options.get_filename()).parent()
+        && !parent.as_os_str().is_empty()
+    {
+        std::fs::create_dir_all(parent).map_err(|err| {
+            StorageError::Unavailable(format!("cannot create {}: {err}", parent.display()))
+        })?;
     }
     SqlitePoolOptions::new()
         .max_connections(8)

@@ -270,5 +270,6 @@ impl Drop for LikeWrite<'_> {
         self.0.cache.forget_pair(CacheKind::Liked, self.1, self.2);
         // Its like_count moved: the liker sees the new count at once.
         self.0.cache.forget(CacheKind::Track, self.2);
+        self.0.changed(super::CatalogChange::Track(self.2));
     }
 }

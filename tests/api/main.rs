@@ -15,6 +15,7 @@ mod migrations;
 mod openapi;
 mod playlists;
 mod plays;
+mod search;
 mod server;
 mod social;
 mod storage_constraints;

@@ -4,12 +4,15 @@ use juke::storage::Storage;
 
 use crate::both_engines;
 
-const TABLES: [&str; 12] = [
+/// The reference schema's twelve tables and the database search engine's two.
+const TABLES: [&str; 14] = [
     "albums",
     "artists",
     "play_history",
     "playlist_tracks",
     "playlists",
+    "search_documents",
+    "search_state",
     "track_comments",
     "tracks",
     "upload_queue",
@@ -19,7 +22,7 @@ const TABLES: [&str; 12] = [
     "users",
 ];
 
-async fn creates_the_twelve_tables(storage: &Storage) {
+async fn creates_the_tables(storage: &Storage) {
     assert_eq!(storage.table_names().await.unwrap(), TABLES);
 }
 
@@ -96,7 +99,7 @@ async fn indexes_every_foreign_key_and_the_known_queries(storage: &Storage) {
 }
 
 both_engines!(
-    creates_the_twelve_tables,
+    creates_the_tables,
     migrating_again_changes_nothing,
     creates_the_triggers,
     indexes_every_foreign_key_and_the_known_queries,

@@ -1,0 +1,260 @@
+//! Keeping the search engine in step with the catalog.
+//!
+//! Catalog writes report the rows they touched ([`CatalogChange`]); the syncer gathers them
+//! for a quarter of a second, reloads those rows and the rows whose documents include them
+//! (an album's tracks carry its title; an artist's albums and tracks carry their name), and
+//! commits them in one batch. Each commit records a checkpoint: the moment before which every
+//! change is in. After a restart, rows written since the checkpoint (less a margin for
+//! transactions that were still open) are read again, and if the engine's counts then differ
+//! from the database's (a delete reported to a process that died), it is rebuilt.
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use tokio::sync::mpsc::UnboundedReceiver;
+use tokio::time::Instant;
+
+use super::{Backend, Checkpoint, SCHEMA_VERSION, Search, SearchError, State, database};
+use crate::storage::{CatalogChange, Id, SearchEntity, SearchKind};
+
+/// How long changes gather before they are committed together.
+const BATCH_WINDOW: Duration = Duration::from_millis(250);
+/// A batch is committed early once it is this big.
+const MAX_BATCH: usize = 20_000;
+/// Rows per step of a rebuild.
+const REBUILD_PAGE: i64 = 5_000;
+/// Writes up to this long before the checkpoint are read again after a restart: a
+/// transaction stamps its rows when it starts and may commit later.
+const CATCH_UP_MARGIN: chrono::TimeDelta = chrono::TimeDelta::seconds(60);
+/// How often rows written by other processes (`juke scan`, other instances on one PostgreSQL)
+/// are looked for; they report their changes to their own process only.
+const POLL_INTERVAL: Duration = Duration::from_secs(30);
+const POLL_MARGIN: chrono::TimeDelta = chrono::TimeDelta::seconds(10);
+
+impl Search {
+    /// Writes documents (replacing those of the same ids) and removals; they are searchable
+    /// after [`Search::commit`]. The syncer's step, public for tools and benchmarks.
+    pub async fn write(
+        &self,
+        upserts: Vec<SearchEntity>,
+        removals: Vec<Id>,
+    ) -> Result<(), SearchError> {
+        match &self.backend {
+            Backend::Tantivy(index) => {
+                let index = index.clone();
+                tokio::task::spawn_blocking(move || index.write(&upserts, &removals))
+                    .await
+                    .map_err(|err| SearchError::Index(err.to_string()))?
+            }
+            Backend::Database => database::write(&self.storage, &upserts, &removals).await,
+        }
+    }
+
+    /// Makes what was written searchable and durable, recording that every catalog change
+    /// before `caught_up` is in.
+    pub async fn commit(&self, caught_up: DateTime<Utc>) -> Result<(), SearchError> {
+        match &self.backend {
+            Backend::Tantivy(index) => {
+                let index = index.clone();
+                let checkpoint = Checkpoint {
+                    schema: SCHEMA_VERSION,
+                    caught_up,
+                };
+                tokio::task::spawn_blocking(move || index.commit(&checkpoint))
+                    .await
+                    .map_err(|err| SearchError::Index(err.to_string()))?
+            }
+            Backend::Database => database::save_checkpoint(&self.storage, caught_up).await,
+        }
+    }
+
+    /// Re-indexes these rows and those whose documents include them, as the database has them
+    /// now, and commits with `caught_up` as the checkpoint.
+    pub async fn apply(
+        &self,
+        changes: &HashSet<CatalogChange>,
+        caught_up: DateTime<Utc>,
+    ) -> Result<(), SearchError> {
+        let mut ids: [HashSet<Id>; 3] = Default::default();
+        let slot = |kind: SearchKind| match kind {
+            SearchKind::Track => 0,
+            SearchKind::Album => 1,
+            SearchKind::Artist => 2,
+        };
+        let add = |ids: &mut [HashSet<Id>; 3], change: CatalogChange| match change {
+            CatalogChange::Track(id) => ids[0].insert(id),
+            CatalogChange::Album(id) => ids[1].insert(id),
+            CatalogChange::Artist(id) => ids[2].insert(id),
+        };
+        let mut expand: Vec<CatalogChange> = changes.iter().copied().collect();
+        while let Some(change) = expand.pop() {
+            add(&mut ids, change);
+            // An artist's albums carry their name into tracks by other artists (compilations).
+            if !matches!(change, CatalogChange::Track(_)) {
+                for dependent in self.storage.search_dependents(change).await? {
+                    if matches!(dependent, CatalogChange::Album(_)) {
+                        expand.push(dependent);
+                    } else {
+                        add(&mut ids, dependent);
+                    }
+                }
+            }
+        }
+        let mut upserts = Vec::new();
+        let mut removals = Vec::new();
+        // Tracks first: their albums' and artists' counts change with them; albums before
+        // artists for the same reason.
+        for kind in SearchKind::ALL {
+            let wanted: Vec<Id> = ids[slot(kind)].iter().copied().collect();
+            let found = self.storage.search_entities(kind, &wanted).await?;
+            let present: HashSet<Id> = found.iter().map(|e| e.id).collect();
+            removals.extend(wanted.into_iter().filter(|id| !present.contains(id)));
+            for entity in &found {
+                for parent in &entity.parents {
+                    add(&mut ids, *parent);
+                }
+            }
+            upserts.extend(found);
+        }
+        self.write(upserts, removals).await?;
+        self.commit(caught_up).await
+    }
+
+    /// Empties the engine and fills it from the database; `progress(done, total)` is called
+    /// after each step. Searches answer from the old contents until the end (tantivy) or see
+    /// the new ones fill in (database). Returns the documents written.
+    pub async fn rebuild(&self, progress: &(dyn Fn(u64, u64) + Sync)) -> Result<u64, SearchError> {
+        let started = Utc::now();
+        let mut total = 0u64;
+        for kind in SearchKind::ALL {
+            total += self.storage.count_searchable(kind).await?.max(0) as u64;
+        }
+        match &self.backend {
+            Backend::Tantivy(index) => index.clear()?,
+            Backend::Database => self.storage.search_documents_clear().await?,
+        }
+        let mut done = 0u64;
+        progress(0, total);
+        for kind in SearchKind::ALL {
+            let mut after = None;
+            loop {
+                let page = self
+                    .storage
+                    .search_ids_after(kind, after, REBUILD_PAGE)
+                    .await?;
+                let Some(last) = page.last().copied() else {
+                    break;
+                };
+                let entities = self.storage.search_entities(kind, &page).await?;
+                done += entities.len() as u64;
+                self.write(entities, Vec::new()).await?;
+                progress(done, total.max(done));
+                after = Some(last);
+            }
+        }
+        self.commit(started).await?;
+        Ok(done)
+    }
+
+    /// Brings the engine up to date after a start: rebuilt when it must be, else the rows
+    /// written since its checkpoint are read again; rebuilt after all if its counts disagree.
+    pub async fn catch_up(&self, state: State) -> Result<(), SearchError> {
+        match state {
+            State::NeedsRebuild(why) => {
+                tracing::info!(
+                    engine = self.engine_name(),
+                    why,
+                    "building the search index"
+                );
+                let written = self.rebuild(&|_, _| {}).await?;
+                tracing::info!(documents = written, "search index built");
+            }
+            State::CaughtUp(checkpoint) => {
+                let started = Utc::now();
+                let changes: HashSet<CatalogChange> = self
+                    .storage
+                    .catalog_changed_since(checkpoint - CATCH_UP_MARGIN)
+                    .await?
+                    .into_iter()
+                    .collect();
+                if !changes.is_empty() {
+                    tracing::info!(rows = changes.len(), "search index catching up");
+                }
+                self.apply(&changes, started).await?;
+                if !self.is_complete().await? {
+                    tracing::warn!("search index disagrees with the database; rebuilding it");
+                    self.rebuild(&|_, _| {}).await?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Subscribes to catalog changes now (so none is missed), then in the background catches
+    /// up and keeps applying changes until the storage is dropped.
+    pub fn start(&self, state: State) -> tokio::task::JoinHandle<()> {
+        let changes = self.storage.subscribe_catalog_changes();
+        let search = self.clone();
+        tokio::spawn(async move {
+            while let Err(err) = search.catch_up(state.clone()).await {
+                tracing::error!(error = %err, "search index could not catch up; retrying in 5 s");
+                tokio::time::sleep(Duration::from_secs(5)).await;
+            }
+            search.follow(changes).await;
+        })
+    }
+
+    async fn follow(&self, mut changes: UnboundedReceiver<CatalogChange>) {
+        let mut pending: HashSet<CatalogChange> = HashSet::new();
+        let mut last_poll = Utc::now();
+        let mut next_poll = Instant::now() + POLL_INTERVAL;
+        loop {
+            if pending.is_empty() {
+                match tokio::time::timeout_at(next_poll, changes.recv()).await {
+                    Ok(Some(change)) => {
+                        pending.insert(change);
+                    }
+                    Ok(None) => return,
+                    Err(_) => {
+                        let started = Utc::now();
+                        match self
+                            .storage
+                            .catalog_changed_since(last_poll - POLL_MARGIN)
+                            .await
+                        {
+                            Ok(found) => {
+                                pending.extend(found);
+                                last_poll = started;
+                            }
+                            Err(err) => tracing::warn!(error = %err, "search index poll failed"),
+                        }
+                        next_poll = Instant::now() + POLL_INTERVAL;
+                        if pending.is_empty() {
+                            continue;
+                        }
+                    }
+                }
+            }
+            let deadline = Instant::now() + BATCH_WINDOW;
+            while pending.len() < MAX_BATCH {
+                match tokio::time::timeout_at(deadline, changes.recv()).await {
+                    Ok(Some(change)) => {
+                        pending.insert(change);
+                    }
+                    Ok(None) | Err(_) => break,
+                }
+            }
+            // Everything reported before now is in this batch.
+            let caught_up = Utc::now();
+            match self.apply(&pending, caught_up).await {
+                Ok(()) => pending.clear(),
+                Err(err) => {
+                    // Kept, and tried again with whatever arrives meanwhile.
+                    tracing::error!(error = %err, rows = pending.len(), "search index update failed; retrying");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,221 @@
+//! How Juke turns names into search words, the same way for what is indexed and what is asked.
+//!
+//! Text is lowercased and folded to ASCII where a folding exists (tantivy's own filter:
+//! "Beyoncé" → "beyonce", "Motörhead" → "motorhead", "Sigur Rós" → "sigur ros"). Words are
+//! runs of letters and digits; punctuation separates them. A word written with punctuation
+//! inside ("AC/DC", "Don't", "Jay-Z") is also indexed joined up ("acdc", "dont", "jayz"), at
+//! the position of its last part, so "acdc", "ac/dc" and "ac dc" all find it and phrases still
+//! line up. Chinese and Japanese script has no spaces: each of its characters is a word, and
+//! phrase matching keeps them in order.
+
+use std::cell::RefCell;
+
+use tantivy::tokenizer::{AsciiFoldingFilter, LowerCaser, RawTokenizer, TextAnalyzer};
+
+/// Queries longer than this are cut (at a character boundary), not refused.
+pub const MAX_QUERY_CHARS: usize = 200;
+/// At most this many words of a query are used.
+pub const MAX_QUERY_WORDS: usize = 12;
+/// Words this long or longer match with one typo.
+pub const FUZZY_MIN_CHARS: usize = 4;
+
+/// One word and its position, as indexed or asked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Word {
+    pub text: String,
+    pub position: u32,
+}
+
+thread_local! {
+    static FOLDER: RefCell<TextAnalyzer> = RefCell::new(
+        TextAnalyzer::builder(RawTokenizer::default())
+            .filter(LowerCaser)
+            .filter(AsciiFoldingFilter)
+            .build(),
+    );
+}
+
+/// Lowercased and folded to ASCII where a folding exists; other characters kept.
+pub fn fold(text: &str) -> String {
+    FOLDER.with(|folder| {
+        let mut folder = folder.borrow_mut();
+        let mut stream = folder.token_stream(text);
+        let mut folded = String::with_capacity(text.len());
+        while stream.advance() {
+            folded.push_str(&stream.token().text);
+        }
+        folded
+    })
+}
+
+/// Han ideographs, kana and the like: scripts written without spaces between words.
+fn is_unspaced_script(c: char) -> bool {
+    matches!(c as u32,
+        0x3040..=0x30FF   // hiragana, katakana
+        | 0x31F0..=0x31FF // katakana extensions
+        | 0x3400..=0x4DBF // CJK extension A
+        | 0x4E00..=0x9FFF // CJK unified ideographs
+        | 0xF900..=0xFAFF // compatibility ideographs
+        | 0xFF66..=0xFF9F // half-width katakana
+        | 0x20000..=0x2FA1F)
+}
+
+#[derive(PartialEq)]
+enum Mode {
+    Index,
+    Query,
+}
+
+/// The words of a name or other indexed text.
+pub fn index_words(text: &str) -> Vec<Word> {
+    words(text, Mode::Index)
+}
+
+/// The words of a query: a word with punctuation inside is asked joined up only.
+pub fn query_words(text: &str) -> Vec<Word> {
+    let end = text
+        .char_indices()
+        .nth(MAX_QUERY_CHARS)
+        .map_or(text.len(), |(at, _)| at);
+    let mut words = words(&text[..end], Mode::Query);
+    words.truncate(MAX_QUERY_WORDS);
+    words
+}
+
+/// The whole of a name as one key, for "the name is exactly what was asked".
+pub fn name_key(text: &str) -> String {
+    let words = words(text, Mode::Query);
+    let mut key = String::new();
+    for word in words {
+        if !key.is_empty() {
+            key.push(' ');
+        }
+        key.push_str(&word.text);
+    }
+    key
+}
+
+fn words(text: &str, mode: Mode) -> Vec<Word> {
+    let folded = fold(text);
+    let mut out = Vec::new();
+    let mut position = 0u32;
+    for chunk in folded.split_whitespace() {
+        // Runs of letters and digits in this chunk; unspaced-script characters stand alone.
+        let mut parts: Vec<String> = Vec::new();
+        let mut current = String::new();
+        let flush = |current: &mut String, parts: &mut Vec<String>| {
+            if !current.is_empty() {
+                parts.push(std::mem::take(current));
+            }
+        };
+        for c in chunk.chars() {
+            if is_unspaced_script(c) {
+                flush(&mut current, &mut parts);
+                out_push(&mut out, &mut position, &mut parts, mode == Mode::Index);
+                out.push(Word {
+                    text: c.to_string(),
+                    position,
+                });
+                position += 1;
+            } else if c.is_alphanumeric() {
+                current.push(c);
+            } else {
+                flush(&mut current, &mut parts);
+            }
+        }
+        flush(&mut current, &mut parts);
+        out_push(&mut out, &mut position, &mut parts, mode == Mode::Index);
+    }
+    out
+}
+
+/// Emits the parts of one chunk: in an index, each part and then the parts joined (at the last
+/// part's position); in a query, the parts joined only.
+fn out_push(out: &mut Vec<Word>, position: &mut u32, parts: &mut Vec<String>, index: bool) {
+    if parts.is_empty() {
+        return;
+    }
+    if parts.len() == 1 {
+        for part in parts.drain(..) {
+            out.push(Word {
+                text: part,
+                position: *position,
+            });
+            *position += 1;
+        }
+        return;
+    }
+    let joined: String = parts.concat();
+    if index {
+        for part in parts.drain(..) {
+            out.push(Word {
+                text: part,
+                position: *position,
+            });
+            *position += 1;
+        }
+        out.push(Word {
+            text: joined,
+            position: *position - 1,
+        });
+    } else {
+        parts.clear();
+        out.push(Word {
+            text: joined,
+            position: *position,
+        });
+        *position += 1;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts(words: &[Word]) -> Vec<&str> {
+        words.iter().map(|w| w.text.as_str()).collect()
+    }
+
+    #[test]
+    fn folds_case_and_diacritics() {
+        assert_eq!(texts(&index_words("Beyoncé")), ["beyonce"]);
+        assert_eq!(texts(&index_words("MOTÖRHEAD")), ["motorhead"]);
+        assert_eq!(
+            texts(&index_words("Sigur Rós  Ágætis")),
+            ["sigur", "ros", "agaetis"]
+        );
+    }
+
+    #[test]
+    fn punctuation_inside_a_word_is_also_indexed_joined() {
+        let words = index_words("AC/DC Live");
+        assert_eq!(texts(&words), ["ac", "dc", "acdc", "live"]);
+        let positions: Vec<u32> = words.iter().map(|w| w.position).collect();
+        assert_eq!(positions, [0, 1, 1, 2]);
+        assert_eq!(texts(&query_words("ac/dc")), ["acdc"]);
+        assert_eq!(texts(&query_words("Don't stop")), ["dont", "stop"]);
+        assert_eq!(texts(&index_words("(Remastered)")), ["remastered"]);
+    }
+
+    #[test]
+    fn unspaced_scripts_become_one_word_per_character() {
+        let words = index_words("東京事変 Live");
+        assert_eq!(texts(&words), ["東", "京", "事", "変", "live"]);
+        assert_eq!(words[4].position, 4);
+        assert_eq!(texts(&query_words("の歌")), ["の", "歌"]);
+    }
+
+    #[test]
+    fn queries_are_bounded_and_never_syntax() {
+        assert!(query_words("\"():-*~!? 🎵").is_empty());
+        let long = "word ".repeat(5000);
+        assert_eq!(query_words(&long).len(), MAX_QUERY_WORDS);
+        assert_eq!(texts(&query_words("title:foo -bar*")), ["titlefoo", "bar"]);
+    }
+
+    #[test]
+    fn name_key_is_the_query_form() {
+        assert_eq!(name_key("  The   Beatles "), "the beatles");
+        assert_eq!(name_key("AC/DC"), "acdc");
+    }
+}
