@@ -176,13 +176,11 @@ async fn reindex(config: Config) -> Result<(), StartError> {
     let (search, _) = crate::search::Search::open(&config, storage.clone())
         .await
         .map_err(|err| match err {
-            crate::search::SearchError::Index(why) if why.contains("ock") => {
-                StartError::Usage(format!(
-                    "the search index is in use ({why}): stop the server first, or let it rebuild \
-                 the index itself by deleting {} and restarting it",
-                    config.data_dir.join("index").display()
-                ))
-            }
+            crate::search::SearchError::Locked(_) => StartError::Usage(format!(
+                "{err}: stop the server first (or delete {} and restart the server, which \
+                 rebuilds the index itself)",
+                config.data_dir.join("index").display()
+            )),
             other => StartError::Search(other),
         })?;
     let bar = ProgressBar::new(0);

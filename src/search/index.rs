@@ -1,29 +1,30 @@
 //! The tantivy index in `<data_dir>/index`: one document per searchable track, album and
 //! artist, and the queries that rank them.
 //!
-//! Ranking is by tier, then popularity, then name. Each tier is a constant-score query and a
-//! document collects the scores of every tier it meets; a higher tier implies every lower one
-//! (an exact name is a phrase, a phrase has all its words, a word is its own prefix and its
-//! own one-typo neighbour), so the sums order the tiers strictly:
+//! Ranking is by tier, then popularity, then name. Every word must match, each in its best
+//! way: exactly (4 points), as the prefix of a longer word when it is the last one, still being
+//! typed (2), or within one typo when it has 4+ letters (1); each word's options are a
+//! disjunction-max, so each word counts once, at its best. With n words, "every word exact" is
+//! 4n, "the last one a prefix" 4n − 2, "one typo" at most 4n − 3. On top, a phrase in the name
+//! adds 8 and the name being exactly the query adds 16 more; a phrase has every word exact, so
+//! the tiers order strictly: exact name › phrase › every word › prefix › typo. Popularity adds
+//! less than one, so it orders within a tier only; ties go by name.
 //!
-//! | tier                                   | adds | total |
-//! |----------------------------------------|------|-------|
-//! | the name is exactly what was asked     | 16   | 31    |
-//! | the words are a phrase in the name     | 8    | 15    |
-//! | every word, anywhere                   | 4    | 7     |
-//! | every word, the last as typed so far   | 2    | 3     |
-//! | every word within one typo (4+ letters)| 1    | 1     |
-//!
-//! Popularity adds less than one, so it orders within a tier only; ties go by name.
+//! One pass answers all three kinds: the query runs once and one collector per kind keeps its
+//! best (the kind is a fast field), so each word's automaton is walked once per search.
 
+use std::collections::HashMap;
+use std::fs::File;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 use tantivy::collector::TopDocs;
 use tantivy::query::{
-    BooleanQuery, ConstScoreQuery, FuzzyTermQuery, Occur, PhraseQuery, Query, TermQuery,
+    BooleanQuery, ConstScoreQuery, DisjunctionMaxQuery, FuzzyTermQuery, Occur, PhraseQuery, Query,
+    TermQuery,
 };
 use tantivy::schema::{
     FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing,
@@ -40,7 +41,7 @@ use crate::storage::{Id, SearchEntity, SearchKind};
 
 /// Bumped whenever the fields or the word rules change: an index of another version is
 /// rebuilt at start.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// What each commit records: the schema it was written with and how far the catalog was in.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -54,6 +55,7 @@ pub struct Checkpoint {
 struct Fields {
     id: Field,
     kind: Field,
+    kind_code: Field,
     name: Field,
     all: Field,
     name_key: Field,
@@ -75,17 +77,22 @@ fn schema() -> (Schema, Fields) {
     let fields = Fields {
         id: builder.add_text_field("id", STRING),
         kind: builder.add_text_field("kind", STRING),
+        kind_code: builder.add_u64_field("kind_code", FAST),
         name: builder.add_text_field("name", with_positions),
         all: builder.add_text_field("all", words_only),
         name_key: builder.add_text_field("name_key", STRING),
         popularity: builder.add_u64_field("popularity", FAST | INDEXED),
-        sort_name: builder.add_text_field("sort_name", STORED),
+        sort_name: builder.add_text_field("sort_name", TextOptions::default().set_fast("raw")),
         summary: builder.add_bytes_field("summary", STORED),
     };
     (builder.build(), fields)
 }
 
 pub struct TantivyIndex {
+    /// Held (locked) while this index is open; see [`take_lock`].
+    _lock: Arc<File>,
+    /// Set when a search panicked inside tantivy; cleared by the next full commit.
+    damaged: AtomicBool,
     reader: IndexReader,
     writer: Mutex<IndexWriter>,
     fields: Fields,
@@ -108,14 +115,19 @@ impl TantivyIndex {
         path: &Path,
         writer_memory: usize,
     ) -> Result<(Arc<TantivyIndex>, Opened), SearchError> {
+        // Ours before anything in the folder is looked at, let alone removed: a running server
+        // holds it for as long as it runs.
+        let lock = Arc::new(take_lock(path)?);
         // tantivy trusts its own files: a damaged one can panic rather than fail. Either way
         // the index is rebuilt from the database, which has everything.
         let existing = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            Self::open_existing(path, writer_memory)
+            Self::open_existing(path, writer_memory, &lock)
         }));
         match existing {
             Ok(Ok(Some(found))) => return Ok(found),
             Ok(Ok(None)) => {}
+            // In use, not broken: never remove what a running server is using.
+            Ok(Err(err @ SearchError::Locked(_))) => return Err(err),
             Ok(Err(err)) => {
                 tracing::warn!(path = %path.display(), error = %err, "search index unreadable; rebuilding it");
             }
@@ -134,13 +146,14 @@ impl TantivyIndex {
         std::fs::create_dir_all(path)?;
         let (schema, fields) = schema();
         let index = Index::create_in_dir(path, schema)?;
-        let opened = Self::finish(index, fields, path, writer_memory)?;
+        let opened = Self::finish(index, fields, path, writer_memory, &lock)?;
         Ok((Arc::new(opened), Opened::Fresh(why)))
     }
 
     fn open_existing(
         path: &Path,
         writer_memory: usize,
+        lock: &Arc<File>,
     ) -> Result<Option<(Arc<TantivyIndex>, Opened)>, SearchError> {
         if !path.join("meta.json").exists() {
             return Ok(None);
@@ -157,7 +170,7 @@ impl TantivyIndex {
         if index.schema() != expected {
             return Ok(None);
         }
-        let opened = Self::finish(index, fields, path, writer_memory)?;
+        let opened = Self::finish(index, fields, path, writer_memory, lock)?;
         // Opening a reader reads every segment's files: a damaged one fails here, not later.
         opened.count(SearchKind::Track)?;
         Ok(Some((Arc::new(opened), Opened::Current(checkpoint))))
@@ -168,19 +181,26 @@ impl TantivyIndex {
         fields: Fields,
         path: &Path,
         writer_memory: usize,
+        lock: &Arc<File>,
     ) -> Result<TantivyIndex, SearchError> {
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
             .try_into()?;
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
-        let writer =
-            index.writer_with_num_threads(threads, writer_memory.max(threads * 16_000_000))?;
+        let writer = index
+            .writer_with_num_threads(threads, writer_memory.max(threads * 16_000_000))
+            .map_err(|err| match err {
+                tantivy::TantivyError::LockFailure(..) => SearchError::Locked(err.to_string()),
+                other => other.into(),
+            })?;
         Ok(TantivyIndex {
+            damaged: AtomicBool::new(false),
             reader,
             writer: Mutex::new(writer),
             fields,
             path: path.to_path_buf(),
+            _lock: Arc::clone(lock),
         })
     }
 
@@ -210,6 +230,8 @@ impl TantivyIndex {
     pub fn clear(&self) -> Result<(), SearchError> {
         let writer = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
         writer.delete_all_documents()?;
+        // Every segment, a damaged one included, goes at the next commit.
+        self.damaged.store(false, Ordering::Release);
         Ok(())
     }
 
@@ -242,6 +264,7 @@ impl TantivyIndex {
         let mut doc = TantivyDocument::default();
         doc.add_text(f.id, entity.id.to_string());
         doc.add_text(f.kind, entity.kind.as_str());
+        doc.add_u64(f.kind_code, kind_code(entity.kind));
         doc.add_pre_tokenized_text(
             f.name,
             pre_tokenized(&entity.name, text::index_words(&entity.name)),
@@ -270,10 +293,15 @@ impl TantivyIndex {
             self.search_unguarded(request)
         }))
         .unwrap_or_else(|_| {
+            self.damaged.store(true, Ordering::Release);
             Err(SearchError::Index(
-                "the search index is damaged; restart to rebuild it".into(),
+                "the search index is damaged; it is being rebuilt".into(),
             ))
         })
+    }
+
+    pub fn is_damaged(&self) -> bool {
+        self.damaged.load(Ordering::Acquire)
     }
 
     fn search_unguarded(&self, request: &SearchRequest) -> Result<Hits, SearchError> {
@@ -282,60 +310,128 @@ impl TantivyIndex {
         if words.is_empty() {
             return Ok(hits);
         }
+        let kinds: Vec<SearchKind> = request.kinds().collect();
+        let query = self.ranked_query(&words, &text::name_key(&request.text), &kinds);
         let searcher = self.reader.searcher();
-        for kind in request.kinds() {
-            let query = self.ranked_query(kind, &words, &text::name_key(&request.text));
-            // More than asked, so that ties at the cut are settled by name, not by storage order.
-            let fetch = request.limit * 2 + 10;
-            let collector =
-                TopDocs::with_limit(fetch).tweak_score(move |segment: &tantivy::SegmentReader| {
-                    let plays = segment
-                        .fast_fields()
-                        .u64("popularity")
-                        .ok()
-                        .map(|column| column.first_or_default_col(0));
-                    move |doc: tantivy::DocId, score: Score| {
-                        let p = plays.as_ref().map_or(0, |c| c.get_val(doc)) as f32;
-                        score + 0.9 * p / (p + 10.0)
+        // More than asked, so that ties at the cut are settled by name, not by storage order.
+        let fetch = request.limit * 2 + 10;
+        let best_of = |kind: SearchKind| {
+            let code = kind_code(kind);
+            TopDocs::with_limit(fetch).tweak_score(move |segment: &tantivy::SegmentReader| {
+                let fast = segment.fast_fields();
+                let kinds = fast
+                    .u64("kind_code")
+                    .ok()
+                    .map(|c| c.first_or_default_col(u64::MAX));
+                let plays = fast
+                    .u64("popularity")
+                    .ok()
+                    .map(|c| c.first_or_default_col(0));
+                move |doc: tantivy::DocId, score: Score| {
+                    if kinds.as_ref().map_or(u64::MAX, |c| c.get_val(doc)) != code {
+                        return Score::NEG_INFINITY;
                     }
-                });
-            let top: Vec<(Score, DocAddress)> = searcher.search(&query, &collector)?;
-            let mut found: Vec<(Score, String, Bytes)> = Vec::with_capacity(top.len());
-            for (score, address) in top {
-                let doc: TantivyDocument = searcher.doc(address)?;
-                let sort_name = doc
-                    .get_first(self.fields.sort_name)
-                    .and_then(|v| v.as_str())
-                    .unwrap_or_default()
-                    .to_owned();
-                let Some(summary) = doc
-                    .get_first(self.fields.summary)
-                    .and_then(|v| v.as_bytes())
-                else {
-                    continue;
-                };
-                found.push((score, sort_name, Bytes::copy_from_slice(summary)));
+                    let p = plays.as_ref().map_or(0, |c| c.get_val(doc)) as f32;
+                    score + 0.9 * p / (p + 10.0)
+                }
+            })
+        };
+        let (tracks, albums, artists) = searcher.search(
+            &query,
+            &(
+                best_of(SearchKind::Track),
+                best_of(SearchKind::Album),
+                best_of(SearchKind::Artist),
+            ),
+        )?;
+        for (kind, top) in [
+            (SearchKind::Track, tracks),
+            (SearchKind::Album, albums),
+            (SearchKind::Artist, artists),
+        ] {
+            if kinds.contains(&kind) {
+                *hits.of_mut(kind) = self.best(&searcher, top, request.limit)?;
             }
-            found.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
-            found.truncate(request.limit);
-            *hits.of_mut(kind) = found.into_iter().map(|(_, _, json)| json).collect();
         }
         Ok(hits)
     }
 
-    fn ranked_query(&self, kind: SearchKind, words: &[Word], key: &str) -> BooleanQuery {
+    /// The `limit` best of these candidates by score, then name; their summaries.
+    fn best(
+        &self,
+        searcher: &tantivy::Searcher,
+        top: Vec<(Score, DocAddress)>,
+        limit: usize,
+    ) -> Result<Vec<Bytes>, SearchError> {
+        // Names come from a fast column (a dictionary lookup); only the winners' stored
+        // summaries are read and decompressed.
+        let mut columns: HashMap<u32, Option<tantivy::columnar::StrColumn>> = HashMap::new();
+        let mut ranked: Vec<(Score, String, DocAddress)> = Vec::with_capacity(top.len());
+        for (score, address) in top {
+            if score == Score::NEG_INFINITY {
+                continue;
+            }
+            let column = match columns.entry(address.segment_ord) {
+                std::collections::hash_map::Entry::Occupied(entry) => entry.into_mut(),
+                std::collections::hash_map::Entry::Vacant(entry) => entry.insert(
+                    searcher
+                        .segment_reader(address.segment_ord)
+                        .fast_fields()
+                        .str("sort_name")?,
+                ),
+            };
+            let mut name = String::new();
+            if let Some(column) = column
+                && let Some(ord) = column.term_ords(address.doc_id).next()
+            {
+                column.ord_to_str(ord, &mut name)?;
+            }
+            ranked.push((score, name, address));
+        }
+        ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+        ranked.truncate(limit);
+        let mut out = Vec::with_capacity(ranked.len());
+        for (_, _, address) in ranked {
+            let doc: TantivyDocument = searcher.doc(address)?;
+            if let Some(summary) = doc
+                .get_first(self.fields.summary)
+                .and_then(|v| v.as_bytes())
+            {
+                out.push(Bytes::copy_from_slice(summary));
+            }
+        }
+        Ok(out)
+    }
+
+    fn ranked_query(&self, words: &[Word], key: &str, kinds: &[SearchKind]) -> BooleanQuery {
         let f = &self.fields;
         let all = |w: &Word| Term::from_field_text(f.all, &w.text);
         let term =
             |t: Term| -> Box<dyn Query> { Box::new(TermQuery::new(t, IndexRecordOption::Basic)) };
-        let constant = |q: Box<dyn Query>, score: Score| -> (Occur, Box<dyn Query>) {
-            (Occur::Should, Box::new(ConstScoreQuery::new(q, score)))
+        let scored = |q: Box<dyn Query>, score: Score| -> Box<dyn Query> {
+            Box::new(ConstScoreQuery::new(q, score))
         };
         let last = words.len() - 1;
-        let fuzzy_ok = |w: &Word| w.text.chars().count() >= FUZZY_MIN_CHARS;
-
-        let exact_name = term(Term::from_field_text(f.name_key, key));
-        let phrase_name: Box<dyn Query> = if words.len() == 1 {
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for (i, w) in words.iter().enumerate() {
+            let mut ways: Vec<Box<dyn Query>> = vec![scored(term(all(w)), 4.0)];
+            if i == last {
+                ways.push(scored(
+                    Box::new(FuzzyTermQuery::new_prefix(all(w), 0, true)),
+                    2.0,
+                ));
+            }
+            if w.text.chars().count() >= FUZZY_MIN_CHARS {
+                let typo = if i == last {
+                    FuzzyTermQuery::new_prefix(all(w), 1, true)
+                } else {
+                    FuzzyTermQuery::new(all(w), 1, true)
+                };
+                ways.push(scored(Box::new(typo), 1.0));
+            }
+            clauses.push((Occur::Must, Box::new(DisjunctionMaxQuery::new(ways))));
+        }
+        let phrase: Box<dyn Query> = if words.len() == 1 {
             term(Term::from_field_text(f.name, &words[0].text))
         } else {
             let first = words[0].position as usize;
@@ -343,70 +439,62 @@ impl TantivyIndex {
                 words
                     .iter()
                     .map(|w| {
-                        (
-                            w.position as usize - first,
-                            Term::from_field_text(f.name, &w.text),
-                        )
+                        let offset = w.position as usize - first;
+                        (offset, Term::from_field_text(f.name, &w.text))
                     })
                     .collect(),
             ))
         };
-        let every_word =
-            BooleanQuery::new(words.iter().map(|w| (Occur::Must, term(all(w)))).collect());
-        let every_word_prefix = BooleanQuery::new(
-            words
+        clauses.push((Occur::Should, scored(phrase, 8.0)));
+        clauses.push((
+            Occur::Should,
+            scored(term(Term::from_field_text(f.name_key, key)), 16.0),
+        ));
+        if kinds.len() < SearchKind::ALL.len() {
+            let wanted = kinds
                 .iter()
-                .enumerate()
-                .map(|(i, w)| -> (Occur, Box<dyn Query>) {
-                    if i == last {
-                        (
-                            Occur::Must,
-                            Box::new(FuzzyTermQuery::new_prefix(all(w), 0, true)),
-                        )
-                    } else {
-                        (Occur::Must, term(all(w)))
-                    }
+                .map(|k| {
+                    (
+                        Occur::Should,
+                        term(Term::from_field_text(f.kind, k.as_str())),
+                    )
                 })
-                .collect(),
-        );
-        let within_a_typo = BooleanQuery::new(
-            words
-                .iter()
-                .enumerate()
-                .map(|(i, w)| -> (Occur, Box<dyn Query>) {
-                    let mut options: Vec<(Occur, Box<dyn Query>)> =
-                        vec![(Occur::Should, term(all(w)))];
-                    if i == last {
-                        options.push((
-                            Occur::Should,
-                            Box::new(FuzzyTermQuery::new_prefix(all(w), 0, true)),
-                        ));
-                    }
-                    if fuzzy_ok(w) {
-                        let fuzzy = if i == last {
-                            FuzzyTermQuery::new_prefix(all(w), 1, true)
-                        } else {
-                            FuzzyTermQuery::new(all(w), 1, true)
-                        };
-                        options.push((Occur::Should, Box::new(fuzzy)));
-                    }
-                    (Occur::Must, Box::new(BooleanQuery::new(options)))
-                })
-                .collect(),
-        );
-        let kind_only =
-            ConstScoreQuery::new(term(Term::from_field_text(f.kind, kind.as_str())), 0.0);
-        BooleanQuery::new(vec![
-            (Occur::Must, Box::new(kind_only)),
-            (
+                .collect();
+            clauses.push((
                 Occur::Must,
-                Box::new(ConstScoreQuery::new(Box::new(within_a_typo), 1.0)),
-            ),
-            constant(Box::new(every_word_prefix), 2.0),
-            constant(Box::new(every_word), 4.0),
-            constant(phrase_name, 8.0),
-            constant(exact_name, 16.0),
-        ])
+                scored(Box::new(BooleanQuery::new(wanted)), 0.0),
+            ));
+        }
+        BooleanQuery::new(clauses)
+    }
+}
+
+fn kind_code(kind: SearchKind) -> u64 {
+    match kind {
+        SearchKind::Track => 0,
+        SearchKind::Album => 1,
+        SearchKind::Artist => 2,
+    }
+}
+
+/// An exclusive lock on `<index>.lock`, beside the folder (inside it, removing the folder would
+/// remove the lock too). Another process holding it means the index is in use.
+fn take_lock(path: &Path) -> Result<File, SearchError> {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(path.with_extension("lock"))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => Err(SearchError::Locked(format!(
+            "{} is locked",
+            path.with_extension("lock").display()
+        ))),
+        Err(std::fs::TryLockError::Error(err)) => Err(err.into()),
     }
 }
 

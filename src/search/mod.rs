@@ -31,6 +31,9 @@ pub enum SearchError {
     Storage(#[from] StorageError),
     #[error("search index: {0}")]
     Index(String),
+    /// Another process (a running server) holds the index for writing.
+    #[error("the search index is in use by another process ({0})")]
+    Locked(String),
     #[error("search index files: {0}")]
     Io(#[from] std::io::Error),
 }
@@ -261,6 +264,14 @@ impl Search {
             // answer here than to hand to another thread.
             Backend::Tantivy(index) => index.search(request),
             Backend::Database => database::search(&self.storage, request).await,
+        }
+    }
+
+    /// Whether a search found the index damaged: the syncer then rebuilds it.
+    pub fn is_damaged(&self) -> bool {
+        match &self.backend {
+            Backend::Tantivy(index) => index.is_damaged(),
+            Backend::Database => false,
         }
     }
 

@@ -22,15 +22,17 @@ use crate::storage::{CatalogChange, Id, SearchEntity, SearchKind};
 const BATCH_WINDOW: Duration = Duration::from_millis(250);
 /// A batch is committed early once it is this big.
 const MAX_BATCH: usize = 20_000;
-/// Rows per step of a rebuild.
-const REBUILD_PAGE: i64 = 5_000;
+/// Rows per step of a rebuild or a batch.
+const PAGE: usize = 5_000;
+/// A catch-up that would re-read more rows than this rebuilds instead (it is cheaper).
+const REBUILD_ABOVE: usize = 200_000;
 /// Writes up to this long before the checkpoint are read again after a restart: a
 /// transaction stamps its rows when it starts and may commit later.
 const CATCH_UP_MARGIN: chrono::TimeDelta = chrono::TimeDelta::seconds(60);
 /// How often rows written by other processes (`juke scan`, other instances on one PostgreSQL)
 /// are looked for; they report their changes to their own process only.
 const POLL_INTERVAL: Duration = Duration::from_secs(30);
-const POLL_MARGIN: chrono::TimeDelta = chrono::TimeDelta::seconds(10);
+const POLL_MARGIN: chrono::TimeDelta = chrono::TimeDelta::seconds(30);
 
 impl Search {
     /// Writes documents (replacing those of the same ids) and removals; they are searchable
@@ -70,28 +72,28 @@ impl Search {
     }
 
     /// Re-indexes these rows and those whose documents include them, as the database has them
-    /// now, and commits with `caught_up` as the checkpoint.
+    /// now, and commits with `caught_up` as the checkpoint. Rows are loaded and written a page
+    /// at a time, so a large batch does not sit in memory whole.
     pub async fn apply(
         &self,
         changes: &HashSet<CatalogChange>,
         caught_up: DateTime<Utc>,
     ) -> Result<(), SearchError> {
         let mut ids: [HashSet<Id>; 3] = Default::default();
-        let slot = |kind: SearchKind| match kind {
-            SearchKind::Track => 0,
-            SearchKind::Album => 1,
-            SearchKind::Artist => 2,
-        };
         let add = |ids: &mut [HashSet<Id>; 3], change: CatalogChange| match change {
             CatalogChange::Track(id) => ids[0].insert(id),
-            CatalogChange::Album(id) => ids[1].insert(id),
-            CatalogChange::Artist(id) => ids[2].insert(id),
+            CatalogChange::Album(id) | CatalogChange::AlbumCounts(id) => ids[1].insert(id),
+            CatalogChange::Artist(id) | CatalogChange::ArtistCounts(id) => ids[2].insert(id),
         };
+        let mut expanded: HashSet<CatalogChange> = HashSet::new();
         let mut expand: Vec<CatalogChange> = changes.iter().copied().collect();
         while let Some(change) = expand.pop() {
             add(&mut ids, change);
-            // An artist's albums carry their name into tracks by other artists (compilations).
-            if !matches!(change, CatalogChange::Track(_)) {
+            // A name change reaches every document carrying the name: an album's tracks, an
+            // artist's albums and tracks, and (through those albums) tracks by others on them.
+            if matches!(change, CatalogChange::Album(_) | CatalogChange::Artist(_))
+                && expanded.insert(change)
+            {
                 for dependent in self.storage.search_dependents(change).await? {
                     if matches!(dependent, CatalogChange::Album(_)) {
                         expand.push(dependent);
@@ -101,23 +103,26 @@ impl Search {
                 }
             }
         }
-        let mut upserts = Vec::new();
-        let mut removals = Vec::new();
         // Tracks first: their albums' and artists' counts change with them; albums before
         // artists for the same reason.
-        for kind in SearchKind::ALL {
-            let wanted: Vec<Id> = ids[slot(kind)].iter().copied().collect();
-            let found = self.storage.search_entities(kind, &wanted).await?;
-            let present: HashSet<Id> = found.iter().map(|e| e.id).collect();
-            removals.extend(wanted.into_iter().filter(|id| !present.contains(id)));
-            for entity in &found {
-                for parent in &entity.parents {
-                    add(&mut ids, *parent);
+        for (slot, kind) in SearchKind::ALL.into_iter().enumerate() {
+            let wanted: Vec<Id> = ids[slot].iter().copied().collect();
+            for page in wanted.chunks(PAGE) {
+                let found = self.storage.search_entities(kind, page).await?;
+                let present: HashSet<Id> = found.iter().map(|e| e.id).collect();
+                let removals: Vec<Id> = page
+                    .iter()
+                    .filter(|id| !present.contains(id))
+                    .copied()
+                    .collect();
+                for entity in &found {
+                    for parent in &entity.parents {
+                        add(&mut ids, *parent);
+                    }
                 }
+                self.write(found, removals).await?;
             }
-            upserts.extend(found);
         }
-        self.write(upserts, removals).await?;
         self.commit(caught_up).await
     }
 
@@ -125,7 +130,7 @@ impl Search {
     /// after each step. Searches answer from the old contents until the end (tantivy) or see
     /// the new ones fill in (database). Returns the documents written.
     pub async fn rebuild(&self, progress: &(dyn Fn(u64, u64) + Sync)) -> Result<u64, SearchError> {
-        let started = Utc::now();
+        let started = self.storage.database_now().await?;
         let mut total = 0u64;
         for kind in SearchKind::ALL {
             total += self.storage.count_searchable(kind).await?.max(0) as u64;
@@ -141,7 +146,7 @@ impl Search {
             loop {
                 let page = self
                     .storage
-                    .search_ids_after(kind, after, REBUILD_PAGE)
+                    .search_ids_after(kind, after, PAGE as i64)
                     .await?;
                 let Some(last) = page.last().copied() else {
                     break;
@@ -158,37 +163,53 @@ impl Search {
     }
 
     /// Brings the engine up to date after a start: rebuilt when it must be, else the rows
-    /// written since its checkpoint are read again; rebuilt after all if its counts disagree.
-    pub async fn catch_up(&self, state: State) -> Result<(), SearchError> {
-        match state {
-            State::NeedsRebuild(why) => {
-                tracing::info!(
-                    engine = self.engine_name(),
-                    why,
-                    "building the search index"
-                );
-                let written = self.rebuild(&|_, _| {}).await?;
-                tracing::info!(documents = written, "search index built");
-            }
+    /// written since its checkpoint are read again; rebuilt after all if it then holds more
+    /// documents than the database has rows (a delete reported to a process that died).
+    /// Returns the moment (the database's clock) from which later writes are still to be read.
+    pub async fn catch_up(&self, state: State) -> Result<DateTime<Utc>, SearchError> {
+        let started = self.storage.database_now().await?;
+        let rebuild_why = match state {
+            State::NeedsRebuild(why) => Some(why),
             State::CaughtUp(checkpoint) => {
-                let started = Utc::now();
                 let changes: HashSet<CatalogChange> = self
                     .storage
                     .catalog_changed_since(checkpoint - CATCH_UP_MARGIN)
                     .await?
                     .into_iter()
                     .collect();
-                if !changes.is_empty() {
-                    tracing::info!(rows = changes.len(), "search index catching up");
-                }
-                self.apply(&changes, started).await?;
-                if !self.is_complete().await? {
-                    tracing::warn!("search index disagrees with the database; rebuilding it");
-                    self.rebuild(&|_, _| {}).await?;
+                if changes.len() > REBUILD_ABOVE {
+                    Some("far behind")
+                } else {
+                    if !changes.is_empty() {
+                        tracing::info!(rows = changes.len(), "search index catching up");
+                    }
+                    self.apply(&changes, started).await?;
+                    // Rows written meanwhile only make the database's side bigger; more on the
+                    // index's side means documents whose rows are gone.
+                    self.holds_extra().await?.then_some("holds deleted rows")
                 }
             }
+        };
+        if let Some(why) = rebuild_why {
+            tracing::info!(
+                engine = self.engine_name(),
+                why,
+                "building the search index"
+            );
+            let written = self.rebuild(&|_, _| {}).await?;
+            tracing::info!(documents = written, "search index built");
         }
-        Ok(())
+        Ok(started)
+    }
+
+    async fn holds_extra(&self) -> Result<bool, SearchError> {
+        for kind in SearchKind::ALL {
+            let rows = self.storage.count_searchable(kind).await?.max(0) as u64;
+            if self.count(kind).await? > rows {
+                return Ok(true);
+            }
+        }
+        Ok(false)
     }
 
     /// Subscribes to catalog changes now (so none is missed), then in the background catches
@@ -197,17 +218,28 @@ impl Search {
         let changes = self.storage.subscribe_catalog_changes();
         let search = self.clone();
         tokio::spawn(async move {
-            while let Err(err) = search.catch_up(state.clone()).await {
-                tracing::error!(error = %err, "search index could not catch up; retrying in 5 s");
-                tokio::time::sleep(Duration::from_secs(5)).await;
-            }
-            search.follow(changes).await;
+            let since = loop {
+                match search.catch_up(state.clone()).await {
+                    Ok(since) => break since,
+                    Err(err) => {
+                        tracing::error!(error = %err, "search index could not catch up; retrying in 5 s");
+                        tokio::time::sleep(Duration::from_secs(5)).await;
+                    }
+                }
+            };
+            search.follow(changes, since).await;
         })
     }
 
-    async fn follow(&self, mut changes: UnboundedReceiver<CatalogChange>) {
+    /// Applies reported changes in batches, and every [`POLL_INTERVAL`] looks for rows other
+    /// processes wrote since `last_poll`. A commit's checkpoint is the last poll's moment:
+    /// this process's own changes are all in by then, other processes' only up to the poll.
+    async fn follow(
+        &self,
+        mut changes: UnboundedReceiver<CatalogChange>,
+        mut last_poll: DateTime<Utc>,
+    ) {
         let mut pending: HashSet<CatalogChange> = HashSet::new();
-        let mut last_poll = Utc::now();
         let mut next_poll = Instant::now() + POLL_INTERVAL;
         loop {
             if pending.is_empty() {
@@ -217,20 +249,15 @@ impl Search {
                     }
                     Ok(None) => return,
                     Err(_) => {
-                        let started = Utc::now();
-                        match self
-                            .storage
-                            .catalog_changed_since(last_poll - POLL_MARGIN)
-                            .await
-                        {
-                            Ok(found) => {
+                        match self.poll(last_poll).await {
+                            Ok((found, started)) => {
                                 pending.extend(found);
                                 last_poll = started;
                             }
                             Err(err) => tracing::warn!(error = %err, "search index poll failed"),
                         }
                         next_poll = Instant::now() + POLL_INTERVAL;
-                        if pending.is_empty() {
+                        if pending.is_empty() && !self.is_damaged() {
                             continue;
                         }
                     }
@@ -245,9 +272,13 @@ impl Search {
                     Ok(None) | Err(_) => break,
                 }
             }
-            // Everything reported before now is in this batch.
-            let caught_up = Utc::now();
-            match self.apply(&pending, caught_up).await {
+            if self.is_damaged() {
+                tracing::warn!("search index damaged; rebuilding it");
+                if let Err(err) = self.rebuild(&|_, _| {}).await {
+                    tracing::error!(error = %err, "search index rebuild failed");
+                }
+            }
+            match self.apply(&pending, last_poll).await {
                 Ok(()) => pending.clear(),
                 Err(err) => {
                     // Kept, and tried again with whatever arrives meanwhile.
@@ -256,5 +287,19 @@ impl Search {
                 }
             }
         }
+    }
+
+    /// Rows written since `since` (less a margin for transactions still open then), and the
+    /// moment this look started.
+    async fn poll(
+        &self,
+        since: DateTime<Utc>,
+    ) -> Result<(Vec<CatalogChange>, DateTime<Utc>), SearchError> {
+        let started = self.storage.database_now().await?;
+        let found = self
+            .storage
+            .catalog_changed_since(since - POLL_MARGIN)
+            .await?;
+        Ok((found, started))
     }
 }

@@ -48,10 +48,18 @@ pub fn fold(text: &str) -> String {
     })
 }
 
-/// Han ideographs, kana and the like: scripts written without spaces between words.
+/// Han ideographs, kana, Hangul: scripts written without spaces between words (or, for Korean,
+/// with long compounds that are searched by their parts).
 fn is_unspaced_script(c: char) -> bool {
+    // Punctuation inside these blocks (・ ゠ ー as a separator is rare) stays punctuation.
+    if matches!(c, '\u{30A0}' | '\u{30FB}') {
+        return false;
+    }
     matches!(c as u32,
-        0x3040..=0x30FF   // hiragana, katakana
+        0x1100..=0x11FF   // Hangul jamo
+        | 0x3040..=0x30FF // hiragana, katakana
+        | 0x3130..=0x318F // Hangul compatibility jamo
+        | 0xAC00..=0xD7AF // Hangul syllables: Korean compounds are written as one word
         | 0x31F0..=0x31FF // katakana extensions
         | 0x3400..=0x4DBF // CJK extension A
         | 0x4E00..=0x9FFF // CJK unified ideographs
@@ -159,12 +167,13 @@ fn out_push(out: &mut Vec<Word>, position: &mut u32, parts: &mut Vec<String>, in
             position: *position - 1,
         });
     } else {
+        // At the last part's position, as the index has it, so a phrase lines up after it.
+        *position += parts.len() as u32;
         parts.clear();
         out.push(Word {
             text: joined,
-            position: *position,
+            position: *position - 1,
         });
-        *position += 1;
     }
 }
 
@@ -193,7 +202,21 @@ mod tests {
         let positions: Vec<u32> = words.iter().map(|w| w.position).collect();
         assert_eq!(positions, [0, 1, 1, 2]);
         assert_eq!(texts(&query_words("ac/dc")), ["acdc"]);
-        assert_eq!(texts(&query_words("Don't stop")), ["dont", "stop"]);
+        let query = query_words("I don't want");
+        assert_eq!(texts(&query), ["i", "dont", "want"]);
+        let indexed = index_words("I Don't Want");
+        let position_of =
+            |words: &[Word], text: &str| words.iter().find(|w| w.text == text).unwrap().position;
+        // Phrases line up: "want" follows "dont" by one in both.
+        assert_eq!(position_of(&query, "want") - position_of(&query, "dont"), 1);
+        assert_eq!(
+            position_of(&indexed, "want") - position_of(&indexed, "dont"),
+            1
+        );
+        assert_eq!(
+            position_of(&query, "dont") - position_of(&query, "i"),
+            position_of(&indexed, "dont") - position_of(&indexed, "i")
+        );
         assert_eq!(texts(&index_words("(Remastered)")), ["remastered"]);
     }
 
@@ -203,6 +226,14 @@ mod tests {
         assert_eq!(texts(&words), ["東", "京", "事", "変", "live"]);
         assert_eq!(words[4].position, 4);
         assert_eq!(texts(&query_words("の歌")), ["の", "歌"]);
+        assert_eq!(
+            texts(&index_words("방탄소년단")),
+            ["방", "탄", "소", "년", "단"]
+        );
+        assert_eq!(
+            texts(&index_words("ザ・ビートルズ")),
+            ["ザ", "ビ", "ー", "ト", "ル", "ズ"]
+        );
     }
 
     #[test]

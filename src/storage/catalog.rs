@@ -166,7 +166,7 @@ impl Storage {
                 .await?
         });
         self.changed(CatalogChange::Album(album.id));
-        self.changed(CatalogChange::Artist(album.artist_id));
+        self.changed(CatalogChange::ArtistCounts(album.artist_id));
         Ok(album)
     }
 
@@ -199,7 +199,7 @@ impl Storage {
             .for_each(|change| self.changed(change));
         artist
             .into_iter()
-            .for_each(|a| self.changed(CatalogChange::Artist(a)));
+            .for_each(|a| self.changed(CatalogChange::ArtistCounts(a)));
         found(affected)
     }
 
@@ -257,6 +257,8 @@ impl Storage {
     /// Moves a track to another album (or to none); the albums' counters follow by trigger.
     pub async fn set_track_album(&self, id: Id, album_id: Option<Id>) -> StorageResult<()> {
         let _write = self.cache.catalog_write();
+        // The album it leaves counts one fewer.
+        let old_album = self.track(id).await.ok().and_then(|t| t.album_id);
         let affected = with_pool!(self, |pool, DB| {
             sqlx::query::<DB>("UPDATE tracks SET album_id = $2 WHERE id = $1")
                 .bind(id)
@@ -266,6 +268,9 @@ impl Storage {
                 .rows_affected()
         });
         self.changed(CatalogChange::Track(id));
+        old_album
+            .into_iter()
+            .for_each(|a| self.changed(CatalogChange::AlbumCounts(a)));
         found(affected)
     }
 
@@ -299,8 +304,8 @@ impl Storage {
         if let Some((album, artist)) = owners {
             album
                 .into_iter()
-                .for_each(|a| self.changed(CatalogChange::Album(a)));
-            self.changed(CatalogChange::Artist(artist));
+                .for_each(|a| self.changed(CatalogChange::AlbumCounts(a)));
+            self.changed(CatalogChange::ArtistCounts(artist));
         }
         found(affected)
     }

@@ -10,12 +10,19 @@ use tokio::sync::mpsc;
 
 use super::{Id, Storage};
 
-/// A catalog row whose searchable content (names, counts, availability) may have changed.
+/// A catalog row whose searchable content may have changed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum CatalogChange {
+    /// Anything about the track: names, counts, availability, its album.
     Track(Id),
+    /// The album's own fields, title included: its tracks carry the title, so they change too.
     Album(Id),
+    /// The artist's own fields, name included: their albums and tracks carry it.
     Artist(Id),
+    /// Only what the album's own summary shows (counts, cover): nothing else depends on it.
+    AlbumCounts(Id),
+    /// Only what the artist's own summary shows (counts).
+    ArtistCounts(Id),
 }
 
 /// One subscriber at most: the server's indexer. Unbounded because a writer must never wait

@@ -121,7 +121,7 @@ impl Storage {
                 .await?
                 .rows_affected()
         });
-        self.changed(CatalogChange::Album(album_id));
+        self.changed(CatalogChange::AlbumCounts(album_id));
         found(affected)
     }
 
@@ -151,6 +151,8 @@ impl Storage {
              is_explicit = $17, release_date = $18, content_hash = $19, file_mtime = $20, year = $21, \
              is_available = TRUE WHERE id = $1 RETURNING {TRACK_COLUMNS}"
         );
+        // The album and artist it may leave count one fewer.
+        let before = self.track(id).await.ok();
         let track = with_pool!(self, |pool, DB| {
             sqlx::query_as::<DB, Track>(&sql)
                 .bind(id)
@@ -178,6 +180,17 @@ impl Storage {
                 .await?
         });
         self.changed(CatalogChange::Track(id));
+        if let Some(before) = before {
+            if before.album_id != track.album_id {
+                before
+                    .album_id
+                    .into_iter()
+                    .for_each(|a| self.changed(CatalogChange::AlbumCounts(a)));
+            }
+            if before.artist_id != track.artist_id {
+                self.changed(CatalogChange::ArtistCounts(before.artist_id));
+            }
+        }
         Ok(track)
     }
 

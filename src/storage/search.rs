@@ -53,7 +53,7 @@ pub struct SearchEntity {
     pub popularity: i64,
     /// The JSON a result shows: the same object the catalog lists return.
     pub summary: Bytes,
-    /// Rows whose documents count this one (a track's album and artist, an album's artist).
+    /// Rows whose summaries count this one (a track's album and artist, an album's artist).
     pub parents: Vec<CatalogChange>,
 }
 
@@ -178,6 +178,20 @@ impl Storage {
         }))
     }
 
+    /// The database's clock: `updated_at` stamps come from it, so "written since" compares
+    /// against it rather than this machine's (PostgreSQL may run elsewhere).
+    pub async fn database_now(&self) -> StorageResult<DateTime<Utc>> {
+        Ok(match &self.pool {
+            super::Pool::Postgres(pool) => {
+                sqlx::query_scalar::<sqlx::Postgres, DateTime<Utc>>("SELECT now()")
+                    .fetch_one(pool)
+                    .await?
+            }
+            // Same machine, same clock.
+            super::Pool::Sqlite(_) => Utc::now(),
+        })
+    }
+
     /// How many rows of a kind are searchable: what a complete index holds.
     pub async fn count_searchable(&self, kind: SearchKind) -> StorageResult<i64> {
         let sql = match kind {
@@ -197,7 +211,9 @@ impl Storage {
         change: CatalogChange,
     ) -> StorageResult<Vec<CatalogChange>> {
         Ok(match change {
-            CatalogChange::Track(_) => Vec::new(),
+            CatalogChange::Track(_)
+            | CatalogChange::AlbumCounts(_)
+            | CatalogChange::ArtistCounts(_) => Vec::new(),
             CatalogChange::Album(id) => self
                 .ids_where("SELECT id FROM tracks WHERE album_id = $1", id)
                 .await?
@@ -454,9 +470,9 @@ fn track_entity(row: TrackRow) -> StorageResult<SearchEntity> {
         summary: to_json(&s)?,
         parents: s
             .album_id
-            .map(CatalogChange::Album)
+            .map(CatalogChange::AlbumCounts)
             .into_iter()
-            .chain([CatalogChange::Artist(s.artist_id)])
+            .chain([CatalogChange::ArtistCounts(s.artist_id)])
             .collect(),
     })
 }
@@ -471,7 +487,7 @@ fn album_entity(row: AlbumSummary) -> StorageResult<SearchEntity> {
         context,
         popularity: row.play_count,
         summary: to_json(&row)?,
-        parents: vec![CatalogChange::Artist(row.album.artist_id)],
+        parents: vec![CatalogChange::ArtistCounts(row.album.artist_id)],
     })
 }
 

@@ -312,6 +312,16 @@ impl Storage {
     /// normally deactivated instead; this is for tests and explicit erasure.
     pub async fn delete_user(&self, id: Id) -> StorageResult<()> {
         let _write = self.cache.catalog_write();
+        // Their plays and likes go with them: those tracks' counts drop by trigger.
+        let counted = with_pool!(self, |pool, DB| {
+            sqlx::query_scalar::<DB, Id>(
+                "SELECT track_id FROM play_history WHERE user_id = $1 \
+                 UNION SELECT track_id FROM user_favorites WHERE user_id = $1",
+            )
+            .bind(id)
+            .fetch_all(pool)
+            .await?
+        });
         let affected = with_pool!(self, |pool, DB| {
             sqlx::query::<DB>("DELETE FROM users WHERE id = $1")
                 .bind(id)
@@ -321,6 +331,7 @@ impl Storage {
                 .rows_affected()
         });
         self.cache.forget_sessions();
+        self.tracks_changed(&counted);
         found(affected)
     }
 

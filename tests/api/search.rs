@@ -289,6 +289,27 @@ const LIBRARY: &[Row] = &[
         true,
     ),
     ("Pink", None, "Try", 0, true),
+    (
+        "Aerosmith",
+        Some(("Armageddon", "Rock")),
+        "I Don't Want to Miss a Thing",
+        0,
+        true,
+    ),
+    (
+        "Aerosmith",
+        Some(("Armageddon", "Rock")),
+        "Want to Miss, I Don't",
+        40,
+        true,
+    ),
+    (
+        "방탄소년단",
+        Some(("Map of the Soul", "K-Pop")),
+        "작은 것들을 위한 시",
+        0,
+        true,
+    ),
 ];
 
 use SearchKind::{Album, Artist, Track};
@@ -310,6 +331,8 @@ const CASES: &[(&str, SearchKind, Option<&str>)] = &[
     ("night opera", Album, Some("A Night at the Opera")),
     ("master of puppets", Track, Some("Master of Puppets")),
     ("simon garfunkel", Artist, Some("Simon & Garfunkel")),
+    // a phrase after a word written with an apostrophe still lines up
+    ("i don't want", Track, Some("I Don't Want to Miss a Thing")),
     // popularity orders within a tier, then the name
     ("intro", Track, Some("Intro — The xx")),
     ("love", Track, Some("Love of My Life")),
@@ -358,6 +381,8 @@ const CASES: &[(&str, SearchKind, Option<&str>)] = &[
     ("群青", Track, Some("群青日和")),
     ("宇多田", Artist, Some("宇多田ヒカル")),
     ("教育", Album, Some("教育")),
+    ("소년단", Artist, Some("방탄소년단")),
+    ("작은 것", Track, Some("작은 것들을 위한 시")),
     // genre and album words find tracks
     ("post rock svefn", Track, Some("Svefn-g-englar")),
     ("discovery digital", Track, Some("Digital Love")),
@@ -531,10 +556,13 @@ async fn relevance(storage: &Storage) {
         failures.join("\n  ")
     );
     // Still, the plain cases (exact words, folded) must work there too.
+    // What it can do (exact and folded words, prefixes; no typos, no popularity) it must keep
+    // doing: it misses the five typo cases and at most two ranking ones.
     let score = CASES.len() - failures.len();
     assert!(
-        score >= CASES.len() / 2,
-        "database engine found too little: {score}"
+        score + 7 >= CASES.len(),
+        "the database engine lost ground: {score}/{}",
+        CASES.len()
     );
 }
 
@@ -788,6 +816,14 @@ async fn scan(app: &TestApp, token: &str) {
 }
 
 async fn the_index_follows_the_catalog(app: &TestApp) {
+    follows_the_catalog(app, SearchEngine::Tantivy).await;
+}
+
+async fn the_database_engine_follows_the_catalog(app: &TestApp) {
+    follows_the_catalog(app, SearchEngine::Database).await;
+}
+
+async fn follows_the_catalog(app: &TestApp, engine: SearchEngine) {
     // A server of its own, scanning a folder of real files.
     let db = match app.storage.engine() {
         Engine::Sqlite => TestDb::sqlite().await,
@@ -813,6 +849,7 @@ async fn the_index_follows_the_catalog(app: &TestApp) {
         c.library.folders = vec![folder];
         c.library.scan_on_start = false;
         c.auth.registration = juke::config::Registration::Open;
+        c.search.engine = engine;
     })
     .await;
     let admin = served.register("admin").await;
@@ -874,19 +911,62 @@ async fn the_index_follows_the_catalog(app: &TestApp) {
     })
     .await;
 
-    // A file gone: its track is hidden.
-    std::fs::remove_file(music.path().join("Motörhead/Overkill/01 Overkill.flac")).unwrap();
+    // An album rename reaches its tracks.
+    let album_id = stay_clean["album_id"].as_str().unwrap().to_owned();
+    let renamed = served
+        .patch(
+            &format!("/api/v1/albums/{album_id}"),
+            &admin.token,
+            serde_json::json!({"title": "Bomber"}),
+        )
+        .await;
+    assert_eq!(renamed.status(), StatusCode::OK);
+    until(&served, &admin.token, "bomber ace", |j| {
+        hits_of(j, Track).iter().any(|t| t["id"] == id.as_str())
+    })
+    .await;
+    let json = search_json(&served, &admin.token, "bomber").await;
+    assert_eq!(name_of(&hits_of(&json, Album)[0]), "Bomber", "{json}");
+
+    // Plays move popularity: the play count in results follows.
+    let played = served
+        .post(
+            "/api/v1/plays",
+            Some(&admin.token),
+            serde_json::json!({"track_id": id, "duration_played": 1}),
+        )
+        .await;
+    assert_eq!(played.status(), StatusCode::CREATED);
+    until(&served, &admin.token, "ace of spades", |j| {
+        hits_of(j, Track)
+            .iter()
+            .any(|t| t["id"] == id.as_str() && t["play_count"] == 1)
+    })
+    .await;
+
+    // A file gone: its track is hidden; back: found again.
+    let gone = music.path().join("Motörhead/Overkill/01 Overkill.flac");
+    let kept = std::fs::read(&gone).unwrap();
+    std::fs::remove_file(&gone).unwrap();
     scan(&served, &admin.token).await;
     until(&served, &admin.token, "overkill", |j| {
         !hits_of(j, Track).iter().any(|t| t["title"] == "Overkill")
     })
     .await;
-
-    // Plays move popularity: the counts in results follow.
+    std::fs::write(&gone, kept).unwrap();
+    scan(&served, &admin.token).await;
+    until(&served, &admin.token, "overkill", |j| {
+        hits_of(j, Track).iter().any(|t| t["title"] == "Overkill")
+    })
+    .await;
     served.finish().await;
 }
 
-http_on_both_engines!(bad_queries_never_break_it, the_index_follows_the_catalog);
+http_on_both_engines!(
+    bad_queries_never_break_it,
+    the_index_follows_the_catalog,
+    the_database_engine_follows_the_catalog
+);
 
 #[tokio::test]
 async fn reindex_command_rebuilds_the_index() {
@@ -923,5 +1003,49 @@ async fn reindex_command_rebuilds_the_index() {
         Some("Yesterday")
     );
     drop(search);
-    db.finish().await;
+
+    // With a server holding the index, reindex refuses and leaves the index alone.
+    let url = db.url.clone();
+    let served_data = data.clone();
+    let served = TestApp::spawn_with(db, move |c| {
+        c.data_dir = served_data;
+        c.auth.registration = juke::config::Registration::Open;
+    })
+    .await;
+    let output = juke_command(
+        dir.path(),
+        &[
+            ("JUKE_STORAGE__DATABASE_URL", &url),
+            ("JUKE_DATA_DIR", data.to_str().unwrap()),
+        ],
+    )
+    .arg("reindex")
+    .output()
+    .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("in use") && stderr.contains("stop the server"),
+        "{stderr}"
+    );
+    let me = served.register("after").await;
+    let json = search_json(&served, &me.token, "bohemian").await;
+    assert_eq!(name_of(&hits_of(&json, Track)[0]), "Bohemian Rhapsody");
+    let storage = served.storage.clone();
+    served.finish().await;
+    // Left whole: reopened (once the stopped server has let go of it), it is the committed
+    // index, not a new one to build.
+    let started = Instant::now();
+    let (search, state) = loop {
+        match Search::open(&config, storage.clone()).await {
+            Err(juke::search::SearchError::Locked(_))
+                if started.elapsed() < Duration::from_secs(10) =>
+            {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            other => break other.unwrap(),
+        }
+    };
+    assert!(matches!(state, State::CaughtUp(_)), "{state:?}");
+    assert!(search.count(Track).await.unwrap() > 0);
 }
