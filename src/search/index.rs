@@ -21,27 +21,26 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
-use tantivy::collector::TopDocs;
 use tantivy::query::{
     BooleanQuery, ConstScoreQuery, DisjunctionMaxQuery, FuzzyTermQuery, Occur, PhraseQuery, Query,
     TermQuery,
 };
 use tantivy::schema::{
-    FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing,
-    TextOptions, Value,
+    FAST, Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
 };
 use tantivy::tokenizer::{PreTokenizedString, Token};
 use tantivy::{
     DocAddress, Index, IndexReader, IndexWriter, ReloadPolicy, Score, TantivyDocument, Term,
 };
 
+use super::collect;
 use super::text::{self, FUZZY_MIN_CHARS, Word};
 use super::{Hits, SearchError, SearchRequest};
 use crate::storage::{Id, SearchEntity, SearchKind};
 
 /// Bumped whenever the fields or the word rules change: an index of another version is
 /// rebuilt at start.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 4;
 
 /// What each commit records: the schema it was written with and how far the catalog was in.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -55,12 +54,14 @@ pub struct Checkpoint {
 struct Fields {
     id: Field,
     kind: Field,
-    kind_code: Field,
+    /// Plays × 4 + kind: see `collect`.
+    rank: Field,
     name: Field,
     all: Field,
     name_key: Field,
-    popularity: Field,
-    sort_name: Field,
+    /// The folded name's first 16 bytes, big-endian in two numbers: its alphabetical place.
+    name_a: Field,
+    name_b: Field,
     summary: Field,
 }
 
@@ -77,12 +78,12 @@ fn schema() -> (Schema, Fields) {
     let fields = Fields {
         id: builder.add_text_field("id", STRING),
         kind: builder.add_text_field("kind", STRING),
-        kind_code: builder.add_u64_field("kind_code", FAST),
+        rank: builder.add_u64_field(collect::RANK_FIELD, FAST),
         name: builder.add_text_field("name", with_positions),
         all: builder.add_text_field("all", words_only),
         name_key: builder.add_text_field("name_key", STRING),
-        popularity: builder.add_u64_field("popularity", FAST | INDEXED),
-        sort_name: builder.add_text_field("sort_name", TextOptions::default().set_fast("raw")),
+        name_a: builder.add_u64_field("name_a", FAST),
+        name_b: builder.add_u64_field("name_b", FAST),
         summary: builder.add_bytes_field("summary", STORED),
     };
     (builder.build(), fields)
@@ -264,7 +265,10 @@ impl TantivyIndex {
         let mut doc = TantivyDocument::default();
         doc.add_text(f.id, entity.id.to_string());
         doc.add_text(f.kind, entity.kind.as_str());
-        doc.add_u64(f.kind_code, kind_code(entity.kind));
+        doc.add_u64(
+            f.rank,
+            collect::rank(kind_code(entity.kind), entity.popularity),
+        );
         doc.add_pre_tokenized_text(
             f.name,
             pre_tokenized(&entity.name, text::index_words(&entity.name)),
@@ -280,8 +284,9 @@ impl TantivyIndex {
         }
         doc.add_pre_tokenized_text(f.all, pre_tokenized("", all));
         doc.add_text(f.name_key, text::name_key(&entity.name));
-        doc.add_u64(f.popularity, entity.popularity.max(0) as u64);
-        doc.add_text(f.sort_name, text::fold(&entity.name));
+        let (a, b) = name_order(&entity.name);
+        doc.add_u64(f.name_a, a);
+        doc.add_u64(f.name_b, b);
         doc.add_bytes(f.summary, &entity.summary);
         doc
     }
@@ -314,36 +319,18 @@ impl TantivyIndex {
         let query = self.ranked_query(&words, &text::name_key(&request.text), &kinds);
         let searcher = self.reader.searcher();
         // More than asked, so that ties at the cut are settled by name, not by storage order.
-        let fetch = request.limit * 2 + 10;
-        let best_of = |kind: SearchKind| {
-            let code = kind_code(kind);
-            TopDocs::with_limit(fetch).tweak_score(move |segment: &tantivy::SegmentReader| {
-                let fast = segment.fast_fields();
-                let kinds = fast
-                    .u64("kind_code")
-                    .ok()
-                    .map(|c| c.first_or_default_col(u64::MAX));
-                let plays = fast
-                    .u64("popularity")
-                    .ok()
-                    .map(|c| c.first_or_default_col(0));
-                move |doc: tantivy::DocId, score: Score| {
-                    if kinds.as_ref().map_or(u64::MAX, |c| c.get_val(doc)) != code {
-                        return Score::NEG_INFINITY;
-                    }
-                    let p = plays.as_ref().map_or(0, |c| c.get_val(doc)) as f32;
-                    score + 0.9 * p / (p + 10.0)
-                }
-            })
-        };
-        let (tracks, albums, artists) = searcher.search(
+        let best = searcher.search(
             &query,
-            &(
-                best_of(SearchKind::Track),
-                best_of(SearchKind::Album),
-                best_of(SearchKind::Artist),
-            ),
+            &collect::BestPerKind {
+                keep: request.limit * 2 + 10,
+            },
         )?;
+        let mut best = best.into_iter();
+        let (tracks, albums, artists) = (
+            best.next().unwrap_or_default(),
+            best.next().unwrap_or_default(),
+            best.next().unwrap_or_default(),
+        );
         for (kind, top) in [
             (SearchKind::Track, tracks),
             (SearchKind::Album, albums),
@@ -363,30 +350,22 @@ impl TantivyIndex {
         top: Vec<(Score, DocAddress)>,
         limit: usize,
     ) -> Result<Vec<Bytes>, SearchError> {
-        // Names come from a fast column (a dictionary lookup); only the winners' stored
+        // Names' places come from fast columns (plain numbers); only the winners' stored
         // summaries are read and decompressed.
-        let mut columns: HashMap<u32, Option<tantivy::columnar::StrColumn>> = HashMap::new();
-        let mut ranked: Vec<(Score, String, DocAddress)> = Vec::with_capacity(top.len());
+        type Column = Arc<dyn tantivy::columnar::ColumnValues<u64>>;
+        let mut columns: HashMap<u32, Option<(Column, Column)>> = HashMap::new();
+        let mut ranked: Vec<(Score, (u64, u64), DocAddress)> = Vec::with_capacity(top.len());
         for (score, address) in top {
-            if score == Score::NEG_INFINITY {
-                continue;
-            }
-            let column = match columns.entry(address.segment_ord) {
-                std::collections::hash_map::Entry::Occupied(entry) => entry.into_mut(),
-                std::collections::hash_map::Entry::Vacant(entry) => entry.insert(
-                    searcher
-                        .segment_reader(address.segment_ord)
-                        .fast_fields()
-                        .str("sort_name")?,
-                ),
-            };
-            let mut name = String::new();
-            if let Some(column) = column
-                && let Some(ord) = column.term_ords(address.doc_id).next()
-            {
-                column.ord_to_str(ord, &mut name)?;
-            }
-            ranked.push((score, name, address));
+            let pair = columns.entry(address.segment_ord).or_insert_with(|| {
+                let fast = searcher.segment_reader(address.segment_ord).fast_fields();
+                let a = fast.u64("name_a").ok()?.first_or_default_col(0);
+                let b = fast.u64("name_b").ok()?.first_or_default_col(0);
+                Some((a, b))
+            });
+            let place = pair.as_ref().map_or((0, 0), |(a, b)| {
+                (a.get_val(address.doc_id), b.get_val(address.doc_id))
+            });
+            ranked.push((score, place, address));
         }
         ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
         ranked.truncate(limit);
@@ -467,6 +446,22 @@ impl TantivyIndex {
         }
         BooleanQuery::new(clauses)
     }
+}
+
+/// A name's alphabetical place: its folded form's first 16 bytes as two big-endian numbers
+/// (names alike that far tie, and keep their index order).
+fn name_order(name: &str) -> (u64, u64) {
+    let folded = text::fold(name);
+    let mut bytes = [0u8; 16];
+    for (slot, byte) in bytes.iter_mut().zip(folded.bytes()) {
+        *slot = byte;
+    }
+    let (a, b) = bytes.split_at(8);
+    let number = |half: &[u8]| {
+        half.iter()
+            .fold(0u64, |n, byte| (n << 8) | u64::from(*byte))
+    };
+    (number(a), number(b))
 }
 
 fn kind_code(kind: SearchKind) -> u64 {

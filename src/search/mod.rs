@@ -3,6 +3,7 @@
 //! Both engines index the same rows, kept in step with the catalog by [`sync`]: every catalog
 //! write reports what it touched, and those rows are reloaded and re-indexed in batches.
 
+mod collect;
 mod database;
 mod index;
 pub mod sync;
