@@ -40,6 +40,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         }))
         .service(
             web::scope("/api/v1")
+                // First: the router tries routes in order, and search is asked on every keystroke.
+                .configure(search::routes)
                 .configure(auth::routes)
                 .configure(me::routes)
                 .configure(users::routes)
@@ -51,7 +53,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .configure(images::routes)
                 .configure(playlists::routes)
                 .configure(social::routes)
-                .configure(search::routes)
                 .configure(catalog::routes),
         );
 }

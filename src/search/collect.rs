@@ -1,17 +1,21 @@
-//! One collector for all three kinds: the best documents of each, in one pass over the matches.
+//! One collector for all three kinds: the best documents of each, in one pass over the matches,
+//! in the final order (score, then name).
 //!
 //! Each document carries one fast number, `rank` = plays × 4 + kind, so telling its kind and
-//! weighing its popularity costs one column read per match (three stock collectors cost six).
+//! weighing its popularity costs one column read per match. Its name's alphabetical place
+//! (two more numbers) is read only for a match that could still enter the kept best.
 
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 use std::sync::Arc;
 
 use tantivy::collector::{Collector, SegmentCollector};
-use tantivy::columnar::{ColumnIndex, ColumnValues};
+use tantivy::columnar::{Column, ColumnIndex, ColumnValues};
 use tantivy::{DocAddress, DocId, Score, SegmentOrdinal, SegmentReader};
 
 pub const RANK_FIELD: &str = "rank";
+pub const NAME_A_FIELD: &str = "name_a";
+pub const NAME_B_FIELD: &str = "name_b";
 const KINDS: usize = 3;
 
 /// The fast value a document is indexed with.
@@ -31,41 +35,55 @@ pub struct BestPerKind {
     pub keep: usize,
 }
 
-/// The best of each kind (by kind code), best first.
-pub type PerKind = Vec<Vec<(Score, DocAddress)>>;
-
-#[derive(Clone, Copy)]
-struct Entry {
-    score: Score,
-    doc: DocId,
+/// A kept match: better ones sort first.
+#[derive(Debug, Clone, Copy)]
+pub struct Hit {
+    pub score: Score,
+    pub name: (u64, u64),
+    pub address: DocAddress,
 }
 
-// Reversed, so that the heap's top is the weakest kept entry.
-impl Ord for Entry {
+impl Ord for Hit {
     fn cmp(&self, other: &Self) -> Ordering {
         other
             .score
             .total_cmp(&self.score)
-            .then_with(|| self.doc.cmp(&other.doc))
+            .then_with(|| self.name.cmp(&other.name))
+            .then_with(|| self.address.cmp(&other.address))
     }
 }
-impl PartialOrd for Entry {
+impl PartialOrd for Hit {
     fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
         Some(self.cmp(other))
     }
 }
-impl PartialEq for Entry {
+impl PartialEq for Hit {
     fn eq(&self, other: &Self) -> bool {
         self.cmp(other) == Ordering::Equal
     }
 }
-impl Eq for Entry {}
+impl Eq for Hit {}
+
+/// The best of each kind (by kind code), best first.
+pub type PerKind = Vec<Vec<Hit>>;
+
+type Values = Arc<dyn ColumnValues<u64>>;
 
 pub struct SegmentBest {
     segment: SegmentOrdinal,
-    ranks: Option<Arc<dyn ColumnValues<u64>>>,
-    heaps: [BinaryHeap<Entry>; KINDS],
+    ranks: Values,
+    names: (Values, Values),
+    /// Max-heaps by `Hit`'s order: the top is the weakest kept.
+    heaps: [BinaryHeap<Hit>; KINDS],
     keep: usize,
+}
+
+/// Every document has these values: read them straight, without the optional index.
+fn values(column: Column<u64>, default: u64) -> Values {
+    match column.index {
+        ColumnIndex::Full => column.values,
+        _ => column.first_or_default_col(default),
+    }
 }
 
 impl Collector for BestPerKind {
@@ -77,15 +95,14 @@ impl Collector for BestPerKind {
         segment: SegmentOrdinal,
         reader: &SegmentReader,
     ) -> tantivy::Result<SegmentBest> {
-        let column = reader.fast_fields().u64(RANK_FIELD)?;
-        // Every document has a rank: read the values straight, without the optional index.
-        let ranks = match column.index {
-            ColumnIndex::Full => Some(column.values.clone()),
-            _ => Some(column.first_or_default_col(u64::MAX)),
-        };
+        let fast = reader.fast_fields();
         Ok(SegmentBest {
             segment,
-            ranks,
+            ranks: values(fast.u64(RANK_FIELD)?, u64::MAX),
+            names: (
+                values(fast.u64(NAME_A_FIELD)?, 0),
+                values(fast.u64(NAME_B_FIELD)?, 0),
+            ),
             heaps: Default::default(),
             keep: self.keep,
         })
@@ -105,7 +122,7 @@ impl Collector for BestPerKind {
             }
         }
         for list in &mut merged {
-            list.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+            list.sort();
             list.truncate(self.keep);
         }
         Ok(merged)
@@ -116,35 +133,39 @@ impl SegmentCollector for SegmentBest {
     type Fruit = PerKind;
 
     fn collect(&mut self, doc: DocId, score: Score) {
-        let Some(ranks) = &self.ranks else { return };
-        let value = ranks.get_val(doc);
+        let value = self.ranks.get_val(doc);
         let Some(heap) = self.heaps.get_mut((value & 3) as usize) else {
             return;
         };
-        let entry = Entry {
-            score: with_popularity(score, value >> 2),
-            doc,
+        let score = with_popularity(score, value >> 2);
+        if self.keep == 0 {
+            return;
+        }
+        if heap.len() >= self.keep
+            && let Some(weakest) = heap.peek()
+            && score < weakest.score
+        {
+            return;
+        }
+        let hit = Hit {
+            score,
+            name: (self.names.0.get_val(doc), self.names.1.get_val(doc)),
+            address: DocAddress::new(self.segment, doc),
         };
         if heap.len() < self.keep {
-            heap.push(entry);
+            heap.push(hit);
         } else if let Some(weakest) = heap.peek()
-            && entry < *weakest
+            && hit < *weakest
         {
             heap.pop();
-            heap.push(entry);
+            heap.push(hit);
         }
     }
 
     fn harvest(self) -> PerKind {
-        let segment = self.segment;
         self.heaps
             .into_iter()
-            .map(|heap| {
-                heap.into_sorted_vec()
-                    .into_iter()
-                    .map(|e| (e.score, DocAddress::new(segment, e.doc)))
-                    .collect()
-            })
+            .map(BinaryHeap::into_sorted_vec)
             .collect()
     }
 }

@@ -13,7 +13,6 @@
 //! One pass answers all three kinds: the query runs once and one collector per kind keeps its
 //! best (the kind is a fast field), so each word's automaton is walked once per search.
 
-use std::collections::HashMap;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -29,9 +28,7 @@ use tantivy::schema::{
     FAST, Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
 };
 use tantivy::tokenizer::{PreTokenizedString, Token};
-use tantivy::{
-    DocAddress, Index, IndexReader, IndexWriter, ReloadPolicy, Score, TantivyDocument, Term,
-};
+use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, Score, TantivyDocument, Term};
 
 use super::collect;
 use super::text::{self, FUZZY_MIN_CHARS, Word};
@@ -40,7 +37,9 @@ use crate::storage::{Id, SearchEntity, SearchKind};
 
 /// Bumped whenever the fields or the word rules change: an index of another version is
 /// rebuilt at start.
-pub const SCHEMA_VERSION: u32 = 4;
+pub const SCHEMA_VERSION: u32 = 7;
+/// Prefixes up to this long are indexed as words of their own (`starts`).
+const SHORT_PREFIX_CHARS: usize = 2;
 
 /// What each commit records: the schema it was written with and how far the catalog was in.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -59,6 +58,9 @@ struct Fields {
     name: Field,
     all: Field,
     name_key: Field,
+    /// The first one and two characters of every word: a short prefix being typed is one
+    /// posting list here instead of a union over every word it begins.
+    starts: Field,
     /// The folded name's first 16 bytes, big-endian in two numbers: its alphabetical place.
     name_a: Field,
     name_b: Field,
@@ -80,11 +82,13 @@ fn schema() -> (Schema, Fields) {
         kind: builder.add_text_field("kind", STRING),
         rank: builder.add_u64_field(collect::RANK_FIELD, FAST),
         name: builder.add_text_field("name", with_positions),
-        all: builder.add_text_field("all", words_only),
+        all: builder.add_text_field("all", words_only.clone()),
+        starts: builder.add_text_field("starts", words_only),
         name_key: builder.add_text_field("name_key", STRING),
-        name_a: builder.add_u64_field("name_a", FAST),
-        name_b: builder.add_u64_field("name_b", FAST),
-        summary: builder.add_bytes_field("summary", STORED),
+        name_a: builder.add_u64_field(collect::NAME_A_FIELD, FAST),
+        name_b: builder.add_u64_field(collect::NAME_B_FIELD, FAST),
+        // Text, not bytes: the store reads a string in one copy, bytes one by one.
+        summary: builder.add_text_field("summary", STORED),
     };
     (builder.build(), fields)
 }
@@ -269,11 +273,8 @@ impl TantivyIndex {
             f.rank,
             collect::rank(kind_code(entity.kind), entity.popularity),
         );
-        doc.add_pre_tokenized_text(
-            f.name,
-            pre_tokenized(&entity.name, text::index_words(&entity.name)),
-        );
         let mut all = text::index_words(&entity.name);
+        doc.add_pre_tokenized_text(f.name, pre_tokenized(&entity.name, all.clone()));
         for context in &entity.context {
             // A gap between fields keeps a phrase from running across two names.
             let base = all.last().map_or(0, |w| w.position + 2);
@@ -282,12 +283,33 @@ impl TantivyIndex {
                 position: w.position + base,
             }));
         }
+        let mut starts: Vec<String> = all
+            .iter()
+            .flat_map(|w| {
+                let mut ends = w.text.char_indices().map(|(at, _)| at).skip(1);
+                let one = ends.next().unwrap_or(w.text.len());
+                let two = ends.next().unwrap_or(w.text.len());
+                [w.text[..one].to_owned(), w.text[..two].to_owned()]
+            })
+            .collect();
+        starts.sort_unstable();
+        starts.dedup();
+        doc.add_pre_tokenized_text(
+            f.starts,
+            pre_tokenized(
+                "",
+                starts
+                    .into_iter()
+                    .map(|text| Word { text, position: 0 })
+                    .collect(),
+            ),
+        );
         doc.add_pre_tokenized_text(f.all, pre_tokenized("", all));
         doc.add_text(f.name_key, text::name_key(&entity.name));
         let (a, b) = name_order(&entity.name);
         doc.add_u64(f.name_a, a);
         doc.add_u64(f.name_b, b);
-        doc.add_bytes(f.summary, &entity.summary);
+        doc.add_text(f.summary, String::from_utf8_lossy(&entity.summary));
         doc
     }
 
@@ -316,15 +338,24 @@ impl TantivyIndex {
             return Ok(hits);
         }
         let kinds: Vec<SearchKind> = request.kinds().collect();
-        let query = self.ranked_query(&words, &text::name_key(&request.text), &kinds);
+        let key = text::name_key(&request.text);
         let searcher = self.reader.searcher();
-        // More than asked, so that ties at the cut are settled by name, not by storage order.
-        let best = searcher.search(
-            &query,
-            &collect::BestPerKind {
-                keep: request.limit * 2 + 10,
-            },
-        )?;
+        let keep = collect::BestPerKind {
+            keep: request.limit,
+        };
+        // Without typos first: a typo-only match scores below every match without one, so when
+        // each asked kind already has enough, the typo automata need not run at all.
+        let strict = searcher.search(&self.ranked_query(&words, &key, &kinds, false), &keep)?;
+        let enough = kinds.iter().all(|k| {
+            strict
+                .get(kind_code(*k) as usize)
+                .is_some_and(|list| list.len() >= keep.keep)
+        });
+        let best = if enough {
+            strict
+        } else {
+            searcher.search(&self.ranked_query(&words, &key, &kinds, true), &keep)?
+        };
         let mut best = best.into_iter();
         let (tracks, albums, artists) = (
             best.next().unwrap_or_default(),
@@ -337,52 +368,36 @@ impl TantivyIndex {
             (SearchKind::Artist, artists),
         ] {
             if kinds.contains(&kind) {
-                *hits.of_mut(kind) = self.best(&searcher, top, request.limit)?;
+                *hits.of_mut(kind) = self.best(&searcher, top)?;
             }
         }
         Ok(hits)
     }
 
     /// The `limit` best of these candidates by score, then name; their summaries.
+    /// The summaries of these hits, in their order.
     fn best(
         &self,
         searcher: &tantivy::Searcher,
-        top: Vec<(Score, DocAddress)>,
-        limit: usize,
+        top: Vec<collect::Hit>,
     ) -> Result<Vec<Bytes>, SearchError> {
-        // Names' places come from fast columns (plain numbers); only the winners' stored
-        // summaries are read and decompressed.
-        type Column = Arc<dyn tantivy::columnar::ColumnValues<u64>>;
-        let mut columns: HashMap<u32, Option<(Column, Column)>> = HashMap::new();
-        let mut ranked: Vec<(Score, (u64, u64), DocAddress)> = Vec::with_capacity(top.len());
-        for (score, address) in top {
-            let pair = columns.entry(address.segment_ord).or_insert_with(|| {
-                let fast = searcher.segment_reader(address.segment_ord).fast_fields();
-                let a = fast.u64("name_a").ok()?.first_or_default_col(0);
-                let b = fast.u64("name_b").ok()?.first_or_default_col(0);
-                Some((a, b))
-            });
-            let place = pair.as_ref().map_or((0, 0), |(a, b)| {
-                (a.get_val(address.doc_id), b.get_val(address.doc_id))
-            });
-            ranked.push((score, place, address));
-        }
-        ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
-        ranked.truncate(limit);
-        let mut out = Vec::with_capacity(ranked.len());
-        for (_, _, address) in ranked {
-            let doc: TantivyDocument = searcher.doc(address)?;
-            if let Some(summary) = doc
-                .get_first(self.fields.summary)
-                .and_then(|v| v.as_bytes())
-            {
-                out.push(Bytes::copy_from_slice(summary));
+        let mut out = Vec::with_capacity(top.len());
+        for hit in top {
+            let doc: TantivyDocument = searcher.doc(hit.address)?;
+            if let Some(summary) = doc.get_first(self.fields.summary).and_then(|v| v.as_str()) {
+                out.push(Bytes::copy_from_slice(summary.as_bytes()));
             }
         }
         Ok(out)
     }
 
-    fn ranked_query(&self, words: &[Word], key: &str, kinds: &[SearchKind]) -> BooleanQuery {
+    fn ranked_query(
+        &self,
+        words: &[Word],
+        key: &str,
+        kinds: &[SearchKind],
+        typos: bool,
+    ) -> BooleanQuery {
         let f = &self.fields;
         let all = |w: &Word| Term::from_field_text(f.all, &w.text);
         let term =
@@ -395,12 +410,14 @@ impl TantivyIndex {
         for (i, w) in words.iter().enumerate() {
             let mut ways: Vec<Box<dyn Query>> = vec![scored(term(all(w)), 4.0)];
             if i == last {
-                ways.push(scored(
-                    Box::new(FuzzyTermQuery::new_prefix(all(w), 0, true)),
-                    2.0,
-                ));
+                let prefix: Box<dyn Query> = if w.text.chars().count() <= SHORT_PREFIX_CHARS {
+                    term(Term::from_field_text(f.starts, &w.text))
+                } else {
+                    Box::new(FuzzyTermQuery::new_prefix(all(w), 0, true))
+                };
+                ways.push(scored(prefix, 2.0));
             }
-            if w.text.chars().count() >= FUZZY_MIN_CHARS {
+            if typos && w.text.chars().count() >= FUZZY_MIN_CHARS {
                 let typo = if i == last {
                     FuzzyTermQuery::new_prefix(all(w), 1, true)
                 } else {

@@ -24,7 +24,8 @@ pub use index::{Checkpoint, Opened, SCHEMA_VERSION, TantivyIndex};
 pub const DEFAULT_LIMIT: usize = 20;
 pub const MAX_LIMIT: usize = 100;
 /// The tantivy writer's memory for buffering documents between commits.
-const WRITER_MEMORY: usize = 64 * 1024 * 1024;
+/// Taken as documents arrive, not up front; more means fewer segments to merge on a rebuild.
+const WRITER_MEMORY: usize = 192 * 1024 * 1024;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SearchError {

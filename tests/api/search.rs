@@ -674,10 +674,71 @@ async fn top_track(search: &Search, query: &str) -> Option<String> {
     hits_of(&json, Track).first().map(name_of)
 }
 
+/// Many exact matches take the fast path (no typo automata); a far more popular one-typo
+/// match must still rank below them, and still be found when asked for exactly.
+async fn typo_matches_never_outrank_exact_ones(storage: &Storage) {
+    let listener = user(storage, "listener").await;
+    let band = storage
+        .create_artist(&NewArtist {
+            name: "Band".into(),
+            ..NewArtist::default()
+        })
+        .await
+        .unwrap();
+    for n in 0..30 {
+        let mut new = NewTrack::new(format!("Echo {n}"), band.id);
+        new.duration_seconds = 100;
+        storage.create_track(&new).await.unwrap();
+    }
+    let ecko = storage
+        .create_track(&NewTrack::new("Ecko", band.id))
+        .await
+        .unwrap();
+    for _ in 0..50 {
+        storage
+            .record_play(&NewPlay {
+                user_id: listener.id,
+                track_id: ecko.id,
+                played_at: chrono::Utc::now(),
+                duration_played: 1,
+                device_type: None,
+                source_type: None,
+            })
+            .await
+            .unwrap();
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (search, state) = Search::open(
+        &config_for(dir.path(), SearchEngine::Tantivy),
+        storage.clone(),
+    )
+    .await
+    .unwrap();
+    search.catch_up(state).await.unwrap();
+    for limit in [1, 5, 40] {
+        let hits = search
+            .query(&SearchRequest::everything("echo", limit))
+            .await
+            .unwrap();
+        let json: Value = serde_json::from_slice(&hits.to_json()).unwrap();
+        let names: Vec<String> = hits_of(&json, Track).iter().map(name_of).collect();
+        assert_eq!(names.len(), limit.min(31), "{names:?}");
+        let ecko_at = names.iter().position(|n| n == "Ecko");
+        match limit {
+            40 => assert_eq!(ecko_at, Some(30), "the typo match comes last: {names:?}"),
+            _ => assert_eq!(ecko_at, None, "{names:?}"),
+        }
+        // Ties in a tier go by name: "echo 0", "echo 1", "echo 10", …
+        assert_eq!(names[0], "Echo 0");
+    }
+    assert_eq!(top_track(&search, "ecko").await.as_deref(), Some("Ecko"));
+}
+
 both_engines!(
     relevance,
     catches_up_after_a_restart,
-    rebuilds_a_corrupt_or_old_index
+    rebuilds_a_corrupt_or_old_index,
+    typo_matches_never_outrank_exact_ones
 );
 
 // ---- over HTTP --------------------------------------------------------------------------
