@@ -22,10 +22,6 @@ use juke::config::{Config, SearchEngine};
 use juke::search::{Search, SearchRequest};
 use juke::storage::{CatalogChange, Id, SearchEntity, SearchKind, Storage};
 use rand::rngs::StdRng;
-
-// The server's allocator (src/main.rs), so the figures are the server's.
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use rand::{Rng, SeedableRng};
 
 const SYLLABLES: &[&str] = &[

@@ -99,7 +99,11 @@ pub struct TantivyIndex {
     /// Set when a search panicked inside tantivy; cleared by the next full commit.
     damaged: AtomicBool,
     reader: IndexReader,
-    writer: Mutex<IndexWriter>,
+    /// Made for a batch of writes and let go after its commit (once merges finish): an idle
+    /// server keeps no indexing threads or buffers.
+    writer: Mutex<Option<IndexWriter>>,
+    writer_memory: usize,
+    index: Index,
     fields: Fields,
     path: PathBuf,
 }
@@ -192,17 +196,12 @@ impl TantivyIndex {
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
             .try_into()?;
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
-        let writer = index
-            .writer_with_num_threads(threads, writer_memory.max(threads * 16_000_000))
-            .map_err(|err| match err {
-                tantivy::TantivyError::LockFailure(..) => SearchError::Locked(err.to_string()),
-                other => other.into(),
-            })?;
         Ok(TantivyIndex {
             damaged: AtomicBool::new(false),
             reader,
-            writer: Mutex::new(writer),
+            writer: Mutex::new(None),
+            writer_memory,
+            index,
             fields,
             path: path.to_path_buf(),
             _lock: Arc::clone(lock),
@@ -220,7 +219,8 @@ impl TantivyIndex {
     /// Queues documents (replacing any of the same id) and removals; [`TantivyIndex::commit`]
     /// makes them visible.
     pub fn write(&self, upserts: &[SearchEntity], removals: &[Id]) -> Result<(), SearchError> {
-        let writer = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut slot = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
+        let writer = self.writer_in(&mut slot)?;
         for id in removals {
             writer.delete_term(self.id_term(*id));
         }
@@ -233,8 +233,8 @@ impl TantivyIndex {
 
     /// Empties the index (seen at the next commit: searches answer from the old one until then).
     pub fn clear(&self) -> Result<(), SearchError> {
-        let writer = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
-        writer.delete_all_documents()?;
+        let mut slot = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
+        self.writer_in(&mut slot)?.delete_all_documents()?;
         // Every segment, a damaged one included, goes at the next commit.
         self.damaged.store(false, Ordering::Release);
         Ok(())
@@ -245,13 +245,32 @@ impl TantivyIndex {
         let payload =
             serde_json::to_string(checkpoint).map_err(|err| SearchError::Index(err.to_string()))?;
         {
-            let mut writer = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
+            let mut slot = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
+            let writer = self.writer_in(&mut slot)?;
             let mut prepared = writer.prepare_commit()?;
             prepared.set_payload(&payload);
             prepared.commit()?;
+            if let Some(writer) = slot.take() {
+                // The merges this commit started finish before the writer goes: segments
+                // would pile up otherwise.
+                writer.wait_merging_threads()?;
+            }
         }
         self.reader.reload()?;
         Ok(())
+    }
+
+    fn writer_in<'a>(
+        &self,
+        slot: &'a mut Option<IndexWriter>,
+    ) -> Result<&'a mut IndexWriter, SearchError> {
+        if slot.is_none() {
+            let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
+            let memory = self.writer_memory.max(threads * 16_000_000);
+            *slot = Some(self.index.writer_with_num_threads(threads, memory)?);
+        }
+        slot.as_mut()
+            .ok_or_else(|| SearchError::Index("no index writer".into()))
     }
 
     /// Searchable documents of a kind.
@@ -283,27 +302,27 @@ impl TantivyIndex {
                 position: w.position + base,
             }));
         }
-        let mut starts: Vec<String> = all
-            .iter()
-            .flat_map(|w| {
-                let mut ends = w.text.char_indices().map(|(at, _)| at).skip(1);
-                let one = ends.next().unwrap_or(w.text.len());
-                let two = ends.next().unwrap_or(w.text.len());
-                [w.text[..one].to_owned(), w.text[..two].to_owned()]
-            })
-            .collect();
+        let mut starts: Vec<&str> = Vec::with_capacity(all.len() * 2);
+        for word in &all {
+            let text = word.text.as_str();
+            let mut ends = text.char_indices().map(|(at, _)| at).skip(1);
+            let one = ends.next().unwrap_or(text.len());
+            let two = ends.next().unwrap_or(text.len());
+            starts.push(&text[..one]);
+            if two != one {
+                starts.push(&text[..two]);
+            }
+        }
         starts.sort_unstable();
         starts.dedup();
-        doc.add_pre_tokenized_text(
-            f.starts,
-            pre_tokenized(
-                "",
-                starts
-                    .into_iter()
-                    .map(|text| Word { text, position: 0 })
-                    .collect(),
-            ),
-        );
+        let starts: Vec<Word> = starts
+            .into_iter()
+            .map(|text| Word {
+                text: text.to_owned(),
+                position: 0,
+            })
+            .collect();
+        doc.add_pre_tokenized_text(f.starts, pre_tokenized("", starts));
         doc.add_pre_tokenized_text(f.all, pre_tokenized("", all));
         doc.add_text(f.name_key, text::name_key(&entity.name));
         let (a, b) = name_order(&entity.name);

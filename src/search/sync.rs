@@ -105,6 +105,7 @@ impl Search {
         }
         // Tracks first: their albums' and artists' counts change with them; albums before
         // artists for the same reason.
+        let mut written = 0usize;
         for (slot, kind) in SearchKind::ALL.into_iter().enumerate() {
             let wanted: Vec<Id> = ids[slot].iter().copied().collect();
             for page in wanted.chunks(PAGE) {
@@ -120,8 +121,14 @@ impl Search {
                         add(&mut ids, *parent);
                     }
                 }
+                written += found.len() + removals.len();
                 self.write(found, removals).await?;
             }
+        }
+        // Nothing to write: the index already has every change before `caught_up`, and the
+        // older checkpoint it keeps only means a little more is read again after a restart.
+        if written == 0 {
+            return Ok(());
         }
         self.commit(caught_up).await
     }
@@ -134,6 +141,16 @@ impl Search {
         let mut total = 0u64;
         for kind in SearchKind::ALL {
             total += self.storage.count_searchable(kind).await?.max(0) as u64;
+        }
+        // An empty catalog and an empty index: nothing to build (a first start). Starting a
+        // writer only to commit nothing would cost its memory for the life of the process.
+        let mut held = 0;
+        for kind in SearchKind::ALL {
+            held += self.count(kind).await?;
+        }
+        if total == 0 && held == 0 {
+            progress(0, 0);
+            return Ok(0);
         }
         match &self.backend {
             Backend::Tantivy(index) => index.clear()?,

@@ -37,6 +37,10 @@ thread_local! {
 
 /// Lowercased and folded to ASCII where a folding exists; other characters kept.
 pub fn fold(text: &str) -> String {
+    // Most names are plain ASCII: lowercasing is all the folding they need.
+    if text.is_ascii() {
+        return text.to_ascii_lowercase();
+    }
     FOLDER.with(|folder| {
         let mut folder = folder.borrow_mut();
         let mut stream = folder.token_stream(text);
@@ -105,76 +109,71 @@ pub fn name_key(text: &str) -> String {
 
 fn words(text: &str, mode: Mode) -> Vec<Word> {
     let folded = fold(text);
+    let index = mode == Mode::Index;
     let mut out = Vec::new();
     let mut position = 0u32;
+    let mut parts: Vec<&str> = Vec::new();
     for chunk in folded.split_whitespace() {
         // Runs of letters and digits in this chunk; unspaced-script characters stand alone.
-        let mut parts: Vec<String> = Vec::new();
-        let mut current = String::new();
-        let flush = |current: &mut String, parts: &mut Vec<String>| {
-            if !current.is_empty() {
-                parts.push(std::mem::take(current));
+        let mut start: Option<usize> = None;
+        for (at, c) in chunk.char_indices() {
+            if c.is_alphanumeric() && !is_unspaced_script(c) {
+                start.get_or_insert(at);
+                continue;
             }
-        };
-        for c in chunk.chars() {
+            if let Some(from) = start.take() {
+                parts.push(&chunk[from..at]);
+            }
             if is_unspaced_script(c) {
-                flush(&mut current, &mut parts);
-                out_push(&mut out, &mut position, &mut parts, mode == Mode::Index);
+                out_push(&mut out, &mut position, &mut parts, index);
                 out.push(Word {
                     text: c.to_string(),
                     position,
                 });
                 position += 1;
-            } else if c.is_alphanumeric() {
-                current.push(c);
-            } else {
-                flush(&mut current, &mut parts);
             }
         }
-        flush(&mut current, &mut parts);
-        out_push(&mut out, &mut position, &mut parts, mode == Mode::Index);
+        if let Some(from) = start {
+            parts.push(&chunk[from..]);
+        }
+        out_push(&mut out, &mut position, &mut parts, index);
     }
     out
 }
 
 /// Emits the parts of one chunk: in an index, each part and then the parts joined (at the last
 /// part's position); in a query, the parts joined only.
-fn out_push(out: &mut Vec<Word>, position: &mut u32, parts: &mut Vec<String>, index: bool) {
-    if parts.is_empty() {
-        return;
-    }
-    if parts.len() == 1 {
-        for part in parts.drain(..) {
+fn out_push(out: &mut Vec<Word>, position: &mut u32, parts: &mut Vec<&str>, index: bool) {
+    match parts.len() {
+        0 => return,
+        1 => {
             out.push(Word {
-                text: part,
+                text: parts[0].to_owned(),
                 position: *position,
             });
             *position += 1;
         }
-        return;
-    }
-    let joined: String = parts.concat();
-    if index {
-        for part in parts.drain(..) {
+        n => {
+            let joined: String = parts.concat();
+            if index {
+                for part in parts.iter() {
+                    out.push(Word {
+                        text: (*part).to_owned(),
+                        position: *position,
+                    });
+                    *position += 1;
+                }
+            } else {
+                // At the last part's position, as the index has it, so a phrase lines up.
+                *position += n as u32;
+            }
             out.push(Word {
-                text: part,
-                position: *position,
+                text: joined,
+                position: *position - 1,
             });
-            *position += 1;
         }
-        out.push(Word {
-            text: joined,
-            position: *position - 1,
-        });
-    } else {
-        // At the last part's position, as the index has it, so a phrase lines up after it.
-        *position += parts.len() as u32;
-        parts.clear();
-        out.push(Word {
-            text: joined,
-            position: *position - 1,
-        });
     }
+    parts.clear();
 }
 
 #[cfg(test)]
