@@ -96,7 +96,8 @@ impl Application {
                 .app_data(search.clone())
                 .app_data(config.clone())
                 .configure(api::configure)
-                .default_service(web::to(api::not_found))
+                .configure(crate::web::routes)
+                .default_service(web::to(crate::web::fallback))
         })
         // Responses are written whole and flushed: Nagle's algorithm would hold each write's
         // last partial segment until the client's delayed ACK, tens of milliseconds later.

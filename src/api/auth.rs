@@ -7,7 +7,7 @@ use serde_json::json;
 use super::ApiError;
 use super::body::Json;
 use crate::accounts::{self, AccountRequest};
-use crate::auth::{AuthService, AuthUser, ClientInfo};
+use crate::auth::{AuthService, AuthUser, ClientInfo, media_cookie};
 use crate::config::{Config, Registration};
 use crate::storage::Storage;
 
@@ -49,6 +49,7 @@ async fn register(
         .await?;
     tracing::info!(user = %user.username, admin = user.is_admin, "account registered");
     Ok(HttpResponse::Created()
+        .cookie(media_cookie(&req, Some(&issued)))
         .json(json!({"token": issued.token, "expires_at": issued.expires_at, "user": user})))
 }
 
@@ -79,11 +80,18 @@ async fn login(
         )
         .await?;
     Ok(HttpResponse::Ok()
+        .cookie(media_cookie(&req, Some(&issued)))
         .json(json!({"token": issued.token, "expires_at": issued.expires_at, "user": user})))
 }
 
 #[post("/auth/logout")]
-async fn logout(me: AuthUser, storage: web::Data<Storage>) -> Result<HttpResponse, ApiError> {
+async fn logout(
+    req: HttpRequest,
+    me: AuthUser,
+    storage: web::Data<Storage>,
+) -> Result<HttpResponse, ApiError> {
     storage.delete_session(me.session_id).await?;
-    Ok(HttpResponse::NoContent().finish())
+    Ok(HttpResponse::NoContent()
+        .cookie(media_cookie(&req, None))
+        .finish())
 }

@@ -20,7 +20,7 @@ mod tracks;
 mod uploads;
 mod users;
 
-use actix_web::{HttpResponse, web};
+use actix_web::web;
 
 pub use error::ApiError;
 
@@ -55,9 +55,4 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .configure(social::routes)
                 .configure(catalog::routes),
         );
-}
-
-/// Unknown routes answer in the API's error shape.
-pub async fn not_found() -> Result<HttpResponse, ApiError> {
-    Err(ApiError::NoRoute)
 }

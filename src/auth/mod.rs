@@ -203,8 +203,38 @@ impl AuthService {
     }
 }
 
+/// The cookie that carries a browser's session token to the media routes, so that `<img>` and
+/// `<audio>` in the web player use stable, cacheable URLs. HttpOnly (scripts never read it),
+/// SameSite=Strict, and sent only under `/api/v1/`; only media requests (reads) accept it.
+pub const MEDIA_COOKIE: &str = "juke_session";
+
+/// The `Set-Cookie` for a new session's token (`None`: the cookie that removes it).
+pub fn media_cookie(
+    req: &HttpRequest,
+    issued: Option<&IssuedToken>,
+) -> actix_web::cookie::Cookie<'static> {
+    let mut cookie = actix_web::cookie::Cookie::build(
+        MEDIA_COOKIE,
+        issued.map(|i| i.token.clone()).unwrap_or_default(),
+    )
+    .path("/api/v1/")
+    .http_only(true)
+    .same_site(actix_web::cookie::SameSite::Strict)
+    .secure(req.connection_info().scheme() == "https")
+    .finish();
+    match issued {
+        Some(issued) => {
+            let seconds = (issued.expires_at - Utc::now()).num_seconds().max(0);
+            cookie.set_max_age(actix_web::cookie::time::Duration::seconds(seconds));
+        }
+        None => cookie.make_removal(),
+    }
+    cookie
+}
+
 /// The user of a media request (`/tracks/{id}/stream`, `/download`, `/albums/{id}/cover`,
-/// `/artists/{id}/image`): a bearer token, or a `?t=` media token issued for that very `{id}`.
+/// `/artists/{id}/image`): a bearer token, a `?t=` media token issued for that very `{id}`, or
+/// the web player's session cookie.
 #[derive(Debug, Clone)]
 pub struct MediaUser(pub User);
 
@@ -218,10 +248,14 @@ impl FromRequest for MediaUser {
             .ok()
             .and_then(|q| q.into_inner().t);
         let track: Option<Id> = req.match_info().get("id").and_then(|id| id.parse().ok());
+        let cookie = req.cookie(MEDIA_COOKIE).map(|c| c.value().to_owned());
         let services = services(req);
         Box::pin(async move {
             let (auth, storage) = services?;
             if let Some(token) = bearer {
+                return Ok(MediaUser(auth.authenticate(&storage, &token).await?.user));
+            }
+            if let (None, Some(token)) = (&media, cookie.filter(|c| !c.is_empty())) {
                 return Ok(MediaUser(auth.authenticate(&storage, &token).await?.user));
             }
             let refused =

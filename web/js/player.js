@@ -1,0 +1,552 @@
+// The player: one queue, two <audio> elements (the next track preloads in the second, so the
+// switch at the end of a track is near-instant), the Media Session (lock screen and OS keys),
+// resume after a reload, and plays reported with the time actually listened.
+
+import { useEffect, useState } from 'preact/hooks';
+import { api, media } from './api.js';
+
+const SAVE_KEY = 'juke.player';
+/** A play counts once this much was heard: half the track, at most 30 s (as scrobblers do). */
+const countsAfter = (length) => Math.min(30, Math.max(1, (length || 0) / 2));
+
+let keySeq = 0;
+const entry = (track, source) => ({ key: `q${++keySeq}`, track, source });
+
+function shuffled(list) {
+  const a = [...list];
+  for (let i = a.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [a[i], a[j]] = [a[j], a[i]];
+  }
+  return a;
+}
+
+/** What the queue keeps of a track: enough to show and play it. */
+function slim(t) {
+  return {
+    id: t.id,
+    title: t.title,
+    artist_id: t.artist_id,
+    artist_name: t.artist_name ?? null,
+    album_id: t.album_id ?? null,
+    album_title: t.album_title ?? null,
+    duration_seconds: t.duration_seconds ?? 0,
+  };
+}
+
+class Player {
+  constructor() {
+    this.listeners = new Set();
+    this.queue = [];
+    this.index = -1;
+    this.playing = false;
+    this.loading = false;
+    this.error = null;
+    this.shuffle = false;
+    this.repeat = 'off';
+    this.volume = 1;
+    this.muted = false;
+    this.unshuffled = null;
+    this.listened = 0;
+    this.reported = false;
+    this.lastTime = 0;
+    this.retried = false;
+    this.audio = this.makeAudio();
+    this.spare = this.makeAudio();
+    this.restore();
+    this.setupMediaSession();
+    addEventListener('pagehide', () => {
+      this.save();
+      this.report(true);
+    });
+    setInterval(() => this.playing && this.save(), 5000);
+  }
+
+  makeAudio() {
+    const audio = new Audio();
+    audio.preload = 'auto';
+    const mine = (fn) => (e) => {
+      if (e.currentTarget === this.audio) fn(e);
+    };
+    audio.addEventListener('timeupdate', mine(() => this.onTime()));
+    audio.addEventListener('progress', mine(() => this.emit()));
+    audio.addEventListener('durationchange', mine(() => this.emit()));
+    audio.addEventListener('playing', mine(() => {
+      this.playing = true;
+      this.loading = false;
+      this.error = null;
+      this.emit();
+    }));
+    audio.addEventListener('waiting', mine(() => {
+      this.loading = true;
+      this.emit();
+    }));
+    audio.addEventListener('pause', mine(() => {
+      this.playing = false;
+      this.emit();
+      this.save();
+    }));
+    audio.addEventListener('ended', mine(() => this.onEnded()));
+    audio.addEventListener('error', mine(() => this.onError()));
+    return audio;
+  }
+
+  subscribe(fn) {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  emit() {
+    this.listeners.forEach((fn) => fn());
+  }
+
+  get current() {
+    return this.queue[this.index]?.track ?? null;
+  }
+
+  get time() {
+    return this.audio.currentTime || 0;
+  }
+
+  get duration() {
+    const d = this.audio.duration;
+    return Number.isFinite(d) ? d : this.current?.duration_seconds || 0;
+  }
+
+  get buffered() {
+    const ranges = [];
+    const b = this.audio.buffered;
+    for (let i = 0; i < b.length; i++) ranges.push([b.start(i), b.end(i)]);
+    return ranges;
+  }
+
+  // ----- queue -----
+
+  /** Replaces the queue with `tracks` and plays the one at `start`. */
+  playList(tracks, start = 0, source = 'library') {
+    if (!tracks.length) return;
+    this.report();
+    let list = tracks.map((t) => entry(slim(t), source));
+    let index = start;
+    this.unshuffled = null;
+    if (this.shuffle) {
+      const first = list[start];
+      this.unshuffled = list;
+      list = [first, ...shuffled(list.filter((e) => e !== first))];
+      index = 0;
+    }
+    this.queue = list;
+    this.load(index, true);
+  }
+
+  playNext(tracks, source = 'queue') {
+    const items = tracks.map((t) => entry(slim(t), source));
+    if (this.index < 0) {
+      this.queue = [...this.queue, ...items];
+      this.load(this.queue.length - items.length, true);
+      return;
+    }
+    this.queue.splice(this.index + 1, 0, ...items);
+    this.changed();
+  }
+
+  addToQueue(tracks, source = 'queue') {
+    const items = tracks.map((t) => entry(slim(t), source));
+    this.queue = [...this.queue, ...items];
+    if (this.index < 0) this.load(0, false);
+    else this.changed();
+  }
+
+  remove(key) {
+    const i = this.queue.findIndex((e) => e.key === key);
+    if (i < 0) return;
+    if (i === this.index) {
+      this.report();
+      this.queue.splice(i, 1);
+      if (!this.queue.length) {
+        this.stop();
+        return;
+      }
+      this.load(Math.min(i, this.queue.length - 1), this.playing);
+      return;
+    }
+    this.queue.splice(i, 1);
+    if (i < this.index) this.index -= 1;
+    this.changed();
+  }
+
+  move(from, to) {
+    if (from === to || from < 0 || to < 0 || from >= this.queue.length || to >= this.queue.length) return;
+    const current = this.queue[this.index];
+    const [item] = this.queue.splice(from, 1);
+    this.queue.splice(to, 0, item);
+    this.index = this.queue.indexOf(current);
+    this.changed();
+  }
+
+  clear() {
+    this.report();
+    this.queue = this.index >= 0 ? [this.queue[this.index]] : [];
+    this.index = this.queue.length ? 0 : -1;
+    this.changed();
+  }
+
+  jump(key) {
+    const i = this.queue.findIndex((e) => e.key === key);
+    if (i >= 0) {
+      this.report();
+      this.load(i, true);
+    }
+  }
+
+  changed() {
+    this.preloadNext();
+    this.save();
+    this.emit();
+  }
+
+  stop() {
+    this.audio.pause();
+    this.audio.removeAttribute('src');
+    this.queue = [];
+    this.index = -1;
+    this.playing = false;
+    this.save();
+    this.emit();
+  }
+
+  // ----- playback -----
+
+  load(index, autoplay, position = 0) {
+    this.index = index;
+    const track = this.current;
+    this.listened = 0;
+    this.reported = false;
+    this.lastTime = position;
+    this.error = null;
+    this.retried = false;
+    if (!track) return;
+    const url = media.stream(track.id);
+    // The spare element may already hold this track, buffered: swap it in.
+    if (this.spare.dataset.trackId === track.id && this.spare.src.endsWith(url)) {
+      this.audio.pause();
+      [this.audio, this.spare] = [this.spare, this.audio];
+      this.audio.currentTime = position;
+    } else {
+      this.audio.pause();
+      this.audio.src = url;
+      this.audio.dataset.trackId = track.id;
+      if (position) {
+        const seek = () => {
+          this.audio.currentTime = position;
+        };
+        this.audio.addEventListener('loadedmetadata', seek, { once: true });
+      }
+    }
+    this.applyVolume();
+    this.loading = autoplay;
+    if (autoplay) this.resume();
+    this.fillIn(track);
+    this.updateMediaSession();
+    this.changed();
+  }
+
+  /** Names and cover the list did not carry come from the track's own page. */
+  async fillIn(track) {
+    if (track.artist_name && (track.album_title || !track.album_id)) return;
+    try {
+      const full = await api(`tracks/${track.id}`);
+      Object.assign(track, slim(full));
+      this.updateMediaSession();
+      this.emit();
+    } catch {
+      // Shown as it is; playback does not depend on names.
+    }
+  }
+
+  nextIndex(auto) {
+    if (!this.queue.length) return -1;
+    if (auto && this.repeat === 'one') return this.index;
+    if (this.index + 1 < this.queue.length) return this.index + 1;
+    return this.repeat === 'all' ? 0 : -1;
+  }
+
+  preloadNext() {
+    const i = this.nextIndex(true);
+    const next = this.queue[i]?.track;
+    if (!next || i === this.index) return;
+    const url = media.stream(next.id);
+    if (this.spare.dataset.trackId === next.id && this.spare.src.endsWith(url)) return;
+    this.spare.src = url;
+    this.spare.dataset.trackId = next.id;
+    this.spare.load();
+  }
+
+  async resume() {
+    if (!this.current) return;
+    try {
+      await this.audio.play();
+    } catch (err) {
+      if (err.name === 'NotAllowedError') {
+        // The browser wants a click first (autoplay policy); the play button will do.
+        this.playing = false;
+        this.loading = false;
+        this.emit();
+      } else if (err.name !== 'AbortError') {
+        this.onError();
+      }
+    }
+  }
+
+  toggle() {
+    if (!this.current) return;
+    if (this.audio.paused) this.resume();
+    else this.audio.pause();
+  }
+
+  next() {
+    const i = this.nextIndex(false);
+    this.report();
+    if (i >= 0) this.load(i, true);
+  }
+
+  previous() {
+    // Like every player: back to the start unless we are at it already.
+    if (this.time > 3 || this.index <= 0) {
+      this.seek(0);
+      return;
+    }
+    this.report();
+    this.load(this.index - 1, true);
+  }
+
+  seek(seconds) {
+    const d = this.duration;
+    const to = Math.max(0, d ? Math.min(seconds, d - 0.25) : seconds);
+    this.audio.currentTime = to;
+    this.lastTime = to;
+    this.emit();
+  }
+
+  setVolume(v) {
+    this.volume = Math.min(1, Math.max(0, v));
+    if (this.volume > 0) this.muted = false;
+    this.applyVolume();
+    this.save();
+    this.emit();
+  }
+
+  toggleMute() {
+    this.muted = !this.muted;
+    this.applyVolume();
+    this.save();
+    this.emit();
+  }
+
+  applyVolume() {
+    for (const a of [this.audio, this.spare]) {
+      a.volume = this.volume;
+      a.muted = this.muted;
+    }
+  }
+
+  toggleShuffle() {
+    this.shuffle = !this.shuffle;
+    const current = this.queue[this.index];
+    if (this.shuffle) {
+      this.unshuffled = [...this.queue];
+      const rest = this.queue.filter((e) => e !== current);
+      this.queue = current ? [current, ...shuffled(rest)] : shuffled(rest);
+      this.index = current ? 0 : -1;
+    } else if (this.unshuffled) {
+      // Back to the order it had, keeping what was added since.
+      const known = new Set(this.unshuffled);
+      const added = this.queue.filter((e) => !known.has(e));
+      this.queue = [...this.unshuffled.filter((e) => this.queue.includes(e)), ...added];
+      this.index = this.queue.indexOf(current);
+      this.unshuffled = null;
+    }
+    this.changed();
+  }
+
+  cycleRepeat() {
+    this.repeat = { off: 'all', all: 'one', one: 'off' }[this.repeat];
+    this.changed();
+  }
+
+  onTime() {
+    const t = this.audio.currentTime;
+    const delta = t - this.lastTime;
+    // Only time heard counts: a seek jumps, it does not listen.
+    if (delta > 0 && delta < 2 && !this.audio.paused) this.listened += delta;
+    this.lastTime = t;
+    if (!this.reported && this.listened >= countsAfter(this.duration)) this.report();
+    this.emit();
+    if ('mediaSession' in navigator && navigator.mediaSession.setPositionState && this.duration) {
+      try {
+        navigator.mediaSession.setPositionState({ duration: this.duration, position: Math.min(t, this.duration), playbackRate: 1 });
+      } catch {
+        // Some browsers refuse a position while metadata loads.
+      }
+    }
+  }
+
+  onEnded() {
+    this.report();
+    const i = this.nextIndex(true);
+    if (i < 0) {
+      this.playing = false;
+      this.save();
+      this.emit();
+      return;
+    }
+    if (i === this.index) {
+      this.listened = 0;
+      this.reported = false;
+      this.lastTime = 0;
+      this.audio.currentTime = 0;
+      this.resume();
+      return;
+    }
+    this.load(i, true);
+  }
+
+  async onError() {
+    const track = this.current;
+    if (!track) return;
+    // The session cookie may be gone (cleared, or from an older login): a signed URL works.
+    if (!this.retried) {
+      this.retried = true;
+      try {
+        const full = await api(`tracks/${track.id}`);
+        if (this.current?.id !== track.id) return;
+        const at = this.audio.currentTime;
+        this.audio.src = full.stream_url;
+        this.audio.currentTime = at;
+        await this.audio.play();
+        return;
+      } catch (err) {
+        this.error = err.message || 'This track could not be played.';
+      }
+    } else {
+      this.error = 'This track could not be played.';
+    }
+    this.loading = false;
+    this.playing = false;
+    this.emit();
+  }
+
+  /** Sends the play of the current track once it counts (or, leaving, whatever was heard). */
+  report(leaving = false) {
+    const track = this.current;
+    if (!track || this.reported) return;
+    const heard = Math.round(this.listened);
+    if (this.listened < countsAfter(this.duration)) return;
+    this.reported = true;
+    const body = JSON.stringify({
+      track_id: track.id,
+      duration_played: heard,
+      device_type: 'web',
+      source_type: this.queue[this.index]?.source || 'queue',
+    });
+    const token = localStorage.getItem('juke.token');
+    if (!token) return;
+    fetch('/api/v1/plays', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
+      body,
+      keepalive: leaving,
+    }).catch(() => {
+      // A lost play is not worth interrupting the music for.
+    });
+  }
+
+  // ----- persistence -----
+
+  save() {
+    try {
+      localStorage.setItem(SAVE_KEY, JSON.stringify({
+        queue: this.queue.map((e) => ({ track: e.track, source: e.source })),
+        index: this.index,
+        time: this.time,
+        volume: this.volume,
+        muted: this.muted,
+        shuffle: this.shuffle,
+        repeat: this.repeat,
+      }));
+    } catch {
+      // Storage full or disabled: the player still works, it just won't resume.
+    }
+  }
+
+  restore() {
+    let saved;
+    try {
+      saved = JSON.parse(localStorage.getItem(SAVE_KEY) || 'null');
+    } catch {
+      saved = null;
+    }
+    if (!saved) return;
+    this.volume = typeof saved.volume === 'number' ? saved.volume : 1;
+    this.muted = !!saved.muted;
+    this.shuffle = !!saved.shuffle;
+    this.repeat = ['off', 'all', 'one'].includes(saved.repeat) ? saved.repeat : 'off';
+    this.queue = (saved.queue || []).filter((e) => e?.track?.id).map((e) => entry(e.track, e.source));
+    if (saved.index >= 0 && saved.index < this.queue.length) {
+      this.load(saved.index, false, saved.time || 0);
+    }
+  }
+
+  /** Forgets the queue (logging out). */
+  reset() {
+    this.stop();
+    localStorage.removeItem(SAVE_KEY);
+  }
+
+  // ----- media session -----
+
+  setupMediaSession() {
+    if (!('mediaSession' in navigator)) return;
+    const ms = navigator.mediaSession;
+    const handlers = {
+      play: () => this.resume(),
+      pause: () => this.audio.pause(),
+      previoustrack: () => this.previous(),
+      nexttrack: () => this.next(),
+      seekto: (d) => this.seek(d.seekTime),
+      seekbackward: (d) => this.seek(this.time - (d.seekOffset || 10)),
+      seekforward: (d) => this.seek(this.time + (d.seekOffset || 10)),
+    };
+    for (const [action, fn] of Object.entries(handlers)) {
+      try {
+        ms.setActionHandler(action, fn);
+      } catch {
+        // Not every browser knows every action.
+      }
+    }
+  }
+
+  updateMediaSession() {
+    const t = this.current;
+    if (!('mediaSession' in navigator) || !t || typeof MediaMetadata === 'undefined') return;
+    const artwork = t.album_id
+      ? [96, 256, 512].map((s) => ({ src: media.cover(t.album_id, s), sizes: `${s}x${s}`, type: 'image/jpeg' }))
+      : [];
+    navigator.mediaSession.metadata = new MediaMetadata({
+      title: t.title,
+      artist: t.artist_name || '',
+      album: t.album_title || '',
+      artwork,
+    });
+  }
+}
+
+export const player = new Player();
+window.jukePlayer = player;
+
+/** Re-renders the caller on every player change. */
+export function usePlayer() {
+  const [, setTick] = useState(0);
+  useEffect(() => player.subscribe(() => setTick((t) => t + 1)), []);
+  return player;
+}

@@ -1,0 +1,41 @@
+// An album: cover, facts, play/shuffle, its tracks in disc and track order.
+
+import { Icon } from '../icons.js';
+import { media } from '../api.js';
+import { player } from '../player.js';
+import { html, useApi, Async, Cover, longDuration, plural } from '../ui.js';
+import { TrackTable } from '../tracks.js';
+
+export function AlbumPage({ params }) {
+  const album = useApi(`albums/${params.id}`);
+  return html`<section class="page"><${Async} state=${album}>${(a) => {
+    document.title = `${a.title} · Juke`;
+    const tracks = a.tracks.map((t) => ({ ...t, artist_name: t.artist_name || a.artist_name, album_title: a.title }));
+    const playable = tracks.filter((t) => t.is_available !== false);
+    const discs = new Set(tracks.map((t) => t.disc_number || 1));
+    return html`
+      <header class="hero">
+        <${Cover} src=${media.cover(a.id, 512)} alt=${`Cover of ${a.title}`} label=${a.title} size="xl" />
+        <div class="hero-text">
+          <p class="eyebrow">${a.is_compilation ? 'Compilation' : 'Album'}</p>
+          <h1>${a.title}</h1>
+          <p><a href=${`/artists/${a.artist_id}`}>${a.artist_name}</a>
+            ${a.year ? html` · ${a.year}` : ''} · ${plural(a.total_tracks, 'track')} · ${longDuration(a.duration_seconds)}
+            ${a.genre ? html` · <a href=${`/library/albums?genre=${encodeURIComponent(a.genre)}`}>${a.genre}</a>` : ''}</p>
+          ${a.label && html`<p class="muted">${a.label}</p>`}
+          ${a.description && html`<p class="description">${a.description}</p>`}
+          <div class="actions">
+            <button type="button" class="btn primary" disabled=${!playable.length} onClick=${() => player.playList(playable, 0, 'album')}><${Icon} name="play" size=${18} /> Play</button>
+            <button type="button" class="btn" disabled=${!playable.length} onClick=${() => {
+              if (!player.shuffle) player.toggleShuffle();
+              player.playList(playable, Math.floor(Math.random() * playable.length), 'album');
+            }}><${Icon} name="shuffle" size=${18} /> Shuffle</button>
+            <button type="button" class="btn" disabled=${!playable.length} onClick=${() => player.addToQueue(playable, 'album')}>Add to queue</button>
+          </div>
+        </div>
+      </header>
+      ${discs.size > 1 ? [...discs].sort((x, y) => x - y).map((d) => html`<h2 key=${d} class="disc">Disc ${d}</h2>
+        <${TrackTable} tracks=${tracks.filter((t) => (t.disc_number || 1) === d)} source="album" showAlbum=${false} numbered=${true} label=${`Disc ${d}`} />`)
+    : html`<${TrackTable} tracks=${tracks} source="album" showAlbum=${false} numbered=${true} label=${`Tracks of ${a.title}`} />`}`;
+  }}</${Async}></section>`;
+}

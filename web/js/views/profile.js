@@ -1,0 +1,98 @@
+// My profile, my password, my sessions (revoke any), and logging out.
+
+import { api, session } from '../api.js';
+import { me } from '../me.js';
+import { html, useApi, Async, useForm, FormError, attempt, toast, dateTime } from '../ui.js';
+
+export async function logOut() {
+  try {
+    await api('auth/logout', { method: 'POST' });
+  } catch {
+    // Logging out locally is what matters; the session expires on its own.
+  }
+  session.clear();
+  history.replaceState(null, '', '/');
+}
+
+function ProfileForm({ user }) {
+  const { busy, error, onSubmit } = useForm(async (form) => {
+    const updated = await api('me', {
+      method: 'PATCH',
+      body: {
+        first_name: form.get('first_name').trim() || null,
+        last_name: form.get('last_name').trim() || null,
+        email: form.get('email').trim(),
+        bio: form.get('bio').trim() || null,
+      },
+    });
+    me.set(updated);
+    toast('Profile saved');
+  });
+  return html`<form class="card stack" onSubmit=${onSubmit} aria-labelledby="profile-h">
+    <h2 id="profile-h">Profile</h2>
+    <p class="muted">Signed in as <strong>${user.username}</strong>${user.is_admin ? ' (admin)' : ''}</p>
+    <div class="two">
+      <label>First name <input name="first_name" maxlength="100" value=${user.first_name || ''} autocomplete="given-name" /></label>
+      <label>Last name <input name="last_name" maxlength="100" value=${user.last_name || ''} autocomplete="family-name" /></label>
+    </div>
+    <label>Email <input name="email" type="email" maxlength="320" value=${user.email || ''} autocomplete="email" required /></label>
+    <label>About me <textarea name="bio" maxlength="2000">${user.bio || ''}</textarea></label>
+    <${FormError} error=${error} />
+    <button class="btn primary" type="submit" disabled=${busy}>Save</button>
+  </form>`;
+}
+
+function PasswordForm({ onChanged }) {
+  const { busy, error, onSubmit } = useForm(async (form, el) => {
+    if (form.get('new_password') !== form.get('confirm')) throw new Error('The new passwords do not match.');
+    await api('me/password', {
+      method: 'PUT',
+      body: { current_password: form.get('current_password'), new_password: form.get('new_password') },
+      keepSession: true,
+    });
+    el.reset();
+    toast('Password changed. Your other sessions were signed out.');
+    onChanged();
+  });
+  return html`<form class="card stack" onSubmit=${onSubmit} aria-labelledby="password-h">
+    <h2 id="password-h">Password</h2>
+    <label>Current password <input name="current_password" type="password" autocomplete="current-password" required /></label>
+    <label>New password <input name="new_password" type="password" autocomplete="new-password" minlength="8" required /></label>
+    <label>New password again <input name="confirm" type="password" autocomplete="new-password" minlength="8" required /></label>
+    <${FormError} error=${error} />
+    <button class="btn primary" type="submit" disabled=${busy}>Change password</button>
+  </form>`;
+}
+
+function Sessions({ state }) {
+  const revoke = async (s) => {
+    if (await attempt(() => api(`me/sessions/${s.id}`, { method: 'DELETE' }), 'Session revoked') !== undefined) {
+      if (s.current) session.clear();
+      else state.setData((d) => ({ ...d, items: d.items.filter((x) => x.id !== s.id) }));
+    }
+  };
+  return html`<section class="card" aria-labelledby="sessions-h">
+    <h2 id="sessions-h">Sessions</h2>
+    <${Async} state=${state}>${(d) => html`<ul class="sessions">
+      ${d.items.map((s) => html`<li key=${s.id}>
+        <div>
+          <strong>${s.user_agent ? s.user_agent.slice(0, 80) : 'Unknown device'}</strong>${s.current ? html` <span class="badge">this device</span>` : ''}
+          <div class="muted">${s.ip_address || ''} · last used ${dateTime(s.last_used_at || s.created_at)} · expires ${dateTime(s.expires_at)}</div>
+        </div>
+        <button type="button" class="btn small danger" onClick=${() => revoke(s)} aria-label=${`Revoke session ${s.current ? '(this device)' : s.user_agent || ''}`}>Revoke</button>
+      </li>`)}
+    </ul>`}</${Async}>
+  </section>`;
+}
+
+export function Profile({ user }) {
+  const sessions = useApi('me/sessions?limit=100');
+  return html`<section class="page narrow">
+    <header class="page-head"><h1>Your account</h1>
+      <button type="button" class="btn" onClick=${logOut}>Log out</button></header>
+    <${ProfileForm} user=${user} />
+    <${PasswordForm} onChanged=${sessions.reload} />
+    <${Sessions} state=${sessions} />
+  </section>`;
+}
+Profile.title = 'Profile';
