@@ -22,3 +22,4 @@ mod storage_constraints;
 mod storage_triggers;
 mod transcode;
 mod uploads;
+mod web_player;

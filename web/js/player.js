@@ -105,10 +105,11 @@ class Player {
   }
 
   get time() {
-    return this.audio.currentTime || 0;
+    return this.current ? this.audio.currentTime || 0 : 0;
   }
 
   get duration() {
+    if (!this.current) return 0;
     const d = this.audio.duration;
     return Number.isFinite(d) ? d : this.current?.duration_seconds || 0;
   }
@@ -206,8 +207,12 @@ class Player {
   }
 
   stop() {
-    this.audio.pause();
-    this.audio.removeAttribute('src');
+    for (const a of [this.audio, this.spare]) {
+      a.pause();
+      a.removeAttribute('src');
+      delete a.dataset.trackId;
+      a.load();
+    }
     this.queue = [];
     this.index = -1;
     this.playing = false;

@@ -23,7 +23,7 @@ export function SearchBox() {
   };
   return html`<form class="search-box" role="search" onSubmit=${(e) => { e.preventDefault(); navigate(`/search${qs({ q: text })}`); }}>
     <label class="sr-only" for="search-input">Search</label>
-    <input id="search-input" type="search" placeholder="Search artists, albums, tracks  ( / )" autocomplete="off"
+    <input id="search-input" type="search" placeholder="Search artists, albums, tracks" title="Search (press /)" autocomplete="off"
       value=${text} onInput=${onInput} maxlength="200" />
   </form>`;
 }
