@@ -109,12 +109,16 @@ fn plain_not_found() -> HttpResponse {
 /// `index.html` with the build's asset prefix filled in, and a content security policy that
 /// allows its one inline script (the import map) by digest and nothing else inline.
 fn index(req: &HttpRequest) -> HttpResponse {
-    let Some(file) = Assets::get("index.html") else {
+    // In release builds the page never changes: rendered once.
+    static RELEASE: LazyLock<Option<(String, String)>> = LazyLock::new(render_page);
+    let rendered = if cfg!(debug_assertions) {
+        render_page()
+    } else {
+        RELEASE.clone()
+    };
+    let Some((html, csp)) = rendered else {
         return plain_not_found();
     };
-    let prefix = format!("{VERSIONED}{}", build_id());
-    let html = String::from_utf8_lossy(&file.data).replace("__ASSETS__", &prefix);
-    let csp = content_security_policy(&html);
     let mut response = HttpResponse::Ok();
     response
         .insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))
@@ -125,8 +129,26 @@ fn index(req: &HttpRequest) -> HttpResponse {
     if req.method() == Method::HEAD {
         return response.finish();
     }
-    // Small and rendered per request: the compression middleware handles it.
+    // Small: the compression middleware handles it.
     response.body(html)
+}
+
+/// The page and its policy. Every module is announced with `modulepreload`, so the browser
+/// fetches them all at once instead of discovering each import one level at a time.
+fn render_page() -> Option<(String, String)> {
+    let file = Assets::get("index.html")?;
+    let prefix = format!("{VERSIONED}{}", build_id());
+    let mut modules: Vec<_> = Assets::iter().filter(|name| name.ends_with(".js")).collect();
+    modules.sort();
+    let preloads: String = modules
+        .iter()
+        .map(|name| format!("<link rel=\"modulepreload\" href=\"{prefix}/{name}\">\n"))
+        .collect();
+    let html = String::from_utf8_lossy(&file.data)
+        .replace("__ASSETS__", &prefix)
+        .replacen("</head>", &format!("{preloads}</head>"), 1);
+    let csp = content_security_policy(&html);
+    Some((html, csp))
 }
 
 fn content_security_policy(html: &str) -> String {

@@ -24,6 +24,19 @@ fn web_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("web")
 }
 
+/// Every module of the player, as paths relative to `web/`.
+fn modules_on_disk() -> Vec<String> {
+    walkdir::WalkDir::new(web_dir())
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.path().extension().is_some_and(|x| x == "js"))
+        .map(|e| {
+            let relative = e.path().strip_prefix(web_dir()).unwrap();
+            relative.to_string_lossy().replace('\\', "/")
+        })
+        .collect()
+}
+
 /// The versioned prefix the page names its assets by (`/v/<build>`).
 fn asset_prefix(html: &str) -> String {
     let start = html.find("/v/").expect("the page names versioned assets");
@@ -48,7 +61,14 @@ async fn the_page_answers_every_client_route_and_never_an_api_one() {
         let html = response.text().await.unwrap();
         assert!(!html.contains("__ASSETS__"), "the prefix is filled in");
         assert!(html.contains(r#"<script type="importmap">"#));
-        prefixes.push(asset_prefix(&html));
+        let prefix = asset_prefix(&html);
+        for module in modules_on_disk() {
+            assert!(
+                html.contains(&format!(r#"<link rel="modulepreload" href="{prefix}/{module}">"#)),
+                "{module} is preloaded"
+            );
+        }
+        prefixes.push(prefix);
     }
     prefixes.dedup();
     assert_eq!(prefixes.len(), 1, "one build, one prefix: {prefixes:?}");
