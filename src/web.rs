@@ -96,7 +96,7 @@ pub async fn fallback(req: HttpRequest) -> Result<HttpResponse, ApiError> {
             return Ok(plain_not_found());
         }
     }
-    Ok(index(&req))
+    Ok(index())
 }
 
 fn plain_not_found() -> HttpResponse {
@@ -108,7 +108,7 @@ fn plain_not_found() -> HttpResponse {
 
 /// `index.html` with the build's asset prefix filled in, and a content security policy that
 /// allows its one inline script (the import map) by digest and nothing else inline.
-fn index(req: &HttpRequest) -> HttpResponse {
+fn index() -> HttpResponse {
     // In release builds the page never changes: rendered once.
     static RELEASE: LazyLock<Option<(String, String)>> = LazyLock::new(render_page);
     let rendered = if cfg!(debug_assertions) {
@@ -126,10 +126,7 @@ fn index(req: &HttpRequest) -> HttpResponse {
         .insert_header((header::CONTENT_SECURITY_POLICY, csp))
         .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .insert_header((header::REFERRER_POLICY, "same-origin"));
-    if req.method() == Method::HEAD {
-        return response.finish();
-    }
-    // Small: the compression middleware handles it.
+    // Small: the compression middleware handles it. (For HEAD, actix drops the body.)
     response.body(html)
 }
 
@@ -180,14 +177,34 @@ fn inline_scripts(html: &str) -> impl Iterator<Item = &str> {
     })
 }
 
-/// One asset: conditional on its digest, compressed when the client accepts it and it helps.
+/// One asset: compressed when the client accepts it and it helps, conditional on its digest
+/// (one ETag per encoding, as each is a different body).
 fn serve(
     req: &HttpRequest,
     path: &str,
     file: rust_embed::EmbeddedFile,
     cache: &'static str,
 ) -> HttpResponse {
-    let etag = format!("\"{}\"", hex::encode(&file.metadata.sha256_hash()[..12]));
+    let mime = content_type(path, &file);
+    let (encoding, body) = match compressible(&mime).then(|| encodings(req)).flatten() {
+        Some(wanted) => {
+            let compressed = compressed(path, &file);
+            match wanted {
+                Encoding::Brotli => ("br", compressed.brotli.clone()),
+                Encoding::Gzip => ("gzip", compressed.gzip.clone()),
+            }
+        }
+        None => ("identity", None),
+    };
+    // Said outright even for identity, so the compression middleware leaves the body alone.
+    let (encoding, body) = match body {
+        Some(body) => (encoding, body),
+        None => ("identity", bytes::Bytes::from(file.data.into_owned())),
+    };
+    let etag = format!(
+        "\"{}-{encoding}\"",
+        hex::encode(&file.metadata.sha256_hash()[..12])
+    );
     let mut response = HttpResponse::build(StatusCode::OK);
     response
         .insert_header((header::CACHE_CONTROL, cache))
@@ -202,52 +219,23 @@ fn serve(
     if not_modified {
         return response.status(StatusCode::NOT_MODIFIED).finish();
     }
-    let mime = file.metadata.mimetype();
-    let mime = if path.ends_with(".webmanifest") {
-        "application/manifest+json"
-    } else if mime.starts_with("text/") || mime == "application/javascript" {
-        // mime_guess names no charset; the files are UTF-8.
-        return finish(req, response, path, &file, &format!("{mime}; charset=utf-8"));
-    } else {
-        mime
-    };
-    finish(req, response, path, &file, mime)
+    // A HEAD gets the same headers; actix drops the body itself and keeps its length.
+    response
+        .insert_header((header::CONTENT_TYPE, mime))
+        .insert_header((header::CONTENT_ENCODING, HeaderValue::from_static(encoding)))
+        .body(body)
 }
 
-fn finish(
-    req: &HttpRequest,
-    mut response: actix_web::HttpResponseBuilder,
-    path: &str,
-    file: &rust_embed::EmbeddedFile,
-    mime: &str,
-) -> HttpResponse {
-    response.insert_header((header::CONTENT_TYPE, mime));
-    let encoded = compressible(mime)
-        .then(|| encodings(req))
-        .flatten()
-        .and_then(|encoding| {
-            let compressed = compressed(path, file);
-            match encoding {
-                Encoding::Brotli => compressed.brotli.clone().map(|body| ("br", body)),
-                Encoding::Gzip => compressed.gzip.clone().map(|body| ("gzip", body)),
-            }
-        });
-    let body = match encoded {
-        Some((name, body)) => {
-            response.insert_header((header::CONTENT_ENCODING, HeaderValue::from_static(name)));
-            body
-        }
-        None => {
-            // Said outright, so the compression middleware leaves the body alone.
-            response.insert_header((header::CONTENT_ENCODING, HeaderValue::from_static("identity")));
-            bytes::Bytes::from(file.data.clone().into_owned())
-        }
-    };
-    if req.method() == Method::HEAD {
-        response.insert_header((header::CONTENT_LENGTH, body.len()));
-        return response.finish();
+fn content_type(path: &str, file: &rust_embed::EmbeddedFile) -> String {
+    let mime = file.metadata.mimetype();
+    if path.ends_with(".webmanifest") {
+        "application/manifest+json".into()
+    } else if mime.starts_with("text/") || mime == "application/javascript" {
+        // mime_guess names no charset; the files are UTF-8.
+        format!("{mime}; charset=utf-8")
+    } else {
+        mime.into()
     }
-    response.body(body)
 }
 
 fn compressible(mime: &str) -> bool {

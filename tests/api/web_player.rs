@@ -81,6 +81,19 @@ async fn the_page_answers_every_client_route_and_never_an_api_one() {
         .unwrap();
     assert_eq!(head.status(), StatusCode::OK);
     assert!(head.bytes().await.unwrap().is_empty());
+    let script = app
+        .client
+        .head(app.url(&format!("{}/js/main.js", prefixes[0])))
+        .header(ACCEPT_ENCODING, "identity")
+        .send()
+        .await
+        .unwrap();
+    let on_disk = std::fs::metadata(web_dir().join("js/main.js")).unwrap().len();
+    assert_eq!(
+        script.headers()[reqwest::header::CONTENT_LENGTH],
+        on_disk.to_string().as_str(),
+        "HEAD tells the length GET sends"
+    );
 
     // API paths, other methods and missing files are not pages.
     for (method, path) in [
@@ -176,6 +189,17 @@ async fn assets_are_versioned_immutable_compressed_and_revalidated() {
         .await
         .unwrap();
     assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+    // Each encoding is its own body, with its own tag.
+    let compressed_tag = app
+        .client
+        .get(&url)
+        .header(ACCEPT_ENCODING, "br")
+        .header(IF_NONE_MATCH, &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(compressed_tag.status(), StatusCode::OK);
+    assert_ne!(compressed_tag.headers()[ETAG].to_str().unwrap(), etag);
 
     // Another build's URL still works, but is not cached for long.
     let stale = app

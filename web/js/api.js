@@ -90,7 +90,8 @@ export async function api(path, opts = {}) {
   if (type.includes('json')) {
     try {
       data = await res.json();
-    } catch {
+    } catch (err) {
+      if (controller.signal.aborted) throw err;
       data = null;
     }
   } else if (opts.text && res.ok) {

@@ -23,8 +23,8 @@ import { History } from './views/history.js';
 import { Upload } from './views/upload.js';
 import { Profile } from './views/profile.js';
 import { Admin } from './views/admin.js';
-import { me } from './me.js';
-import { loadLikes } from './tracks.js';
+import { me, forgetPlaylists } from './me.js';
+import { loadLikes, forgetLikes } from './tracks.js';
 
 const routes = [
   ['/', Home],
@@ -109,6 +109,8 @@ function App() {
   useEffect(() => {
     const signedOut = () => {
       player.reset();
+      forgetLikes();
+      forgetPlaylists();
       me.set(null);
       setState({ user: null, loading: false, error: null });
     };

@@ -51,6 +51,9 @@ class Player {
     this.reported = false;
     this.lastTime = 0;
     this.retried = false;
+    // Whether the listener wants sound: decides what a retry or a restored track does.
+    this.wantPlay = false;
+    this.pendingSeek = null;
     this.audio = this.makeAudio();
     this.spare = this.makeAudio();
     this.restore();
@@ -64,7 +67,8 @@ class Player {
 
   makeAudio() {
     const audio = new Audio();
-    audio.preload = 'auto';
+    // Only metadata until something is played: a reload must not download two tracks.
+    audio.preload = 'metadata';
     const mine = (fn) => (e) => {
       if (e.currentTarget === this.audio) fn(e);
     };
@@ -82,7 +86,8 @@ class Player {
       this.emit();
     }));
     audio.addEventListener('pause', mine(() => {
-      this.playing = false;
+      // A pause queued by switching tracks may arrive after the new track's play().
+      this.playing = !this.audio.paused;
       this.emit();
       this.save();
     }));
@@ -168,7 +173,8 @@ class Player {
         this.stop();
         return;
       }
-      this.load(Math.min(i, this.queue.length - 1), this.playing);
+      const next = i < this.queue.length ? i : (this.repeat === 'all' ? 0 : this.queue.length - 1);
+      this.load(next, this.playing);
       return;
     }
     this.queue.splice(i, 1);
@@ -186,7 +192,6 @@ class Player {
   }
 
   clear() {
-    this.report();
     this.queue = this.index >= 0 ? [this.queue[this.index]] : [];
     this.index = this.queue.length ? 0 : -1;
     this.changed();
@@ -216,6 +221,7 @@ class Player {
     this.queue = [];
     this.index = -1;
     this.playing = false;
+    this.wantPlay = false;
     this.save();
     this.emit();
   }
@@ -232,6 +238,10 @@ class Player {
     this.retried = false;
     if (!track) return;
     const url = media.stream(track.id);
+    if (this.pendingSeek) {
+      this.pendingSeek.el.removeEventListener('loadedmetadata', this.pendingSeek.seek);
+      this.pendingSeek = null;
+    }
     // The spare element may already hold this track, buffered: swap it in.
     if (this.spare.dataset.trackId === track.id && this.spare.src.endsWith(url)) {
       this.audio.pause();
@@ -242,14 +252,18 @@ class Player {
       this.audio.src = url;
       this.audio.dataset.trackId = track.id;
       if (position) {
+        const el = this.audio;
         const seek = () => {
-          this.audio.currentTime = position;
+          if (el.dataset.trackId === track.id) el.currentTime = position;
+          this.pendingSeek = null;
         };
-        this.audio.addEventListener('loadedmetadata', seek, { once: true });
+        el.addEventListener('loadedmetadata', seek, { once: true });
+        this.pendingSeek = { el, seek };
       }
     }
     this.applyVolume();
     this.loading = autoplay;
+    this.wantPlay = autoplay;
     if (autoplay) this.resume();
     this.fillIn(track);
     this.updateMediaSession();
@@ -277,11 +291,13 @@ class Player {
   }
 
   preloadNext() {
+    if (!this.wantPlay) return;
     const i = this.nextIndex(true);
     const next = this.queue[i]?.track;
     if (!next || i === this.index) return;
     const url = media.stream(next.id);
     if (this.spare.dataset.trackId === next.id && this.spare.src.endsWith(url)) return;
+    this.spare.preload = 'auto';
     this.spare.src = url;
     this.spare.dataset.trackId = next.id;
     this.spare.load();
@@ -289,6 +305,9 @@ class Player {
 
   async resume() {
     if (!this.current) return;
+    this.wantPlay = true;
+    this.audio.preload = 'auto';
+    this.preloadNext();
     try {
       await this.audio.play();
     } catch (err) {
@@ -306,7 +325,12 @@ class Player {
   toggle() {
     if (!this.current) return;
     if (this.audio.paused) this.resume();
-    else this.audio.pause();
+    else this.pause();
+  }
+
+  pause() {
+    this.wantPlay = false;
+    this.audio.pause();
   }
 
   next() {
@@ -385,7 +409,6 @@ class Player {
     // Only time heard counts: a seek jumps, it does not listen.
     if (delta > 0 && delta < 2 && !this.audio.paused) this.listened += delta;
     this.lastTime = t;
-    if (!this.reported && this.listened >= countsAfter(this.duration)) this.report();
     this.emit();
     if ('mediaSession' in navigator && navigator.mediaSession.setPositionState && this.duration) {
       try {
@@ -425,12 +448,16 @@ class Player {
       try {
         const full = await api(`tracks/${track.id}`);
         if (this.current?.id !== track.id) return;
-        const at = this.audio.currentTime;
-        this.audio.src = full.stream_url;
-        this.audio.currentTime = at;
-        await this.audio.play();
+        const el = this.audio;
+        const at = el.currentTime;
+        el.src = full.stream_url;
+        el.addEventListener('loadedmetadata', () => {
+          el.currentTime = at;
+        }, { once: true });
+        if (this.wantPlay) await this.resume();
         return;
       } catch (err) {
+        if (err.name === 'AbortError') return;
         this.error = err.message || 'This track could not be played.';
       }
     } else {
@@ -441,12 +468,15 @@ class Player {
     this.emit();
   }
 
-  /** Sends the play of the current track once it counts (or, leaving, whatever was heard). */
+  /**
+   * Sends the current track's play, with the seconds actually heard, when the listener moves
+   * on from it (it ends, is skipped or replaced, or the page goes away), if enough was heard.
+   */
   report(leaving = false) {
     const track = this.current;
     if (!track || this.reported) return;
-    const heard = Math.round(this.listened);
     if (this.listened < countsAfter(this.duration)) return;
+    const heard = Math.min(Math.round(this.listened), Math.ceil(this.duration) || Math.round(this.listened));
     this.reported = true;
     const body = JSON.stringify({
       track_id: track.id,
@@ -515,7 +545,7 @@ class Player {
     const ms = navigator.mediaSession;
     const handlers = {
       play: () => this.resume(),
-      pause: () => this.audio.pause(),
+      pause: () => this.pause(),
       previoustrack: () => this.previous(),
       nexttrack: () => this.next(),
       seekto: (d) => this.seek(d.seekTime),
@@ -554,4 +584,11 @@ export function usePlayer() {
   const [, setTick] = useState(0);
   useEffect(() => player.subscribe(() => setTick((t) => t + 1)), []);
   return player;
+}
+
+/** Re-renders the caller only when the playing track changes. */
+export function useCurrentTrackId() {
+  const [id, setId] = useState(() => player.current?.id ?? null);
+  useEffect(() => player.subscribe(() => setId(player.current?.id ?? null)), []);
+  return id;
 }

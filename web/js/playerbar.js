@@ -2,10 +2,10 @@
 // and the editable queue.
 
 import { Icon } from './icons.js';
-import { useRef, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { media } from './api.js';
 import { player, usePlayer } from './player.js';
-import { html, Cover, duration } from './ui.js';
+import { html, Cover, duration, toast } from './ui.js';
 
 /** A horizontal slider with keyboard support; `ranges` are drawn behind it (buffered). */
 function Slider({ label, value, max, onChange, ranges = [], valueText, className = '' }) {
@@ -52,6 +52,10 @@ export function PlayerBar({ queueOpen, toggleQueue }) {
   const t = p.current;
   const d = p.duration;
   const repeatLabel = { off: 'Repeat: off', all: 'Repeat: all', one: 'Repeat: one' }[p.repeat];
+  // Also as a toast: on a phone the bar has no room for a line of text.
+  useEffect(() => {
+    if (p.error) toast(p.error, 'error');
+  }, [p.error]);
   return html`<footer class="player" aria-label="Player">
     <div class="now">
       ${t ? html`

@@ -20,7 +20,7 @@ document.addEventListener('click', (event) => {
   if (event.defaultPrevented || event.button !== 0) return;
   if (event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
   const a = event.target.closest('a[href]');
-  if (!a || a.target || a.hasAttribute('download')) return;
+  if (!a || a.target || a.hasAttribute('download') || a.getAttribute('href').startsWith('#')) return;
   const url = new URL(a.href, location.href);
   if (url.origin !== location.origin || url.pathname.startsWith('/api/')) return;
   event.preventDefault();
@@ -49,9 +49,13 @@ export function match(routes, path) {
     const m = path.match(re);
     if (m) {
       const params = {};
-      names.forEach((name, i) => {
-        params[name] = decodeURIComponent(m[i + 1]);
-      });
+      try {
+        names.forEach((name, i) => {
+          params[name] = decodeURIComponent(m[i + 1]);
+        });
+      } catch {
+        return null;
+      }
       return [view, params];
     }
   }

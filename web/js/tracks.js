@@ -2,10 +2,10 @@
 // go to the album or artist, or download.
 
 import { Icon } from './icons.js';
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { api, media } from './api.js';
 import { editablePlaylists, forgetPlaylists } from './me.js';
-import { player, usePlayer } from './player.js';
+import { player, useCurrentTrackId } from './player.js';
 import { navigate } from './router.js';
 import { html, Menu, Dialog, attempt, toast, duration, Loading, ErrorBox } from './ui.js';
 
@@ -17,6 +17,10 @@ export const fromHistory = (p) => ({ ...p, id: p.track_id, title: p.track_title,
  * so my favorites are read once at start (the first few thousand) and kept in step here.
  */
 const liked = new Map();
+export function forgetLikes() {
+  liked.clear();
+}
+
 export async function loadLikes() {
   let cursor = null;
   for (let page = 0; page < 10; page += 1) {
@@ -47,9 +51,10 @@ export function LikeButton({ track, onChange }) {
   const [, rerender] = useState(0);
   const on = isLiked(track);
   const click = async () => {
-    liked.set(track.id, !on);
+    // setLiked shows the new state at once and restores the old one if the server refuses.
+    const saving = setLiked(track, !on);
     rerender((n) => n + 1);
-    const ok = await setLiked(track, !on);
+    const ok = await saving;
     rerender((n) => n + 1);
     if (ok && onChange) onChange(!on);
   };
@@ -61,9 +66,9 @@ export function LikeButton({ track, onChange }) {
 export function AddToPlaylist({ tracks, onClose }) {
   const [state, setState] = useState({ items: null, error: null });
   const [name, setName] = useState('');
-  if (!state.items && !state.error) {
+  useEffect(() => {
     editablePlaylists().then((items) => setState({ items, error: null }), (error) => setState({ items: [], error }));
-  }
+  }, []);
   const add = async (playlist) => {
     const ok = await attempt(() => api(`playlists/${playlist.id}/tracks`, { method: 'POST', body: { track_ids: tracks.map((t) => t.id) } }),
       `Added to ${playlist.name}`);
@@ -107,12 +112,13 @@ export function trackMenu(track, { onAddToPlaylist, extra = [] } = {}) {
 /**
  * A table of tracks. `source` is reported with plays. Options: showAlbum, showArtist, numbered
  * (album order), extraMenu(track, i) → menu items, rowProps(track, i) → extra attributes
- * (drag and drop in playlists).
+ * (drag and drop in playlists), queue: what playing a row queues (default: this table).
  */
-export function TrackTable({ tracks, source = 'library', showAlbum = true, showArtist = true, numbered = false, extraMenu, rowProps, label = 'Tracks' }) {
-  const p = usePlayer();
+export function TrackTable({ tracks, source = 'library', showAlbum = true, showArtist = true, numbered = false, extraMenu, rowProps, label = 'Tracks', queue }) {
+  // Only the playing track's id: the table need not re-render at every tick of the clock.
+  const playing = useCurrentTrackId();
   const [adding, setAdding] = useState(null);
-  const playing = p.current?.id;
+  const playable = (queue || tracks).filter((x) => x.is_available !== false);
   if (!tracks.length) return null;
   return html`<div class="table-wrap"><table class="tracks" aria-label=${label}>
     <thead><tr>
@@ -130,7 +136,7 @@ export function TrackTable({ tracks, source = 'library', showAlbum = true, showA
     return html`<tr key=${t.entry_id || t.id} data-testid="track-row" ...${extra} class=${cls}>
         <td class="col-n">
           <button type="button" class="row-play" aria-label=${`Play ${t.title}`} disabled=${t.is_available === false}
-            onClick=${() => p.playList(tracks.filter((x) => x.is_available !== false), tracks.filter((x) => x.is_available !== false).indexOf(t), source)}>
+            onClick=${() => player.playList(playable, Math.max(0, playable.indexOf(t)), source)}>
             <span class="n">${numbered ? t.track_number || i + 1 : i + 1}</span><span class="play-icon" aria-hidden="true"><${Icon} name="play" size=${16} /></span>
           </button>
         </td>

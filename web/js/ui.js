@@ -199,18 +199,39 @@ export function Cover({ src, alt = '', size = 'md', round = false, label }) {
 
 // ---------- menus and dialogs ----------
 
-/** A button that opens a menu of `items` ({label, action} or {separator}); Escape closes. */
+/**
+ * A button that opens a menu of `items` ({label, action} or {separator}); Escape, a click
+ * elsewhere, focus leaving it or a scroll close it. The menu is placed in the viewport (fixed),
+ * so no scrolling container clips it, and opens upwards when there is no room below.
+ */
 export function Menu({ label, items, icon = html`<${Icon} name="more" />`, className = 'icon-btn' }) {
-  const [open, setOpen] = useState(false);
+  const [open, setOpen] = useState(null);
   const ref = useRef(null);
+  const toggle = (e) => {
+    e.stopPropagation();
+    if (open) {
+      setOpen(null);
+      return;
+    }
+    const r = e.currentTarget.getBoundingClientRect();
+    const height = items.filter(Boolean).length * 40 + 16;
+    const player = document.querySelector('footer.player')?.getBoundingClientRect().top ?? innerHeight;
+    const below = r.bottom + height < player;
+    setOpen({
+      right: Math.max(8, innerWidth - r.right),
+      ...(below ? { top: r.bottom + 4 } : { bottom: Math.max(8, innerHeight - r.top + 4) }),
+    });
+  };
   useEffect(() => {
     if (!open) return undefined;
+    const scroll = () => setOpen(null);
+    addEventListener('scroll', scroll, { capture: true, passive: true, once: true });
     const close = (e) => {
-      if (!ref.current?.contains(e.target)) setOpen(false);
+      if (!ref.current?.contains(e.target)) setOpen(null);
     };
     const key = (e) => {
       if (e.key === 'Escape') {
-        setOpen(false);
+        setOpen(null);
         ref.current?.querySelector('button')?.focus();
       }
     };
@@ -218,10 +239,11 @@ export function Menu({ label, items, icon = html`<${Icon} name="more" />`, class
     document.addEventListener('keydown', key);
     ref.current?.querySelector('[role=menuitem]')?.focus();
     return () => {
+      removeEventListener('scroll', scroll, { capture: true });
       document.removeEventListener('pointerdown', close);
       document.removeEventListener('keydown', key);
     };
-  }, [open]);
+  }, [!!open]);
   const onKey = (e) => {
     if (e.key !== 'ArrowDown' && e.key !== 'ArrowUp') return;
     e.preventDefault();
@@ -229,25 +251,39 @@ export function Menu({ label, items, icon = html`<${Icon} name="more" />`, class
     const i = all.indexOf(document.activeElement);
     all[(i + (e.key === 'ArrowDown' ? 1 : all.length - 1)) % all.length]?.focus();
   };
-  return html`<div class="menu-wrap" ref=${ref}>
-    <button class=${className} type="button" aria-label=${label} title=${label} aria-haspopup="menu" aria-expanded=${open}
-      onClick=${(e) => { e.stopPropagation(); setOpen(!open); }}>${icon}</button>
-    ${open && html`<div class="menu" role="menu" aria-label=${label} onKeyDown=${onKey}>
+  const style = open ? Object.entries(open).map(([k, v]) => `${k}:${v}px`).join(';') : '';
+  return html`<div class="menu-wrap" ref=${ref} onFocusOut=${(e) => open && !ref.current?.contains(e.relatedTarget) && setOpen(null)}>
+    <button class=${className} type="button" aria-label=${label} title=${label} aria-haspopup="menu" aria-expanded=${!!open}
+      onClick=${toggle}>${icon}</button>
+    ${open && html`<div class="menu" role="menu" aria-label=${label} onKeyDown=${onKey} style=${style}>
       ${items.filter(Boolean).map((item, i) => (item.separator
         ? html`<hr key=${i} />`
         : html`<button key=${i} type="button" role="menuitem" disabled=${item.disabled}
-            onClick=${(e) => { e.stopPropagation(); setOpen(false); item.action(); }}>${item.label}</button>`))}
+            onClick=${(e) => { e.stopPropagation(); setOpen(null); item.action(); }}>${item.label}</button>`))}
     </div>`}
   </div>`;
 }
 
-/** A modal dialog; closes on Escape or the backdrop. */
+/** A modal dialog; closes on Escape or the backdrop; Tab stays inside it. */
 export function Dialog({ title, onClose, children }) {
   const ref = useRef(null);
   useEffect(() => {
     const previous = document.activeElement;
     ref.current?.querySelector('input, select, textarea, button')?.focus();
-    const key = (e) => e.key === 'Escape' && onClose();
+    const key = (e) => {
+      if (e.key === 'Escape') onClose();
+      if (e.key !== 'Tab' || !ref.current) return;
+      const focusable = [...ref.current.querySelectorAll('a[href], button:not([disabled]), input:not([disabled]), select, textarea')];
+      if (!focusable.length) return;
+      const [first, last] = [focusable[0], focusable[focusable.length - 1]];
+      if (e.shiftKey && document.activeElement === first) {
+        e.preventDefault();
+        last.focus();
+      } else if (!e.shiftKey && document.activeElement === last) {
+        e.preventDefault();
+        first.focus();
+      }
+    };
     document.addEventListener('keydown', key);
     return () => {
       document.removeEventListener('keydown', key);

@@ -68,7 +68,8 @@ function Users({ user: self }) {
   const [creating, setCreating] = useState(false);
   const set = async (u, fields) => {
     const updated = await attempt(() => api(`users/${u.id}`, { method: 'PATCH', body: fields }));
-    if (updated) users.setItems((items) => items.map((x) => (x.id === u.id ? updated : x)));
+    // On failure too: the switches go back to what the server holds.
+    users.setItems((items) => items.map((x) => (x.id === u.id ? (updated || { ...x }) : x)));
   };
   return html`<section class="card" aria-labelledby="users-h">
     <header class="page-head"><h2 id="users-h">Accounts</h2>

@@ -35,7 +35,7 @@ export function AlbumPage({ params }) {
         </div>
       </header>
       ${discs.size > 1 ? [...discs].sort((x, y) => x - y).map((d) => html`<h2 key=${d} class="disc">Disc ${d}</h2>
-        <${TrackTable} tracks=${tracks.filter((t) => (t.disc_number || 1) === d)} source="album" showAlbum=${false} numbered=${true} label=${`Disc ${d}`} />`)
+        <${TrackTable} tracks=${tracks.filter((t) => (t.disc_number || 1) === d)} queue=${tracks} source="album" showAlbum=${false} numbered=${true} label=${`Disc ${d}`} />`)
     : html`<${TrackTable} tracks=${tracks} source="album" showAlbum=${false} numbered=${true} label=${`Tracks of ${a.title}`} />`}`;
   }}</${Async}></section>`;
 }

@@ -6,6 +6,12 @@ import { api } from '../api.js';
 import { html, useApi, usePages, Async, Sentinel, ErrorBox, Loading, Empty, longDuration, plural } from '../ui.js';
 import { TrackTable, fromHistory } from '../tracks.js';
 
+/** YYYY-MM-DD of a moment, in the listener's own time zone. */
+function localDay(at) {
+  const d = new Date(at);
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+}
+
 /** Minutes listened per day over the last `days`, from history pages (at most 2,000 plays). */
 async function perDay(days, signal) {
   const since = Date.now() - days * 86400000;
@@ -20,7 +26,7 @@ async function perDay(days, signal) {
         older = true;
         break;
       }
-      const day = new Date(at).toISOString().slice(0, 10);
+      const day = localDay(at);
       minutes.set(day, (minutes.get(day) || 0) + p.duration_played / 60);
     }
     cursor = data.next_cursor;
@@ -28,7 +34,7 @@ async function perDay(days, signal) {
   }
   const out = [];
   for (let i = days - 1; i >= 0; i -= 1) {
-    const day = new Date(Date.now() - i * 86400000).toISOString().slice(0, 10);
+    const day = localDay(Date.now() - i * 86400000);
     out.push([day, minutes.get(day) || 0]);
   }
   return out;

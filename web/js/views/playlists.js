@@ -131,7 +131,8 @@ export function PlaylistPage({ params }) {
   const update = (fields) => state.setData((d) => ({ ...d, ...fields }));
   const setFlag = async (field, value) => {
     const saved = await attempt(() => api(`playlists/${params.id}`, { method: 'PATCH', body: { [field]: value } }));
-    if (saved) update(saved);
+    // On failure too: the switch goes back to what the server holds.
+    update(saved || {});
   };
   const remove = async (entry) => {
     const ok = await attempt(() => api(`playlists/${params.id}/tracks/${entry.entry_id}`, { method: 'DELETE' }));
@@ -164,7 +165,7 @@ export function PlaylistPage({ params }) {
   return html`<section class="page"><${Async} state=${state}>${(p) => {
     document.title = `${p.name} · Juke`;
     const owner = p.access === 'manage';
-    const canEdit = owner || p.access === 'edit';
+    const canEdit = owner || p.access === 'contribute';
     const rows = p.tracks.map((e) => ({ ...e.track, entry_id: e.entry_id }));
     const playable = rows.filter((t) => t.is_available !== false);
     const rowProps = canEdit ? (t, i) => ({

@@ -39,7 +39,7 @@ export function SearchPage({ query }) {
     const controller = new AbortController();
     setState((s) => ({ ...s, loading: true, error: null }));
     api(`search${qs({ q, limit: 20 })}`, { signal: controller.signal }).then(
-      (data) => setState({ data, error: null, loading: false }),
+      (data) => !controller.signal.aborted && setState({ data, error: null, loading: false }),
       (error) => !controller.signal.aborted && setState({ data: null, error, loading: false }),
     );
     return () => controller.abort();

@@ -146,13 +146,13 @@ export function Upload() {
       ${past.error && html`<${ErrorBox} error=${past.error} retry=${past.reload} />`}
       ${past.loading && html`<${Loading} />`}
       ${!past.loading && !past.items.length && !past.error && html`<p class="empty">None yet.</p>`}
-      <table class="plain"><tbody>
+      <div class="table-wrap"><table class="plain"><tbody>
         ${past.items.map((u) => html`<tr key=${u.id}>
           <td>${u.track_id && u.upload_status === 'completed' ? html`<a href=${`/tracks/${u.track_id}`}>${u.original_name}</a>` : u.original_name}</td>
           <td class=${`status-${u.upload_status}`}>${statusText[u.upload_status] || u.upload_status}${u.upload_status === 'failed' && u.processing_log ? `: ${u.processing_log}` : ''}</td>
           <td class="muted">${dateTime(u.created_at)}</td>
         </tr>`)}
-      </tbody></table>
+      </tbody></table></div>
       ${!past.done && !past.loading && html`<button class="btn" type="button" onClick=${past.loadMore}>More</button>`}
     </section>
   </section>`;
