@@ -92,6 +92,10 @@ async function grid() {
   page.on('request', (r) => {
     if (isCover(r.url())) coverRequests += 1;
   });
+  let coversCancelled = 0;
+  page.on('requestfailed', (r) => {
+    if (isCover(r.url())) coversCancelled += 1;
+  });
   let total = 0;
   let cursor = null;
   do {
@@ -100,22 +104,37 @@ async function grid() {
     total += body.items.length;
     cursor = body.next_cursor;
   } while (cursor);
+  // Albums the page has loaded (its list requests), and the most tiles ever in the DOM at once.
+  let loaded = 0;
+  page.on('response', async (res) => {
+    if (/\/api\/v1\/albums\?/.test(res.url())) {
+      try {
+        loaded += (await res.json()).items.length;
+      } catch {
+        // Not a list page.
+      }
+    }
+  });
+  const tilesInDom = () => page.getByTestId('album-card').count();
   const started = Date.now();
   await page.goto(`${base}/library/albums`);
   await page.getByTestId('album-card').first().waitFor();
   await page.waitForLoadState('networkidle');
-  const firstView = { tiles: await page.getByTestId('album-card').count(), covers: coverRequests, ms: Date.now() - started };
+  const firstView = { tiles: await tilesInDom(), loaded, covers: coverRequests, ms: Date.now() - started };
   // Scroll to the end of the grid, a screen at a time, as a person flicking through would.
   const scrollStart = Date.now();
-  let tiles = firstView.tiles;
-  for (let i = 0; i < 2000 && tiles < total; i += 1) {
+  let maxTiles = firstView.tiles;
+  let wheels = 0;
+  while (loaded < total && Date.now() - scrollStart < 600000) {
     await page.mouse.wheel(0, 2400);
     await page.waitForTimeout(20);
-    if (i % 10 === 9) tiles = await page.getByTestId('album-card').count();
+    wheels += 1;
+    if (wheels % 10 === 0) maxTiles = Math.max(maxTiles, await tilesInDom());
   }
+  // The covers of where the scroll stopped settle, then load.
+  await page.waitForTimeout(1000);
   await page.waitForLoadState('networkidle');
-  tiles = await page.getByTestId('album-card').count();
-  const afterScroll = { tiles, covers: coverRequests, ms: Date.now() - scrollStart };
+  const afterScroll = { tiles: await tilesInDom(), max_tiles: maxTiles, loaded, covers: coverRequests, cancelled: coversCancelled, wheels, ms: Date.now() - scrollStart };
   const heap = await page.evaluate(() => performance.memory?.usedJSHeapSize ?? null);
   await context.close();
   return { albums_total: total, first_view: firstView, after_scroll: afterScroll, js_heap_bytes: heap };

@@ -86,9 +86,11 @@ def main():
     print(f"  target < 300 kB before covers: {'PASS' if ok else 'FAIL'}")
     g = result["grid"]
     print(f"\nalbum grid, {g['albums_total']:,} albums in the library:")
-    print(f"  first view: {g['first_view']['tiles']} tiles, {g['first_view']['covers']} cover requests, {g['first_view']['ms']} ms")
-    print(f"  scrolled to the end: {g['after_scroll']['tiles']:,} tiles, {g['after_scroll']['covers']:,} cover requests, "
-          f"{g['after_scroll']['ms'] / 1000:.1f} s; JS heap {g['js_heap_bytes'] / 1e6:.1f} MB" if g['js_heap_bytes'] else "")
+    f, a = g["first_view"], g["after_scroll"]
+    print(f"  first view: {f['loaded']} albums loaded, {f['tiles']} tiles in the page, {f['covers']} cover requests, {f['ms']} ms")
+    print(f"  scrolled to the end ({a['wheels']} wheel turns of 2,400 px, 20 ms apart): {a['loaded']:,} albums loaded in "
+          f"{a['ms'] / 1000:.1f} s, at most {a['max_tiles']} tiles in the page at once ({a['tiles']} at the end), "
+          f"{a['covers']:,} cover requests ({a['cancelled']:,} cancelled)" + (f", JS heap {g['js_heap_bytes'] / 1e6:.1f} MB" if g["js_heap_bytes"] else ""))
     return 0
 
 

@@ -268,6 +268,10 @@ pub fn document() -> OpenApi {
                     "media_token",
                     Vec::<String>::new(),
                 ))
+                .security(SecurityRequirement::new(
+                    "session_cookie",
+                    Vec::<String>::new(),
+                ))
                 .response("401", error_response("not signed in, or a bad media link")),
         };
         if route.auth == Auth::Admin {
@@ -297,6 +301,11 @@ pub fn document() -> OpenApi {
         .security_scheme(
             "media_token",
             SecurityScheme::ApiKey(ApiKey::Query(ApiKeyValue::new("t"))),
+        )
+        // Set at log-in for the web player's <img> and <audio>; media routes only.
+        .security_scheme(
+            "session_cookie",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(crate::auth::MEDIA_COOKIE))),
         )
         .schema(
             "Error",

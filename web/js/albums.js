@@ -1,9 +1,11 @@
-// Album and artist tiles. Covers load lazily (native lazy loading), so a grid of thousands
-// fetches only what is on screen.
+// Album and artist tiles. Covers load lazily (native lazy loading); a long grid renders only
+// the rows near the viewport (windowing), so thousands of albums keep the page light and a fast
+// scroll does not leave hundreds of cover requests queued ahead of everything else.
 
 import { Icon } from './icons.js';
 import { media } from './api.js';
 import { player } from './player.js';
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { html, Cover, attempt } from './ui.js';
 import { api } from './api.js';
 
@@ -26,8 +28,70 @@ export function AlbumCard({ album }) {
   </li>`;
 }
 
+/** Grids longer than this are windowed. */
+const WINDOW_FROM = 120;
+/** Rows kept rendered beyond each edge of the viewport. */
+const OVERSCAN_ROWS = 3;
+
+/**
+ * A grid of `items`; past WINDOW_FROM items only the rows near the viewport are in the DOM.
+ * Column count and row height come from the CSS grid itself (measured), so the layout is the
+ * same as an ordinary grid's at every width.
+ */
+function Grid({ items, label, render }) {
+  const ref = useRef(null);
+  const windowed = items.length > WINDOW_FROM;
+  const [view, setView] = useState({ first: 0, last: WINDOW_FROM, cols: 1, rowH: 0, top: 0 });
+  useLayoutEffect(() => {
+    if (!windowed) return undefined;
+    let frame = 0;
+    const measure = () => {
+      frame = 0;
+      const list = ref.current;
+      if (!list) return;
+      const style = getComputedStyle(list);
+      const cols = Math.max(1, style.gridTemplateColumns.split(' ').filter(Boolean).length);
+      const gap = parseFloat(style.rowGap) || 0;
+      const tile = list.querySelector('.tile');
+      const rowH = (tile ? tile.getBoundingClientRect().height : 220) + gap;
+      const top = list.getBoundingClientRect().top + scrollY;
+      const firstRow = Math.max(0, Math.floor((scrollY - top) / rowH) - OVERSCAN_ROWS);
+      const lastRow = Math.ceil((scrollY + innerHeight - top) / rowH) + OVERSCAN_ROWS;
+      const next = { first: firstRow * cols, last: lastRow * cols, cols, rowH, top };
+      setView((v) => (v.first === next.first && v.last === next.last && v.cols === cols && v.rowH === rowH ? v : next));
+    };
+    const schedule = () => {
+      if (!frame) frame = requestAnimationFrame(measure);
+    };
+    measure();
+    addEventListener('scroll', schedule, { passive: true });
+    addEventListener('resize', schedule);
+    return () => {
+      removeEventListener('scroll', schedule);
+      removeEventListener('resize', schedule);
+      cancelAnimationFrame(frame);
+    };
+  }, [windowed, items.length]);
+  // The row height is known only once a tile is on screen: measure again after the first paint.
+  useEffect(() => {
+    if (windowed && !view.rowH) dispatchEvent(new Event('resize'));
+  }, [windowed, view.rowH]);
+  if (!windowed) {
+    return html`<ul class="grid" aria-label=${label} ref=${ref}>${items.map(render)}</ul>`;
+  }
+  const rows = Math.ceil(items.length / view.cols);
+  const first = Math.min(view.first, items.length);
+  const last = Math.min(view.last, items.length);
+  const before = view.rowH ? (first / view.cols) * view.rowH : 0;
+  const after = view.rowH ? Math.max(0, rows * view.rowH - before - Math.ceil((last - first) / view.cols) * view.rowH) : 0;
+  return html`<ul class="grid" aria-label=${label} ref=${ref}
+      style=${`padding-top:${before}px;padding-bottom:${after}px`}>
+    ${items.slice(first, last).map(render)}
+  </ul>`;
+}
+
 export function AlbumGrid({ albums, label = 'Albums' }) {
-  return html`<ul class="grid" aria-label=${label}>${albums.map((a) => html`<${AlbumCard} key=${a.id} album=${a} />`)}</ul>`;
+  return html`<${Grid} items=${albums} label=${label} render=${(a) => html`<${AlbumCard} key=${a.id} album=${a} />`} />`;
 }
 
 export function ArtistCard({ artist }) {
@@ -41,5 +105,5 @@ export function ArtistCard({ artist }) {
 }
 
 export function ArtistGrid({ artists, label = 'Artists' }) {
-  return html`<ul class="grid" aria-label=${label}>${artists.map((a) => html`<${ArtistCard} key=${a.id} artist=${a} />`)}</ul>`;
+  return html`<${Grid} items=${artists} label=${label} render=${(a) => html`<${ArtistCard} key=${a.id} artist=${a} />`} />`;
 }

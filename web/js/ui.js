@@ -187,13 +187,32 @@ export function Empty({ children }) {
 
 // ---------- images ----------
 
-/** A cover loaded only when near the viewport; a letter tile until it arrives or on error. */
+/** How long a cover must stay on screen before it is fetched: a fast scroll fetches nothing. */
+const COVER_SETTLE_MS = 120;
+
+/** A cover fetched once it has been on screen a moment; a letter tile until then or on error. */
 export function Cover({ src, alt = '', size = 'md', round = false, label }) {
   const [failed, setFailed] = useState(false);
+  const [seen, setSeen] = useState(false);
+  const ref = useRef(null);
+  useEffect(() => {
+    if (seen || !ref.current) return undefined;
+    let timer = 0;
+    const observer = new IntersectionObserver(([entry]) => {
+      clearTimeout(timer);
+      if (entry.isIntersecting) timer = setTimeout(() => setSeen(true), COVER_SETTLE_MS);
+    });
+    observer.observe(ref.current);
+    return () => {
+      clearTimeout(timer);
+      observer.disconnect();
+    };
+  }, [seen]);
+  useEffect(() => setFailed(false), [src]);
   const letter = (label || alt || '♪').trim().charAt(0).toUpperCase();
-  return html`<div class=${`cover cover-${size}${round ? ' round' : ''}`}>
+  return html`<div class=${`cover cover-${size}${round ? ' round' : ''}`} ref=${ref}>
     <span class="cover-letter" aria-hidden="true">${letter}</span>
-    ${src && !failed && html`<img src=${src} alt=${alt} loading="lazy" decoding="async" onError=${() => setFailed(true)} />`}
+    ${src && seen && !failed && html`<img src=${src} alt=${alt} decoding="async" onError=${() => setFailed(true)} />`}
   </div>`;
 }
 
