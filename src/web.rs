@@ -17,7 +17,6 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use base64::Engine;
 use sha2::{Digest, Sha256};
 
-
 use crate::api::ApiError;
 
 #[derive(rust_embed::Embed)]
@@ -92,7 +91,11 @@ pub async fn fallback(req: HttpRequest) -> Result<HttpResponse, ApiError> {
             return Ok(serve(&req, name, file, REVALIDATE));
         }
         // A missing file is not a page: answering it with HTML would hide the mistake.
-        if name.rsplit('/').next().is_some_and(|last| last.contains('.')) {
+        if name
+            .rsplit('/')
+            .next()
+            .is_some_and(|last| last.contains('.'))
+        {
             return Ok(plain_not_found());
         }
     }
@@ -135,7 +138,9 @@ fn index() -> HttpResponse {
 fn render_page() -> Option<(String, String)> {
     let file = Assets::get("index.html")?;
     let prefix = format!("{VERSIONED}{}", build_id());
-    let mut modules: Vec<_> = Assets::iter().filter(|name| name.ends_with(".js")).collect();
+    let mut modules: Vec<_> = Assets::iter()
+        .filter(|name| name.ends_with(".js"))
+        .collect();
     modules.sort();
     let preloads: String = modules
         .iter()
@@ -338,7 +343,10 @@ mod tests {
     fn the_page_and_its_modules_are_embedded() {
         let page = Assets::get("index.html").expect("index.html");
         let html = String::from_utf8_lossy(&page.data);
-        assert!(html.contains("__ASSETS__/"), "the page names its assets by the prefix");
+        assert!(
+            html.contains("__ASSETS__/"),
+            "the page names its assets by the prefix"
+        );
         for required in ["js/main.js", "app.css", "manifest.webmanifest"] {
             assert!(Assets::get(required).is_some(), "{required} missing");
         }

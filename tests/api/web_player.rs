@@ -9,8 +9,8 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use reqwest::header::{
-    ACCEPT_ENCODING, CACHE_CONTROL, CONTENT_ENCODING, CONTENT_SECURITY_POLICY, CONTENT_TYPE, COOKIE,
-    ETAG, IF_NONE_MATCH, SET_COOKIE,
+    ACCEPT_ENCODING, CACHE_CONTROL, CONTENT_ENCODING, CONTENT_SECURITY_POLICY, CONTENT_TYPE,
+    COOKIE, ETAG, IF_NONE_MATCH, SET_COOKIE,
 };
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -49,14 +49,29 @@ fn asset_prefix(html: &str) -> String {
 async fn the_page_answers_every_client_route_and_never_an_api_one() {
     let app = TestApp::spawn(TestDb::sqlite().await).await;
     let mut prefixes = Vec::new();
-    for path in ["/", "/library/albums", "/albums/anything", "/search?q=x", "/index.html"] {
+    for path in [
+        "/",
+        "/library/albums",
+        "/albums/anything",
+        "/search?q=x",
+        "/index.html",
+    ] {
         let response = app.client.get(app.url(path)).send().await.unwrap();
         assert_eq!(response.status(), StatusCode::OK, "{path}");
         let headers = response.headers().clone();
         assert_eq!(headers[CONTENT_TYPE], "text/html; charset=utf-8", "{path}");
-        assert_eq!(headers[CACHE_CONTROL], "no-cache", "{path}: the page is never cached");
-        let csp = headers[CONTENT_SECURITY_POLICY].to_str().unwrap().to_owned();
-        assert!(csp.contains("default-src 'self'") && csp.contains("'sha256-"), "{csp}");
+        assert_eq!(
+            headers[CACHE_CONTROL], "no-cache",
+            "{path}: the page is never cached"
+        );
+        let csp = headers[CONTENT_SECURITY_POLICY]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        assert!(
+            csp.contains("default-src 'self'") && csp.contains("'sha256-"),
+            "{csp}"
+        );
         assert!(!csp.contains("unsafe-eval"), "{csp}");
         let html = response.text().await.unwrap();
         assert!(!html.contains("__ASSETS__"), "the prefix is filled in");
@@ -64,7 +79,9 @@ async fn the_page_answers_every_client_route_and_never_an_api_one() {
         let prefix = asset_prefix(&html);
         for module in modules_on_disk() {
             assert!(
-                html.contains(&format!(r#"<link rel="modulepreload" href="{prefix}/{module}">"#)),
+                html.contains(&format!(
+                    r#"<link rel="modulepreload" href="{prefix}/{module}">"#
+                )),
                 "{module} is preloaded"
             );
         }
@@ -73,12 +90,7 @@ async fn the_page_answers_every_client_route_and_never_an_api_one() {
     prefixes.dedup();
     assert_eq!(prefixes.len(), 1, "one build, one prefix: {prefixes:?}");
 
-    let head = app
-        .client
-        .head(app.url("/playlists"))
-        .send()
-        .await
-        .unwrap();
+    let head = app.client.head(app.url("/playlists")).send().await.unwrap();
     assert_eq!(head.status(), StatusCode::OK);
     assert!(head.bytes().await.unwrap().is_empty());
     let script = app
@@ -88,7 +100,9 @@ async fn the_page_answers_every_client_route_and_never_an_api_one() {
         .send()
         .await
         .unwrap();
-    let on_disk = std::fs::metadata(web_dir().join("js/main.js")).unwrap().len();
+    let on_disk = std::fs::metadata(web_dir().join("js/main.js"))
+        .unwrap()
+        .len();
     assert_eq!(
         script.headers()[reqwest::header::CONTENT_LENGTH],
         on_disk.to_string().as_str(),
@@ -108,7 +122,12 @@ async fn the_page_answers_every_client_route_and_never_an_api_one() {
         let body: Value = response.json().await.unwrap();
         assert_eq!(body["error"]["code"], "not_found", "{method} {path}");
     }
-    for path in ["/missing.js", "/icons/nope.png", "/v/abc/js/missing.js", "/v/abc/index.html"] {
+    for path in [
+        "/missing.js",
+        "/icons/nope.png",
+        "/v/abc/js/missing.js",
+        "/v/abc/index.html",
+    ] {
         let response = app.client.get(app.url(path)).send().await.unwrap();
         assert_eq!(response.status(), StatusCode::NOT_FOUND, "{path}");
         assert!(
@@ -143,10 +162,7 @@ async fn assets_are_versioned_immutable_compressed_and_revalidated() {
         headers[CACHE_CONTROL],
         "public, max-age=31536000, immutable"
     );
-    assert_eq!(
-        headers[CONTENT_TYPE],
-        "text/javascript; charset=utf-8"
-    );
+    assert_eq!(headers[CONTENT_TYPE], "text/javascript; charset=utf-8");
     assert_eq!(plain.bytes().await.unwrap(), on_disk, "served as written");
 
     // Brotli, else gzip; each decodes to the file.

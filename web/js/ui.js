@@ -20,7 +20,8 @@ export function duration(seconds) {
 }
 
 export function longDuration(seconds) {
-  const minutes = Math.round((seconds || 0) / 60);
+  if ((seconds || 0) < 60) return `${Math.round(seconds || 0)} s`;
+  const minutes = Math.round(seconds / 60);
   if (minutes < 60) return `${minutes} min`;
   const hours = Math.floor(minutes / 60);
   return `${hours} h ${minutes % 60} min`;
@@ -60,7 +61,8 @@ export function Toasts() {
   const [items, setItems] = useState([]);
   useEffect(() => {
     const add = (t) => {
-      setItems((list) => [...list.slice(-3), t]);
+      // The same words again replace the older toast instead of stacking up.
+      setItems((list) => [...list.filter((x) => x.message !== t.message).slice(-3), t]);
       setTimeout(() => setItems((list) => list.filter((x) => x.id !== t.id)), t.kind === 'error' ? 7000 : 3500);
     };
     toastListeners.add(add);

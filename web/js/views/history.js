@@ -43,19 +43,21 @@ async function perDay(days, signal) {
 function Chart({ days }) {
   const data = useApi((signal) => perDay(days, signal), [days]);
   return html`<${Async} state=${data}>${(points) => {
-    const max = Math.max(1, ...points.map(([, m]) => m));
+    const peak = Math.max(...points.map(([, m]) => m));
+    const max = Math.max(0.1, peak);
+    const minutes = (m) => (m < 10 ? m.toFixed(1) : Math.round(m));
     const w = 600;
     const hgt = 140;
     const bw = w / points.length;
     const total = points.reduce((s, [, m]) => s + m, 0);
     return html`<figure class="chart">
-      <svg viewBox=${`0 0 ${w} ${hgt + 18}`} role="img" aria-label=${`Minutes listened per day over the last ${days} days: ${Math.round(total)} in all, at most ${Math.round(max)} in a day`}>
+      <svg viewBox=${`0 0 ${w} ${hgt + 18}`} role="img" aria-label=${`Minutes listened per day over the last ${days} days: ${minutes(total)} in all, at most ${minutes(peak)} in a day`}>
         ${points.map(([day, m], i) => html`<rect key=${day} x=${i * bw + 1} y=${hgt - (m / max) * hgt} width=${Math.max(1, bw - 2)} height=${(m / max) * hgt} rx="2">
-          <title>${day}: ${Math.round(m)} min</title></rect>`)}
+          <title>${day}: ${minutes(m)} min</title></rect>`)}
         <text x="0" y=${hgt + 14}>${points[0][0]}</text>
         <text x=${w} y=${hgt + 14} text-anchor="end">today</text>
       </svg>
-      <figcaption class="muted">Minutes listened per day · peak ${Math.round(max)} min</figcaption>
+      <figcaption class="muted">Minutes listened per day · peak ${minutes(peak)} min</figcaption>
     </figure>`;
   }}</${Async}>`;
 }
