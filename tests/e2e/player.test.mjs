@@ -6,7 +6,7 @@
 // SCREENSHOTS (folder), CHROMIUM (default /usr/bin/chromium).
 
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { chromium } from 'playwright-core';
 
 const base = process.env.JUKE_URL;
@@ -178,8 +178,12 @@ try {
     const queue = page.getByRole('complementary', { name: 'Queue' });
     await queue.waitFor();
     assert.equal(await queue.getByTestId('queue-item').count(), 3);
+    // Daybreak ended, so Noon plays: marked as the current one.
+    const current = queue.locator('[aria-current=true] .title');
+    assert.equal(await current.textContent(), 'Noon');
     await queue.getByRole('button', { name: 'Remove Noon from the queue' }).click();
     assert.equal(await queue.getByTestId('queue-item').count(), 2);
+    await until('the last one left playing', async () => (await current.textContent()) === 'Daybreak');
     await page.getByRole('button', { name: 'Close queue' }).click();
     await bar.getByRole('button', { name: 'Pause' }).click();
   });
@@ -224,6 +228,27 @@ try {
     await page.screenshot({ path: `${shots}/playlist.png` });
   });
 
+  await run('export the playlist as M3U8 and import it back', async () => {
+    const downloading = page.waitForEvent('download');
+    await page.getByRole('button', { name: 'Export M3U8' }).click();
+    const download = await downloading;
+    assert.equal(download.suggestedFilename(), 'Road trip.m3u8');
+    const file = `${shots}/Road trip.m3u8`;
+    await download.saveAs(file);
+    const text = readFileSync(file, 'utf8');
+    assert.ok(text.startsWith('#EXTM3U'), text.slice(0, 40));
+    const order = ['Noon', 'Sunrise', 'Daybreak'].map((t) => text.indexOf(t));
+    assert.ok(order.every((i) => i > 0) && order[0] < order[1] && order[1] < order[2], text);
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Playlists' }).click();
+    await page.getByLabel('M3U8 file to import').setInputFiles(file);
+    await page.getByRole('status').filter({ hasText: 'Imported 3 tracks' }).waitFor();
+    await page.getByRole('heading', { name: 'Road trip' }).waitFor();
+    assert.notEqual(page.url().split('/playlists/')[1], undefined);
+    const titles = await page.getByTestId('track-row').locator('.col-title a').allTextContents();
+    assert.deepEqual(titles, ['Noon', 'Sunrise', 'Daybreak']);
+    rmSync(file);
+  });
+
   await run('search as you type', async () => {
     const box = page.getByRole('searchbox', { name: 'Search' });
     await box.click();
@@ -266,6 +291,17 @@ try {
     await page.getByRole('img', { name: /Minutes listened per day/ }).waitFor();
     await page.getByRole('table', { name: 'Play history' }).getByRole('link', { name: 'Daybreak' }).waitFor();
     await page.screenshot({ path: `${shots}/history.png` });
+  });
+
+  await run('admin: scan the library; profile: my sessions', async () => {
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Admin' }).click();
+    await page.getByRole('heading', { name: 'Library scan' }).waitFor();
+    await page.getByRole('button', { name: 'Scan now' }).click();
+    await page.getByText(/Last scan[\s\S]*5 unchanged/).waitFor();
+    await page.getByRole('table').getByText('dana', { exact: true }).waitFor();
+    await page.getByRole('link', { name: `Profile: ${username}` }).click();
+    await page.getByRole('heading', { name: 'Sessions' }).waitFor();
+    await page.getByText('this device').waitFor();
   });
 
   await run('failures are shown: 404 and an ended session', async () => {

@@ -4,6 +4,9 @@ import { useEffect, useState } from 'preact/hooks';
 import { api } from '../api.js';
 import { html, useApi, usePages, Async, ErrorBox, Loading, useForm, FormError, Toggle, attempt, toast, dateTime, Dialog } from '../ui.js';
 
+const lastScan = (l) => `Last scan ${dateTime(l.finished_at)}${l.full ? ' (full)' : ''}: ${l.added} added, ${l.updated} updated, `
+  + `${l.unchanged} unchanged, ${l.missing} missing, ${l.failed} failed`;
+
 function Scan() {
   const scan = useApi('library/scan');
   const running = scan.data?.running;
@@ -25,9 +28,7 @@ function Scan() {
           <p><strong>Scanning…</strong> ${scan.data.processed} of ${scan.data.found || '?'} files</p>
           <progress max=${scan.data.found || 1} value=${scan.data.processed} aria-label="Scan progress"></progress>
         </div>`
-        : scan.data.last && html`<p>Last scan ${dateTime(scan.data.last.finished_at)}${scan.data.last.full ? ' (full)' : ''}:
-          ${scan.data.last.added} added, ${scan.data.last.updated} updated, ${scan.data.last.unchanged} unchanged,
-          ${scan.data.last.missing} missing, ${scan.data.last.failed} failed${scan.data.last.error ? html` · <span class="warn">${scan.data.last.error}</span>` : ''}</p>`}
+        : scan.data.last && html`<p>${lastScan(scan.data.last)}${scan.data.last.error ? html` · <span class="warn">${scan.data.last.error}</span>` : ''}</p>`}
       <div class="actions">
         <button type="button" class="btn primary" disabled=${running} onClick=${() => start(false)}>Scan now</button>
         <button type="button" class="btn" disabled=${running} onClick=${() => start(true)}>Full rescan</button>
