@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use reqwest::header::HeaderName;
 use reqwest::header::{
     ACCEPT_ENCODING, CACHE_CONTROL, CONTENT_ENCODING, CONTENT_SECURITY_POLICY, CONTENT_TYPE,
     COOKIE, ETAG, IF_NONE_MATCH, SET_COOKIE,
@@ -19,6 +20,19 @@ use crate::app::TestApp;
 use crate::audio::{self, Audio};
 use crate::helpers::{self, TestDb, spawn_juke};
 use crate::http_on_both_engines;
+
+/// GET `url` with these request headers.
+async fn get(
+    app: &TestApp,
+    url: impl reqwest::IntoUrl,
+    headers: &[(HeaderName, &str)],
+) -> reqwest::Response {
+    let mut request = app.client.get(url);
+    for (name, value) in headers {
+        request = request.header(name, *value);
+    }
+    request.send().await.expect("request sent")
+}
 
 fn web_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("web")
@@ -56,7 +70,7 @@ async fn the_page_answers_every_client_route_and_never_an_api_one() {
         "/search?q=x",
         "/index.html",
     ] {
-        let response = app.client.get(app.url(path)).send().await.unwrap();
+        let response = get(&app, app.url(path), &[]).await;
         assert_eq!(response.status(), StatusCode::OK, "{path}");
         let headers = response.headers().clone();
         assert_eq!(headers[CONTENT_TYPE], "text/html; charset=utf-8", "{path}");
@@ -128,7 +142,7 @@ async fn the_page_answers_every_client_route_and_never_an_api_one() {
         "/v/abc/js/missing.js",
         "/v/abc/index.html",
     ] {
-        let response = app.client.get(app.url(path)).send().await.unwrap();
+        let response = get(&app, app.url(path), &[]).await;
         assert_eq!(response.status(), StatusCode::NOT_FOUND, "{path}");
         assert!(
             response.headers()[CONTENT_TYPE]
@@ -144,18 +158,12 @@ async fn the_page_answers_every_client_route_and_never_an_api_one() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn assets_are_versioned_immutable_compressed_and_revalidated() {
     let app = TestApp::spawn(TestDb::sqlite().await).await;
-    let html = app.client.get(app.url("/")).send().await.unwrap();
+    let html = get(&app, app.url("/"), &[]).await;
     let prefix = asset_prefix(&html.text().await.unwrap());
     let on_disk = std::fs::read(web_dir().join("js/player.js")).unwrap();
 
     let url = app.url(&format!("{prefix}/js/player.js"));
-    let plain = app
-        .client
-        .get(&url)
-        .header(ACCEPT_ENCODING, "identity")
-        .send()
-        .await
-        .unwrap();
+    let plain = get(&app, &url, &[(ACCEPT_ENCODING, "identity")]).await;
     assert_eq!(plain.status(), StatusCode::OK);
     let headers = plain.headers().clone();
     assert_eq!(
@@ -166,13 +174,7 @@ async fn assets_are_versioned_immutable_compressed_and_revalidated() {
     assert_eq!(plain.bytes().await.unwrap(), on_disk, "served as written");
 
     // Brotli, else gzip; each decodes to the file.
-    let br = app
-        .client
-        .get(&url)
-        .header(ACCEPT_ENCODING, "gzip, deflate, br")
-        .send()
-        .await
-        .unwrap();
+    let br = get(&app, &url, &[(ACCEPT_ENCODING, "gzip, deflate, br")]).await;
     assert_eq!(br.headers()[CONTENT_ENCODING], "br");
     let compressed = br.bytes().await.unwrap();
     assert!(compressed.len() * 2 < on_disk.len(), "brotli pays");
@@ -181,13 +183,7 @@ async fn assets_are_versioned_immutable_compressed_and_revalidated() {
         .read_to_end(&mut decoded)
         .unwrap();
     assert_eq!(decoded, on_disk);
-    let gz = app
-        .client
-        .get(&url)
-        .header(ACCEPT_ENCODING, "gzip, br;q=0")
-        .send()
-        .await
-        .unwrap();
+    let gz = get(&app, &url, &[(ACCEPT_ENCODING, "gzip, br;q=0")]).await;
     assert_eq!(gz.headers()[CONTENT_ENCODING], "gzip");
     let mut decoded = Vec::new();
     flate2::read::GzDecoder::new(&gz.bytes().await.unwrap()[..])
@@ -197,44 +193,30 @@ async fn assets_are_versioned_immutable_compressed_and_revalidated() {
 
     // Conditional requests.
     let etag = headers[ETAG].to_str().unwrap().to_owned();
-    let again = app
-        .client
-        .get(&url)
-        .header(IF_NONE_MATCH, &etag)
-        .send()
-        .await
-        .unwrap();
+    let again = get(&app, &url, &[(IF_NONE_MATCH, &etag)]).await;
     assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
     // Each encoding is its own body, with its own tag.
-    let compressed_tag = app
-        .client
-        .get(&url)
-        .header(ACCEPT_ENCODING, "br")
-        .header(IF_NONE_MATCH, &etag)
-        .send()
-        .await
-        .unwrap();
+    let compressed_tag = get(
+        &app,
+        &url,
+        &[(ACCEPT_ENCODING, "br"), (IF_NONE_MATCH, &etag)],
+    )
+    .await;
     assert_eq!(compressed_tag.status(), StatusCode::OK);
     assert_ne!(compressed_tag.headers()[ETAG].to_str().unwrap(), etag);
 
     // Another build's URL still works, but is not cached for long.
-    let stale = app
-        .client
-        .get(app.url("/v/000000000000/js/player.js"))
-        .send()
-        .await
-        .unwrap();
+    let stale = get(&app, app.url("/v/000000000000/js/player.js"), &[]).await;
     assert_eq!(stale.status(), StatusCode::OK);
     assert_eq!(stale.headers()[CACHE_CONTROL], "no-cache");
 
     // PNGs are sent as they are.
-    let icon = app
-        .client
-        .get(app.url(&format!("{prefix}/icons/icon-192.png")))
-        .header(ACCEPT_ENCODING, "br, gzip")
-        .send()
-        .await
-        .unwrap();
+    let icon = get(
+        &app,
+        app.url(&format!("{prefix}/icons/icon-192.png")),
+        &[(ACCEPT_ENCODING, "br, gzip")],
+    )
+    .await;
     assert_eq!(icon.headers()[CONTENT_TYPE], "image/png");
     assert_eq!(icon.headers()[CONTENT_ENCODING], "identity");
     app.finish().await;
@@ -243,12 +225,7 @@ async fn assets_are_versioned_immutable_compressed_and_revalidated() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_manifest_makes_it_installable() {
     let app = TestApp::spawn(TestDb::sqlite().await).await;
-    let response = app
-        .client
-        .get(app.url("/manifest.webmanifest"))
-        .send()
-        .await
-        .unwrap();
+    let response = get(&app, app.url("/manifest.webmanifest"), &[]).await;
     assert_eq!(
         response.headers()[CONTENT_TYPE],
         "application/manifest+json"
@@ -263,7 +240,7 @@ async fn the_manifest_makes_it_installable() {
     }
     for icon in icons {
         let src = icon["src"].as_str().unwrap();
-        let got = app.client.get(app.url(src)).send().await.unwrap();
+        let got = get(&app, app.url(src), &[]).await;
         assert_eq!(got.status(), StatusCode::OK, "{src}");
         assert_eq!(got.headers()[CONTENT_TYPE], icon["type"].as_str().unwrap());
         if let Some((w, _)) = icon["sizes"].as_str().unwrap().split_once('x') {
@@ -303,32 +280,19 @@ async fn the_session_cookie_opens_media_only(app: &TestApp) {
     let album = helpers::album(&app.storage, artist.id, "Crumbs").await;
     let cover = app.url(&format!("/api/v1/albums/{}/cover?size=128", album.id));
 
-    let anonymous = app.client.get(&cover).send().await.unwrap();
+    let anonymous = get(app, &cover, &[]).await;
     assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
-    let with_cookie = app
-        .client
-        .get(&cover)
-        .header(COOKIE, &cookie)
-        .send()
-        .await
-        .unwrap();
+    let with_cookie = get(app, &cover, &[(COOKIE, &cookie)]).await;
     assert_eq!(with_cookie.status(), StatusCode::OK);
-    let image = app
-        .client
-        .get(app.url(&format!("/api/v1/artists/{}/image", artist.id)))
-        .header(COOKIE, &cookie)
-        .send()
-        .await
-        .unwrap();
+    let image = get(
+        app,
+        app.url(&format!("/api/v1/artists/{}/image", artist.id)),
+        &[(COOKIE, &cookie)],
+    )
+    .await;
     assert_eq!(image.status(), StatusCode::OK);
     // Not a bearer token: the JSON API ignores it (no cross-site request can act with it).
-    let me = app
-        .client
-        .get(app.url("/api/v1/me"))
-        .header(COOKIE, &cookie)
-        .send()
-        .await
-        .unwrap();
+    let me = get(app, app.url("/api/v1/me"), &[(COOKIE, &cookie)]).await;
     assert_eq!(me.status(), StatusCode::UNAUTHORIZED);
 
     let login = app.login_raw("cookie", "correct horse").await;
@@ -348,25 +312,13 @@ async fn the_session_cookie_opens_media_only(app: &TestApp) {
         .find(|c| c.starts_with("juke_session="))
         .expect("logout removes the cookie");
     assert!(removal.contains("Max-Age=0"), "{removal}");
-    let revoked = app
-        .client
-        .get(&cover)
-        .header(COOKIE, &cookie)
-        .send()
-        .await
-        .unwrap();
+    let revoked = get(app, &cover, &[(COOKIE, &cookie)]).await;
     assert_eq!(
         revoked.status(),
         StatusCode::UNAUTHORIZED,
         "a logged-out session's cookie opens nothing"
     );
-    let other = app
-        .client
-        .get(&cover)
-        .header(COOKIE, &second)
-        .send()
-        .await
-        .unwrap();
+    let other = get(app, &cover, &[(COOKIE, &second)]).await;
     assert_eq!(other.status(), StatusCode::OK, "the other session lives on");
 }
 
