@@ -1,5 +1,6 @@
 //! The HTTP API: one file per resource, all errors through [`ApiError`].
 
+mod app_passwords;
 mod auth;
 mod body;
 mod catalog;
@@ -44,6 +45,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .configure(search::routes)
                 .configure(auth::routes)
                 .configure(me::routes)
+                .configure(app_passwords::routes)
                 .configure(users::routes)
                 .configure(library::routes)
                 .configure(uploads::routes)

@@ -1,6 +1,7 @@
 //! Authentication: passwords, session-bound tokens, login throttling, the extractor that
 //! authenticates a request, and the authorization policy.
 
+pub mod app_passwords;
 pub mod password;
 pub mod policy;
 pub mod secret;
@@ -18,6 +19,7 @@ use chrono::{DateTime, Duration, Utc};
 use crate::api::ApiError;
 use crate::config::Config;
 use crate::storage::{Id, NewSession, Storage, StorageError, User};
+use app_passwords::AppPasswordVault;
 use password::Passwords;
 use throttle::LoginThrottle;
 use token::{TokenKeys, token_hash};
@@ -32,6 +34,7 @@ pub struct AuthService {
     ttl: Duration,
     pub passwords: Passwords,
     pub throttle: LoginThrottle,
+    pub app_passwords: AppPasswordVault,
 }
 
 /// A freshly issued bearer token.
@@ -69,8 +72,10 @@ impl ClientInfo {
 impl AuthService {
     pub fn new(config: &Config) -> Result<Self, secret::SecretError> {
         let secret = secret::signing_secret(&config.auth.jwt_secret, &config.data_dir)?;
+        let app_key = secret::app_password_key(&config.data_dir)?;
         Ok(AuthService {
             keys: TokenKeys::new(&secret),
+            app_passwords: AppPasswordVault::new(&app_key),
             ttl: Duration::hours(config.auth.token_ttl_hours as i64),
             passwords: Passwords::new(),
             throttle: LoginThrottle::new(),

@@ -5,6 +5,7 @@
 //! dialect both engines share (`$1` placeholders, `RETURNING`, standard functions) and compiled
 //! for each engine by [`with_pool!`]; where the dialects differ, the statement says so inline.
 
+mod app_passwords;
 mod audit;
 mod browse;
 mod cache;

@@ -65,6 +65,35 @@ pub struct Session {
     pub user_agent: Option<String>,
 }
 
+/// An app password as its owner sees it: never its secret.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct AppPassword {
+    pub id: Id,
+    pub user_id: Id,
+    pub name: String,
+    pub created_at: DateTime<Utc>,
+    pub last_used_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewAppPassword {
+    pub id: Id,
+    pub user_id: Id,
+    pub name: String,
+    /// sha256 of the secret, hex.
+    pub lookup_hash: String,
+    /// The secret sealed with the data folder's key.
+    pub sealed_secret: String,
+}
+
+/// What authentication needs of an app password.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SealedAppPassword {
+    pub id: Id,
+    pub user_id: Id,
+    pub sealed_secret: String,
+}
+
 #[derive(Debug, Clone)]
 pub struct NewSession {
     pub id: Id,

@@ -3,6 +3,7 @@
 
 mod accounts;
 mod app;
+mod app_passwords;
 mod audio;
 mod cache;
 mod catalog;

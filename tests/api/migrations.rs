@@ -4,9 +4,10 @@ use juke::storage::Storage;
 
 use crate::both_engines;
 
-/// The reference schema's twelve tables and the database search engine's two.
-const TABLES: [&str; 14] = [
+/// The reference schema's twelve tables, the database search engine's two, app passwords.
+const TABLES: [&str; 15] = [
     "albums",
+    "app_passwords",
     "artists",
     "play_history",
     "playlist_tracks",

@@ -302,6 +302,15 @@ try {
     await page.getByRole('link', { name: `Profile: ${username}` }).click();
     await page.getByRole('heading', { name: 'Sessions' }).waitFor();
     await page.getByText('this device').waitFor();
+    await page.getByLabel('Device or app').fill('Tempo on my phone');
+    await page.getByRole('button', { name: 'Create', exact: true }).click();
+    const secret = await page.getByTestId('new-app-password').textContent();
+    assert.match(secret, /^[a-z2-9]{5}(-[a-z2-9]{5}){3}$/);
+    await page.getByRole('button', { name: 'Done' }).click();
+    const made = (await apiGet('me/app-passwords')).items;
+    assert.deepEqual(made.map((p) => p.name), ['Tempo on my phone']);
+    await page.getByRole('button', { name: 'Revoke app password Tempo on my phone' }).click();
+    await until('the app password revoked', async () => (await apiGet('me/app-passwords')).items.length === 0);
   });
 
   await run('failures are shown: 404 and an ended session', async () => {

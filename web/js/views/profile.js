@@ -2,7 +2,8 @@
 
 import { api, session } from '../api.js';
 import { me } from '../me.js';
-import { html, useApi, Async, useForm, FormError, attempt, toast, dateTime } from '../ui.js';
+import { useState } from 'preact/hooks';
+import { html, useApi, Async, useForm, FormError, attempt, toast, dateTime, Dialog } from '../ui.js';
 
 export async function logOut() {
   try {
@@ -85,6 +86,45 @@ function Sessions({ state }) {
   </section>`;
 }
 
+/** Passwords for Subsonic apps (DSub, Symfonium, Tempo…): one per device, shown once. */
+function AppPasswords() {
+  const state = useApi('me/app-passwords');
+  const [shown, setShown] = useState(null);
+  const { busy, error, onSubmit } = useForm(async (form, el) => {
+    const made = await api('me/app-passwords', { method: 'POST', body: { name: form.get('name').trim() } });
+    el.reset();
+    setShown(made);
+    state.reload();
+  });
+  const revoke = async (p) => {
+    if (await attempt(() => api(`me/app-passwords/${p.id}`, { method: 'DELETE' }), `${p.name} revoked`) !== undefined) {
+      state.setData((d) => ({ ...d, items: d.items.filter((x) => x.id !== p.id) }));
+    }
+  };
+  return html`<section class="card" aria-labelledby="app-passwords-h">
+    <h2 id="app-passwords-h">App passwords</h2>
+    <p class="muted">For Subsonic apps on phones and desktops: give each its own, as the password with your username. Your login password does not work there.</p>
+    <form class="inline-form" onSubmit=${onSubmit}>
+      <label class="sr-only" for="app-password-name">Device or app</label>
+      <input id="app-password-name" name="name" placeholder="Device or app, e.g. Tempo on my phone" required maxlength="100" />
+      <button class="btn primary" type="submit" disabled=${busy}>Create</button>
+    </form>
+    <${FormError} error=${error} />
+    <${Async} state=${state}>${(d) => (d.items.length ? html`<ul class="sessions">
+      ${d.items.map((p) => html`<li key=${p.id}>
+        <div><strong>${p.name}</strong>
+          <div class="muted">made ${dateTime(p.created_at)} · ${p.last_used_at ? `last used ${dateTime(p.last_used_at)}` : 'never used'}</div></div>
+        <button type="button" class="btn small danger" onClick=${() => revoke(p)} aria-label=${`Revoke app password ${p.name}`}>Revoke</button>
+      </li>`)}
+    </ul>` : html`<p class="empty">None yet.</p>`)}</${Async}>
+    ${shown && html`<${Dialog} title="Your new app password" onClose=${() => setShown(null)}>
+      <p>Type it into <strong>${shown.name}</strong> now: it is not shown again.</p>
+      <p class="secret" data-testid="new-app-password">${shown.password}</p>
+      <button type="button" class="btn primary" onClick=${() => setShown(null)}>Done</button>
+    </${Dialog}>`}
+  </section>`;
+}
+
 export function Profile({ user }) {
   const sessions = useApi('me/sessions?limit=100');
   return html`<section class="page narrow">
@@ -93,6 +133,7 @@ export function Profile({ user }) {
     <${ProfileForm} user=${user} />
     <${PasswordForm} onChanged=${sessions.reload} />
     <${Sessions} state=${sessions} />
+    <${AppPasswords} />
   </section>`;
 }
 Profile.title = 'Profile';
