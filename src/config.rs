@@ -29,6 +29,7 @@ pub struct Config {
     pub uploads: UploadsConfig,
     pub transcoding: TranscodingConfig,
     pub search: SearchConfig,
+    pub subsonic: SubsonicConfig,
     pub cache: CacheConfig,
     pub log: LogConfig,
 }
@@ -44,6 +45,7 @@ impl Default for Config {
             uploads: UploadsConfig::default(),
             transcoding: TranscodingConfig::default(),
             search: SearchConfig::default(),
+            subsonic: SubsonicConfig::default(),
             cache: CacheConfig::default(),
             log: LogConfig::default(),
         }
@@ -180,6 +182,16 @@ impl Default for TranscodingConfig {
 pub enum SearchEngine {
     Tantivy,
     Database,
+}
+
+/// The Subsonic API (`/rest`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SubsonicConfig {
+    /// Whether `/rest` also takes the login password (as `p=`), besides app passwords. Off:
+    /// Subsonic sends passwords in URLs (plain or hex) and md5 tokens, so the argon2 login
+    /// password should never travel there.
+    pub allow_login_password: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

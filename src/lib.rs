@@ -14,6 +14,7 @@ pub mod playlists;
 pub mod search;
 pub mod startup;
 pub mod storage;
+pub mod subsonic;
 pub mod telemetry;
 pub mod validate;
 pub mod web;

@@ -73,6 +73,7 @@ impl Application {
         // Subscribed before the server answers, so no catalog write goes unseen.
         search.start(search_state);
         let search = web::Data::new(search);
+        let now_playing = web::Data::new(crate::subsonic::NowPlaying::default());
         let bind = config.server.bind;
         let listener =
             TcpListener::bind(bind).map_err(|source| StartError::Bind { addr: bind, source })?;
@@ -94,8 +95,10 @@ impl Application {
                 .app_data(transcoder.clone())
                 .app_data(metrics.clone())
                 .app_data(search.clone())
+                .app_data(now_playing.clone())
                 .app_data(config.clone())
                 .configure(api::configure)
+                .configure(crate::subsonic::routes)
                 .configure(crate::web::routes)
                 .default_service(web::to(crate::web::fallback))
         })

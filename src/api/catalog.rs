@@ -225,6 +225,7 @@ impl BrowseQuery {
             descending,
             after,
             limit,
+            offset: 0,
         })
     }
 }

@@ -52,6 +52,8 @@ pub struct ListRequest {
     pub descending: bool,
     pub after: Option<(SortKey, Id)>,
     pub limit: i64,
+    /// Rows to skip (Subsonic clients page by offset; Juke's own API by `after`).
+    pub offset: i64,
 }
 
 /// A statement being built: its text and the values its `$n` placeholders stand for.
@@ -140,7 +142,10 @@ impl Listing {
                 self.id
             ));
         }
-        let limit = sql.arg(Arg::Int(req.limit));
+        let mut limit = sql.arg(Arg::Int(req.limit));
+        if req.offset > 0 {
+            limit = format!("{limit} OFFSET {}", sql.arg(Arg::Int(req.offset)));
+        }
         let where_clause = if conditions.is_empty() {
             String::new()
         } else {
@@ -302,6 +307,17 @@ impl Storage {
             )
             .fetch_all(pool)
             .await?
+        }))
+    }
+
+    /// One track as lists show it.
+    pub async fn track_summary(&self, id: Id) -> StorageResult<TrackSummary> {
+        let sql = format!("SELECT {SUMMARY_COLUMNS} FROM tracks t {SUMMARY_JOINS} WHERE t.id = $1");
+        Ok(with_pool!(self, |pool, DB| {
+            sqlx::query_as::<DB, TrackSummary>(&sql)
+                .bind(id)
+                .fetch_one(pool)
+                .await?
         }))
     }
 

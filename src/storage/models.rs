@@ -105,7 +105,7 @@ pub struct NewSession {
     pub user_agent: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, sqlx::FromRow)]
 pub struct Artist {
     pub id: Id,
     pub name: String,
@@ -125,7 +125,7 @@ pub struct NewArtist {
     pub musicbrainz_id: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, sqlx::FromRow)]
 pub struct Album {
     pub id: Id,
     pub title: String,
@@ -324,7 +324,7 @@ pub enum PlaylistScope {
 }
 
 /// A track as lists show it: enough to display and play it without another request.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, sqlx::FromRow)]
 pub struct TrackSummary {
     pub id: Id,
     pub title: String,
@@ -349,7 +349,7 @@ pub struct TrackSummary {
 }
 
 /// An album as lists show it.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, sqlx::FromRow)]
 pub struct AlbumSummary {
     #[serde(flatten)]
     #[sqlx(flatten)]
@@ -363,7 +363,7 @@ pub struct AlbumSummary {
 }
 
 /// An artist as lists show it.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, sqlx::FromRow)]
 pub struct ArtistSummary {
     #[serde(flatten)]
     #[sqlx(flatten)]

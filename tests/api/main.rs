@@ -21,6 +21,7 @@ mod server;
 mod social;
 mod storage_constraints;
 mod storage_triggers;
+mod subsonic;
 mod transcode;
 mod uploads;
 mod web_player;

@@ -1,0 +1,179 @@
+//! Starring (Juke's likes and follows), scrobbling (play history) and now playing.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use chrono::{DateTime, TimeZone, Utc};
+
+use super::Ctx;
+use super::browse::track_summary;
+use super::error::SubsonicError;
+use super::response::Node;
+use super::views::{self, Kind};
+use crate::listening::{self, PlayError, PlayRequest};
+use crate::storage::Id;
+
+/// A "now playing" report older than this is no longer shown.
+const NOW_PLAYING_MINUTES: i64 = 10;
+
+/// What each user last said they were playing (scrobble with submission=false).
+#[derive(Default)]
+pub struct NowPlaying(Mutex<HashMap<Id, Playing>>);
+
+#[derive(Clone)]
+struct Playing {
+    track: Id,
+    username: String,
+    since: DateTime<Utc>,
+}
+
+/// `star` and `unstar`: `id` songs are liked, `artistId` artists followed. Juke does not star
+/// albums: an `albumId` is refused rather than silently dropped.
+pub async fn star(ctx: &Ctx<'_>, on: bool) -> Result<(), SubsonicError> {
+    let p = ctx.params;
+    if !p.all("albumId").is_empty() {
+        return Err(SubsonicError::Invalid(
+            "albumId",
+            "Juke stars songs and artists, not albums".into(),
+        ));
+    }
+    let mut songs = Vec::new();
+    for raw in p.all("id") {
+        match views::parse(raw, Kind::Track) {
+            Some((Kind::Track, id)) => songs.push(id),
+            Some((Kind::Artist, id)) => {
+                star_artist(ctx, id, on).await?;
+            }
+            _ => return Err(SubsonicError::NotFound("song")),
+        }
+    }
+    for raw in p.all("artistId") {
+        let id = views::expect(Some(raw), "artistId", Kind::Artist)?;
+        star_artist(ctx, id, on).await?;
+    }
+    if songs.is_empty() && p.all("artistId").is_empty() && p.all("id").is_empty() {
+        return Err(SubsonicError::Missing("id"));
+    }
+    for id in songs {
+        let result = if on {
+            ctx.storage.add_favorite(ctx.user.id, id).await
+        } else {
+            ctx.storage.remove_favorite(ctx.user.id, id).await
+        };
+        result.map_err(|err| match err {
+            crate::storage::StorageError::NotFound | crate::storage::StorageError::Invalid(_) => {
+                SubsonicError::NotFound("song")
+            }
+            other => other.into(),
+        })?;
+    }
+    Ok(())
+}
+
+async fn star_artist(ctx: &Ctx<'_>, id: Id, on: bool) -> Result<(), SubsonicError> {
+    let result = if on {
+        ctx.storage.follow_artist(ctx.user.id, id).await
+    } else {
+        ctx.storage.unfollow_artist(ctx.user.id, id).await
+    };
+    result.map_err(|err| match err {
+        crate::storage::StorageError::NotFound | crate::storage::StorageError::Invalid(_) => {
+            SubsonicError::NotFound("artist")
+        }
+        other => other.into(),
+    })
+}
+
+/// `scrobble`: with `submission=true` (the default) each `id` is a play in the history (the
+/// play count follows); with `false` it is what the user is playing now.
+pub async fn scrobble(ctx: &Ctx<'_>, now_playing: &NowPlaying) -> Result<(), SubsonicError> {
+    let p = ctx.params;
+    let ids = p.all("id");
+    if ids.is_empty() {
+        return Err(SubsonicError::Missing("id"));
+    }
+    let submission = p.get("submission").is_none_or(|s| s != "false");
+    let times = p.all("time");
+    for (i, raw) in ids.iter().enumerate() {
+        let id = views::expect(Some(raw), "id", Kind::Track)?;
+        if !submission {
+            let track = ctx
+                .storage
+                .track(id)
+                .await
+                .map_err(|_| SubsonicError::NotFound("song"))?;
+            if let Ok(mut map) = now_playing.0.lock() {
+                map.insert(
+                    ctx.user.id,
+                    Playing {
+                        track: track.id,
+                        username: ctx.user.username.clone(),
+                        since: Utc::now(),
+                    },
+                );
+            }
+            continue;
+        }
+        let played_at = match times.get(i) {
+            Some(ms) => Some(
+                ms.parse::<i64>()
+                    .ok()
+                    .and_then(|ms| Utc.timestamp_millis_opt(ms).single())
+                    .ok_or_else(|| {
+                        SubsonicError::Invalid(
+                            "time",
+                            format!("{ms:?} is not a time in milliseconds"),
+                        )
+                    })?,
+            ),
+            None => None,
+        };
+        let track = ctx
+            .storage
+            .track(id)
+            .await
+            .map_err(|_| SubsonicError::NotFound("song"))?;
+        // Subsonic scrobbles say a song was played, not for how long: it counts as heard whole.
+        let request = PlayRequest {
+            track_id: id,
+            duration_played: i64::from(track.duration_seconds),
+            device_type: Some("other".into()),
+            source_type: None,
+            played_at,
+        };
+        listening::record(ctx.storage, ctx.user.id, request)
+            .await
+            .map_err(|err| match err {
+                PlayError::Field { field, message } => SubsonicError::Invalid(
+                    if field == "played_at" { "time" } else { "id" },
+                    message,
+                ),
+                PlayError::Storage(err) => err.into(),
+            })?;
+    }
+    Ok(())
+}
+
+pub async fn now_playing(ctx: &Ctx<'_>, now_playing: &NowPlaying) -> Result<Node, SubsonicError> {
+    let cutoff = Utc::now() - chrono::Duration::minutes(NOW_PLAYING_MINUTES);
+    let current: Vec<_> = match now_playing.0.lock() {
+        Ok(mut map) => {
+            map.retain(|_, playing| playing.since > cutoff);
+            map.values().cloned().collect()
+        }
+        Err(_) => Vec::new(),
+    };
+    let mut entries = Vec::new();
+    for playing in current {
+        let Ok(track) = track_summary(ctx, playing.track).await else {
+            continue;
+        };
+        entries.push(
+            views::song("entry", &track, None)
+                .attr("username", playing.username)
+                .attr("minutesAgo", (Utc::now() - playing.since).num_minutes())
+                .attr("playerId", 0),
+        );
+    }
+    Ok(Node::new("nowPlaying").list(entries))
+}

@@ -1,0 +1,57 @@
+//! Subsonic's errors: each maps to one of the API's numeric codes, and every one is sent as a
+//! `status="failed"` response with HTTP 200, as clients expect.
+
+use crate::storage::StorageError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SubsonicError {
+    #[error("required parameter is missing: {0}")]
+    Missing(&'static str),
+    #[error("parameter {0} is invalid: {1}")]
+    Invalid(&'static str, String),
+    #[error("wrong username or password")]
+    WrongCredentials,
+    #[error("too many failed attempts: wait a minute and try again")]
+    Throttled,
+    #[error("give either apiKey or u with p or t and s, not both")]
+    ConflictingAuth,
+    #[error("invalid API key")]
+    InvalidApiKey,
+    #[error("{0}")]
+    NotAuthorized(String),
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    #[error("the method {0} is not implemented by this server")]
+    UnknownMethod(String),
+    #[error("the server had a problem: {0}")]
+    Internal(String),
+}
+
+impl SubsonicError {
+    /// The Subsonic error code.
+    pub fn code(&self) -> i64 {
+        match self {
+            SubsonicError::Missing(_) => 10,
+            SubsonicError::WrongCredentials | SubsonicError::Throttled => 40,
+            SubsonicError::ConflictingAuth => 43,
+            SubsonicError::InvalidApiKey => 44,
+            SubsonicError::NotAuthorized(_) => 50,
+            SubsonicError::NotFound(_) => 70,
+            SubsonicError::Invalid(..)
+            | SubsonicError::UnknownMethod(_)
+            | SubsonicError::Internal(_) => 0,
+        }
+    }
+}
+
+impl From<StorageError> for SubsonicError {
+    fn from(err: StorageError) -> Self {
+        match err {
+            StorageError::NotFound => SubsonicError::NotFound("data"),
+            other => {
+                tracing::error!(error = %other, "subsonic request failed in storage");
+                SubsonicError::Internal("the database did not answer".into())
+            }
+        }
+    }
+}

@@ -1,0 +1,283 @@
+//! The Subsonic / OpenSubsonic API under `/rest`, so that every Subsonic app can use Juke.
+//!
+//! One handler takes every `/rest/{method}` (with or without `.view`, GET or a POSTed form),
+//! reads the parameters, authenticates, runs the method and writes its answer as XML, JSON or
+//! JSONP. Methods are small functions from parameters to a [`Node`]; errors are Subsonic error
+//! codes in a `failed` response.
+
+mod annotate;
+mod auth;
+mod browse;
+mod error;
+pub mod response;
+mod system;
+mod users;
+mod views;
+
+use std::collections::HashMap;
+
+use actix_web::http::header::CONTENT_TYPE;
+use actix_web::{HttpRequest, HttpResponse, web};
+
+use crate::auth::{AuthService, ClientInfo};
+use crate::config::Config;
+use crate::library::service::Library;
+use crate::search::Search;
+use crate::storage::{Storage, User};
+pub use annotate::NowPlaying;
+pub use error::SubsonicError;
+use response::Node;
+
+/// The largest form body `/rest` reads (parameters only; nothing is uploaded here).
+const FORM_LIMIT_BYTES: usize = 64 * 1024;
+/// The most values one parameter may repeat (`id=` in star, `songIdToAdd=` in playlists).
+const MAX_REPEATS: usize = 1000;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/rest/{method}")
+            .app_data(web::PayloadConfig::new(FORM_LIMIT_BYTES))
+            .route(web::get().to(handle))
+            .route(web::post().to(handle)),
+    );
+}
+
+/// The request's parameters, from the query string and a form body; a name may repeat.
+#[derive(Debug, Default)]
+pub struct Params(HashMap<String, Vec<String>>);
+
+impl Params {
+    fn parse(query: &str, form: &[u8]) -> Params {
+        let mut map: HashMap<String, Vec<String>> = HashMap::new();
+        for (key, value) in
+            url::form_urlencoded::parse(query.as_bytes()).chain(url::form_urlencoded::parse(form))
+        {
+            let values = map.entry(key.into_owned()).or_default();
+            if values.len() < MAX_REPEATS {
+                values.push(value.into_owned());
+            }
+        }
+        Params(map)
+    }
+
+    /// The first value of `key`.
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.0.get(key).and_then(|v| v.first()).map(String::as_str)
+    }
+
+    /// Every value of `key`, in order.
+    pub fn all(&self, key: &str) -> &[String] {
+        self.0.get(key).map_or(&[], Vec::as_slice)
+    }
+
+    pub fn required(&self, key: &'static str) -> Result<&str, SubsonicError> {
+        self.get(key)
+            .filter(|v| !v.is_empty())
+            .ok_or(SubsonicError::Missing(key))
+    }
+
+    /// An integer parameter, `default` when absent, clamped to `min..=max`.
+    pub fn int(
+        &self,
+        key: &'static str,
+        default: i64,
+        min: i64,
+        max: i64,
+    ) -> Result<i64, SubsonicError> {
+        match self.get(key).filter(|v| !v.is_empty()) {
+            None => Ok(default),
+            Some(raw) => raw
+                .parse::<i64>()
+                .map(|n| n.clamp(min, max))
+                .map_err(|_| SubsonicError::Invalid(key, format!("{raw:?} is not a number"))),
+        }
+    }
+}
+
+/// What a method runs with.
+pub struct Ctx<'a> {
+    pub params: &'a Params,
+    pub user: &'a User,
+    pub storage: &'a Storage,
+}
+
+/// The server's parts the methods use besides storage.
+struct Services<'a> {
+    search: &'a Search,
+    library: &'a Library,
+    now_playing: &'a NowPlaying,
+}
+
+enum Format {
+    Xml,
+    Json,
+    Jsonp(String),
+}
+
+async fn handle(
+    req: HttpRequest,
+    method: web::Path<String>,
+    body: web::Bytes,
+    storage: web::Data<Storage>,
+    auth: web::Data<AuthService>,
+    config: web::Data<Config>,
+    (search, library, now_playing): (web::Data<Search>, web::Data<Library>, web::Data<NowPlaying>),
+) -> HttpResponse {
+    let form: &[u8] = if is_form(&req) { &body } else { &[] };
+    let params = Params::parse(req.query_string(), form);
+    let format = match params.get("f") {
+        Some("json") => Format::Json,
+        Some("jsonp") => match params.get("callback").filter(|c| is_callback_name(c)) {
+            Some(callback) => Format::Jsonp(callback.to_owned()),
+            None => Format::Json,
+        },
+        _ => Format::Xml,
+    };
+    let method = method.into_inner();
+    let method = method.strip_suffix(".view").unwrap_or(&method);
+    let client = ClientInfo::of(&req);
+    let caller = auth::Caller {
+        storage: &storage,
+        auth: &auth,
+        allow_login_password: config.subsonic.allow_login_password,
+        address: client.address(),
+    };
+    let result = match caller.authenticate(&params).await {
+        Ok(user) => {
+            let ctx = Ctx {
+                params: &params,
+                user: &user,
+                storage: &storage,
+            };
+            let services = Services {
+                search: &search,
+                library: &library,
+                now_playing: &now_playing,
+            };
+            dispatch(method, &ctx, &services).await
+        }
+        Err(err) => Err(err),
+    };
+    let root = match result {
+        Ok(root) => root,
+        Err(err) => {
+            if matches!(err, SubsonicError::Internal(_)) {
+                tracing::error!(%method, error = %err, "subsonic method failed");
+            }
+            response::failed(err.code(), &err.to_string())
+        }
+    };
+    render(&root, &format)
+}
+
+/// Runs `method`: the whole `ok` response, or the error to send instead.
+async fn dispatch(method: &str, ctx: &Ctx<'_>, s: &Services<'_>) -> Result<Node, SubsonicError> {
+    let ok = response::ok();
+    let body = match method {
+        "ping" => return Ok(ok),
+        "getLicense" => system::license(),
+        "getOpenSubsonicExtensions" => return Ok(system::extensions(ok)),
+        "getMusicFolders" => system::music_folders(ctx),
+        "getIndexes" => browse::indexes(ctx).await?,
+        "getArtists" => browse::artists(ctx).await?,
+        "getArtist" => browse::artist(ctx).await?,
+        "getAlbum" => browse::album(ctx).await?,
+        "getSong" => browse::song(ctx).await?,
+        "getMusicDirectory" => browse::music_directory(ctx).await?,
+        "getGenres" => browse::genres(ctx).await?,
+        "getAlbumList" => browse::album_list(ctx, false).await?,
+        "getAlbumList2" => browse::album_list(ctx, true).await?,
+        "getRandomSongs" => browse::random_songs(ctx).await?,
+        "getSongsByGenre" => browse::songs_by_genre(ctx).await?,
+        "search2" => browse::search(ctx, s.search, false).await?,
+        "search3" => browse::search(ctx, s.search, true).await?,
+        "getStarred" => browse::starred(ctx, false).await?,
+        "getStarred2" => browse::starred(ctx, true).await?,
+        "star" => {
+            annotate::star(ctx, true).await?;
+            return Ok(ok);
+        }
+        "unstar" => {
+            annotate::star(ctx, false).await?;
+            return Ok(ok);
+        }
+        "scrobble" => {
+            annotate::scrobble(ctx, s.now_playing).await?;
+            return Ok(ok);
+        }
+        "getNowPlaying" => annotate::now_playing(ctx, s.now_playing).await?,
+        "getUser" => users::user(ctx).await?,
+        "getScanStatus" => users::scan_status(s.library),
+        "startScan" => users::start_scan(ctx, s.library)?,
+        "getLyrics" => users::lyrics(ctx).await?,
+        other => {
+            return Err(SubsonicError::UnknownMethod(
+                other.chars().take(64).collect(),
+            ));
+        }
+    };
+    Ok(ok.child(body))
+}
+
+fn is_form(req: &HttpRequest) -> bool {
+    req.headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"))
+}
+
+/// A JSONP callback must be a plain JavaScript name: nothing else reaches the page.
+fn is_callback_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 64
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$' || c == '.')
+        && !name.starts_with(|c: char| c.is_ascii_digit())
+}
+
+fn render(root: &Node, format: &Format) -> HttpResponse {
+    match format {
+        Format::Xml => HttpResponse::Ok()
+            .content_type("text/xml; charset=utf-8")
+            .body(response::to_xml(root)),
+        Format::Json => HttpResponse::Ok()
+            .content_type("application/json")
+            .body(response::to_json(root).to_string()),
+        Format::Jsonp(callback) => HttpResponse::Ok()
+            .content_type("application/javascript; charset=utf-8")
+            .insert_header(("X-Content-Type-Options", "nosniff"))
+            .body(format!("{callback}({});", response::to_json(root))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parameters_repeat_and_merge_query_and_form() {
+        let params = Params::parse("u=ann&id=1&id=2&f=json", b"id=3&p=enc%3A41");
+        assert_eq!(params.get("u"), Some("ann"));
+        assert_eq!(params.all("id"), ["1", "2", "3"]);
+        assert_eq!(params.get("p"), Some("enc:41"));
+        assert!(matches!(
+            params.required("x"),
+            Err(SubsonicError::Missing("x"))
+        ));
+        assert_eq!(params.int("size", 10, 1, 500).unwrap(), 10);
+        let big = Params::parse("size=9999&offset=x", b"");
+        assert_eq!(big.int("size", 10, 1, 500).unwrap(), 500);
+        assert!(big.int("offset", 0, 0, i64::MAX).is_err());
+    }
+
+    #[test]
+    fn only_plain_names_are_callbacks() {
+        for ok in ["cb", "jQuery123_456", "a.b", "$x"] {
+            assert!(is_callback_name(ok), "{ok}");
+        }
+        for bad in ["", "alert(1)", "a;b", "1a", "a b", &"x".repeat(65)] {
+            assert!(!is_callback_name(bad), "{bad}");
+        }
+    }
+}

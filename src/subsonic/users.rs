@@ -1,0 +1,82 @@
+//! getUser, getScanStatus, startScan, getLyrics.
+
+use super::Ctx;
+use super::error::SubsonicError;
+use super::response::Node;
+use crate::library::service::Library;
+use crate::storage::StorageError;
+
+/// A user's roles: Juke's permissions in Subsonic's words (every user may stream, download,
+/// upload and keep playlists; admins also manage users and settings).
+pub async fn user(ctx: &Ctx<'_>) -> Result<Node, SubsonicError> {
+    let name = ctx.params.required("username")?;
+    let user = if name.eq_ignore_ascii_case(&ctx.user.username) {
+        ctx.user.clone()
+    } else if ctx.user.is_admin {
+        match ctx.storage.user_for_login(name).await {
+            Ok((user, _)) => user,
+            Err(StorageError::NotFound) => return Err(SubsonicError::NotFound("user")),
+            Err(err) => return Err(err.into()),
+        }
+    } else {
+        return Err(SubsonicError::NotAuthorized(
+            "only admins may look up other users".into(),
+        ));
+    };
+    let admin = user.is_admin;
+    Ok(Node::new("user")
+        .attr("username", user.username.as_str())
+        .opt("email", user.email.clone())
+        .attr("scrobblingEnabled", true)
+        .attr("adminRole", admin)
+        .attr("settingsRole", admin)
+        .attr("downloadRole", true)
+        .attr("uploadRole", true)
+        .attr("playlistRole", true)
+        .attr("coverArtRole", admin)
+        .attr("commentRole", true)
+        .attr("podcastRole", false)
+        .attr("streamRole", true)
+        .attr("jukeboxRole", false)
+        .attr("shareRole", false)
+        .attr("videoConversionRole", false)
+        .list([Node::scalar("folder", 1)]))
+}
+
+pub fn scan_status(library: &Library) -> Node {
+    let status = library.status();
+    Node::new("scanStatus")
+        .attr("scanning", status.running)
+        .attr("count", i64::try_from(status.processed).unwrap_or(i64::MAX))
+}
+
+/// Starts a scan (admins only), then answers its status.
+pub fn start_scan(ctx: &Ctx<'_>, library: &Library) -> Result<Node, SubsonicError> {
+    if !ctx.user.is_admin {
+        return Err(SubsonicError::NotAuthorized(
+            "only admins may scan the library".into(),
+        ));
+    }
+    library.request_scan(ctx.params.get("fullScan") == Some("true"));
+    Ok(scan_status(library))
+}
+
+/// The lyrics of the song with this artist and title (an empty element when there are none).
+pub async fn lyrics(ctx: &Ctx<'_>) -> Result<Node, SubsonicError> {
+    let artist = ctx.params.get("artist").unwrap_or_default();
+    let title = ctx.params.get("title").unwrap_or_default();
+    let mut node = Node::new("lyrics");
+    if artist.is_empty() || title.is_empty() {
+        return Ok(node);
+    }
+    if let Some(id) = ctx.storage.track_by_artist_title(artist, title).await? {
+        let track = ctx.storage.track(id).await?;
+        node = node
+            .attr("artist", artist)
+            .attr("title", track.title.as_str());
+        if let Some(lyrics) = track.lyrics.filter(|l| !l.trim().is_empty()) {
+            node = node.text(lyrics);
+        }
+    }
+    Ok(node)
+}

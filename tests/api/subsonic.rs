@@ -1,0 +1,627 @@
+//! The Subsonic API (`/rest`) over real HTTP: every answer validated against the official
+//! 1.16.1 schema with xmllint (`../shared/subsonic`, OpenSubsonic's three extra attributes on
+//! the root taken off first, as the schema predates them), the JSON shape, the three ways to
+//! sign in with app passwords, and the same rules as the native API.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use juke::storage::{Id, TrackPatch};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::app::{Login, TestApp};
+use crate::helpers;
+use crate::http_on_both_engines;
+
+fn schema() -> PathBuf {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/subsonic/subsonic-rest-api-1.16.1.xsd");
+    assert!(
+        path.exists(),
+        "the Subsonic schema is missing at {}",
+        path.display()
+    );
+    path
+}
+
+/// Validates a response against the XSD (after removing the OpenSubsonic root attributes).
+fn validate(xml: &str, what: &str) {
+    let stripped = [" type=\"juke\"", " openSubsonic=\"true\""]
+        .iter()
+        .fold(xml.to_owned(), |x, attr| x.replacen(attr, "", 1));
+    let stripped = match stripped.find(" serverVersion=\"") {
+        Some(at) => {
+            let end = stripped[at + 16..].find('"').expect("attribute end") + at + 17;
+            format!("{}{}", &stripped[..at], &stripped[end..])
+        }
+        None => stripped,
+    };
+    let mut child = Command::new("xmllint")
+        .args(["--noout", "--schema"])
+        .arg(schema())
+        .arg("-")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("xmllint (Debian's libxml2-utils; scripts/test installs it)");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stripped.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{what}: not valid against the Subsonic schema:\n{}\n{stripped}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+struct Client<'a> {
+    app: &'a TestApp,
+    username: String,
+    secret: String,
+}
+
+impl Client<'_> {
+    fn auth(&self) -> Vec<(String, String)> {
+        let salt = format!("{:x}", rand_salt());
+        let token = format!(
+            "{:x}",
+            md5::Md5::digest(format!("{}{salt}", self.secret).as_bytes())
+        );
+        vec![
+            ("u".into(), self.username.clone()),
+            ("t".into(), token),
+            ("s".into(), salt),
+            ("v".into(), "1.16.1".into()),
+            ("c".into(), "juke-tests".into()),
+        ]
+    }
+
+    /// GET /rest/{method}.view as XML: validated, status checked, the text returned.
+    async fn xml(&self, method: &str, params: &[(&str, &str)], ok: bool) -> String {
+        let mut query = self.auth();
+        query.extend(
+            params
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+        );
+        let response = self
+            .app
+            .client
+            .get(self.app.url(&format!("/rest/{method}.view")))
+            .query(&query)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{method}");
+        assert!(
+            response.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("text/xml"),
+            "{method}"
+        );
+        let xml = response.text().await.unwrap();
+        validate(&xml, method);
+        let status = if ok {
+            "status=\"ok\""
+        } else {
+            "status=\"failed\""
+        };
+        assert!(xml.contains(status), "{method}: expected {status}: {xml}");
+        xml
+    }
+
+    /// The same as JSON (`f=json`), without `.view`: the `subsonic-response` object.
+    async fn json(&self, method: &str, params: &[(&str, &str)]) -> Value {
+        let mut query = self.auth();
+        query.push(("f".into(), "json".into()));
+        query.extend(
+            params
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+        );
+        let response = self
+            .app
+            .client
+            .get(self.app.url(&format!("/rest/{method}")))
+            .query(&query)
+            .send()
+            .await
+            .unwrap();
+        let body: Value = response.json().await.unwrap();
+        body["subsonic-response"].clone()
+    }
+}
+
+fn rand_salt() -> u64 {
+    use std::time::SystemTime;
+    let nanos = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    (nanos as u64) ^ 0x9e37_79b9_7f4a_7c15
+}
+
+use md5::Digest;
+
+async fn app_password(app: &TestApp, login: &Login, name: &str) -> String {
+    let made: Value = app
+        .post(
+            "/api/v1/me/app-passwords",
+            Some(&login.token),
+            json!({ "name": name }),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    made["password"].as_str().unwrap().to_owned()
+}
+
+async fn raw(app: &TestApp, method: &str, query: &[(&str, &str)]) -> Value {
+    let mut query: Vec<(&str, &str)> = query.to_vec();
+    query.push(("f", "json"));
+    let body: Value = app
+        .client
+        .get(app.url(&format!("/rest/{method}")))
+        .query(&query)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    body["subsonic-response"].clone()
+}
+
+fn error_code(response: &Value) -> i64 {
+    assert_eq!(response["status"], "failed", "{response}");
+    response["error"]["code"].as_i64().expect("error code")
+}
+
+/// App passwords sign in three ways; the login password does not; mistakes get their codes.
+async fn signs_in_with_app_passwords_only(app: &TestApp) {
+    let anna = app.register("anna").await;
+    let secret = app_password(app, &anna, "phone").await;
+    let hexed = format!("enc:{}", hex::encode(&secret));
+    for (what, query) in [
+        ("plain", vec![("u", "anna"), ("p", secret.as_str())]),
+        ("hex", vec![("u", "ANNA"), ("p", hexed.as_str())]),
+        ("api key", vec![("apiKey", secret.as_str())]),
+    ] {
+        let response = raw(app, "ping", &query).await;
+        assert_eq!(response["status"], "ok", "{what}: {response}");
+        assert_eq!(response["version"], "1.16.1");
+        assert_eq!(response["type"], "juke");
+        assert_eq!(response["openSubsonic"], true);
+        assert!(response["serverVersion"].is_string());
+    }
+    let client = Client {
+        app,
+        username: "anna".into(),
+        secret: secret.clone(),
+    };
+    client.xml("ping", &[], true).await;
+    // The list shows the use.
+    let list: Value = app
+        .get("/api/v1/me/app-passwords", &anna.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(list["items"][0]["last_used_at"].is_string());
+
+    // Failures, each with its code, each a valid document.
+    let cases: Vec<(Vec<(&str, &str)>, i64)> = vec![
+        (vec![("u", "anna"), ("p", "correct horse")], 40), // the login password
+        (vec![("u", "anna"), ("p", "wrong")], 40),
+        (vec![("u", "nobody"), ("p", secret.as_str())], 40),
+        (vec![("p", secret.as_str())], 10),
+        (vec![("u", "anna")], 10),
+        (vec![("u", "anna"), ("t", "abc")], 10),
+        (vec![("apiKey", "not-a-key")], 44),
+        (vec![("apiKey", secret.as_str()), ("u", "anna")], 43),
+    ];
+    for (query, code) in cases {
+        assert_eq!(
+            error_code(&raw(app, "ping", &query).await),
+            code,
+            "{query:?}"
+        );
+    }
+    let failed = Client {
+        app,
+        username: "anna".into(),
+        secret: "wrong".into(),
+    };
+    failed.xml("ping", &[], false).await;
+
+    // A revoked app password stops working at once.
+    let second = app_password(app, &anna, "tablet").await;
+    assert_eq!(
+        raw(app, "ping", &[("apiKey", second.as_str())]).await["status"],
+        "ok"
+    );
+    let items: Value = app
+        .get("/api/v1/me/app-passwords", &anna.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let tablet = items["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["name"] == "tablet")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.delete(&format!("/api/v1/me/app-passwords/{tablet}"), &anna.token)
+        .await;
+    assert_eq!(
+        error_code(&raw(app, "ping", &[("apiKey", second.as_str())]).await),
+        44
+    );
+
+    // Repeated failures are throttled like the web login.
+    for _ in 0..12 {
+        raw(app, "ping", &[("u", "bert"), ("p", "guess")]).await;
+    }
+    let throttled = raw(app, "ping", &[("u", "bert"), ("p", "guess")]).await;
+    assert_eq!(error_code(&throttled), 40);
+    assert!(
+        throttled["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("too many"),
+        "{throttled}"
+    );
+}
+
+/// With `subsonic.allow_login_password`, the login password works too (as `p` only).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_login_password_works_only_when_allowed() {
+    let app = TestApp::spawn_with(crate::helpers::TestDb::sqlite().await, |config| {
+        config.auth.registration = juke::config::Registration::Open;
+        config.subsonic.allow_login_password = true;
+    })
+    .await;
+    app.register("anna").await;
+    let response = raw(&app, "ping", &[("u", "anna"), ("p", "correct horse")]).await;
+    assert_eq!(response["status"], "ok", "{response}");
+    let token = format!("{:x}", md5::Md5::digest(b"correct horseabc"));
+    let by_token = raw(&app, "ping", &[("u", "anna"), ("t", &token), ("s", "abc")]).await;
+    assert_eq!(error_code(&by_token), 40, "no md5 of an argon2 password");
+    app.finish().await;
+}
+
+struct Library {
+    artist: Id,
+    album: Id,
+    tracks: Vec<Id>,
+}
+
+async fn library(app: &TestApp) -> Library {
+    let artist = helpers::artist(&app.storage, "Ábba Example").await;
+    let other = helpers::artist(&app.storage, "2Pac Example").await;
+    let album = helpers::album(&app.storage, artist.id, "Arrival & <Friends>").await;
+    let mut tracks = Vec::new();
+    for (i, title) in ["Dancing Queen", "Money, Money", "Knowing Me"]
+        .iter()
+        .enumerate()
+    {
+        let track = helpers::track(&app.storage, artist.id, Some(album.id), 180 + i as i32).await;
+        app.storage
+            .update_track(
+                track.id,
+                &TrackPatch {
+                    title: Some((*title).into()),
+                    genre: Some(Some("Pop".into())),
+                    year: Some(Some(1976)),
+                    lyrics: (i == 0).then(|| Some("You can dance\nyou can jive".into())),
+                    ..TrackPatch::default()
+                },
+            )
+            .await
+            .unwrap();
+        tracks.push(track.id);
+    }
+    let single = helpers::track(&app.storage, other.id, None, 200).await;
+    tracks.push(single.id);
+    Library {
+        artist: artist.id,
+        album: album.id,
+        tracks,
+    }
+}
+
+/// Every browsing method answers a valid document, in XML and in JSON, with what the library
+/// holds.
+async fn browses_the_library(app: &TestApp) {
+    let lib = library(app).await;
+    let anna = app.register("anna").await;
+    let secret = app_password(app, &anna, "phone").await;
+    let c = Client {
+        app,
+        username: "anna".into(),
+        secret,
+    };
+    let ar = format!("ar-{}", lib.artist);
+    let al = format!("al-{}", lib.album);
+    let tr = format!("tr-{}", lib.tracks[0]);
+
+    for (method, params) in [
+        ("getLicense", vec![]),
+        ("getMusicFolders", vec![]),
+        ("getIndexes", vec![]),
+        ("getArtists", vec![]),
+        ("getArtist", vec![("id", ar.as_str())]),
+        ("getAlbum", vec![("id", al.as_str())]),
+        ("getSong", vec![("id", tr.as_str())]),
+        ("getMusicDirectory", vec![("id", ar.as_str())]),
+        ("getMusicDirectory", vec![("id", al.as_str())]),
+        ("getGenres", vec![]),
+        ("getAlbumList", vec![("type", "newest")]),
+        ("getAlbumList2", vec![("type", "alphabeticalByName")]),
+        ("getAlbumList2", vec![("type", "byGenre"), ("genre", "pop")]),
+        (
+            "getAlbumList2",
+            vec![("type", "byYear"), ("fromYear", "2000"), ("toYear", "1900")],
+        ),
+        ("getRandomSongs", vec![("size", "2")]),
+        ("getSongsByGenre", vec![("genre", "Pop"), ("count", "2")]),
+        ("search2", vec![("query", "")]),
+        ("search3", vec![("query", "")]),
+        ("getStarred", vec![]),
+        ("getStarred2", vec![]),
+        ("getNowPlaying", vec![]),
+        ("getUser", vec![("username", "anna")]),
+        ("getScanStatus", vec![]),
+        (
+            "getLyrics",
+            vec![("artist", "ábba example"), ("title", "dancing queen")],
+        ),
+    ] {
+        c.xml(method, &params, true).await;
+    }
+
+    let artists = c.json("getArtists", &[]).await;
+    let index = artists["artists"]["index"].as_array().unwrap();
+    assert_eq!(index[0]["name"], "#", "digits first: {artists}");
+    assert_eq!(index[0]["artist"][0]["name"], "2Pac Example");
+    assert_eq!(index[1]["name"], "Á");
+    assert_eq!(index[1]["artist"][0]["id"], ar);
+    assert_eq!(index[1]["artist"][0]["albumCount"], 1);
+
+    let album = c.json("getAlbum", &[("id", &al)]).await;
+    let songs = album["album"]["song"].as_array().unwrap();
+    assert_eq!(album["album"]["name"], "Arrival & <Friends>");
+    assert_eq!(album["album"]["songCount"], 3);
+    assert_eq!(songs.len(), 3);
+    assert_eq!(songs[0]["title"], "Dancing Queen");
+    assert_eq!(songs[0]["albumId"], al);
+    assert_eq!(songs[0]["coverArt"], al);
+    assert_eq!(songs[0]["duration"], 180);
+    assert_eq!(songs[0]["isDir"], false);
+
+    // search3 with an empty query pages through everything, by name.
+    let mut seen = Vec::new();
+    for offset in 0..5 {
+        let offset = offset.to_string();
+        let page = c
+            .json(
+                "search3",
+                &[
+                    ("query", "\"\""),
+                    ("songCount", "1"),
+                    ("songOffset", &offset),
+                    ("artistCount", "0"),
+                    ("albumCount", "0"),
+                ],
+            )
+            .await;
+        if let Some(songs) = page["searchResult3"]["song"].as_array() {
+            assert_eq!(songs.len(), 1);
+            seen.push(songs[0]["id"].as_str().unwrap().to_owned());
+        }
+    }
+    assert_eq!(seen.len(), 4, "every song once: {seen:?}");
+    seen.sort();
+    seen.dedup();
+    assert_eq!(seen.len(), 4);
+
+    // A real query goes through the search engine. The library above was written behind the
+    // server's back (its own storage handle); an edit through the API reaches the index at once.
+    let renamed = app
+        .patch(
+            &format!("/api/v1/tracks/{}", lib.tracks[0]),
+            &anna.token,
+            json!({"title": "Dancing Queen (Live)"}),
+        )
+        .await;
+    assert_eq!(renamed.status(), StatusCode::OK);
+    let started = Instant::now();
+    loop {
+        let found = c.json("search3", &[("query", "dancing")]).await;
+        if found["searchResult3"]["song"][0]["title"] == "Dancing Queen (Live)" {
+            break;
+        }
+        if started.elapsed() > Duration::from_secs(10) {
+            let native: Value = app
+                .get("/api/v1/search?q=dancing", &anna.token)
+                .await
+                .json()
+                .await
+                .unwrap();
+            let everything = c.json("search3", &[("query", "queen")]).await;
+            panic!("{found}\nnative: {native}\nqueen: {everything}");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    let lyrics = c
+        .json(
+            "getLyrics",
+            &[
+                ("artist", "Ábba Example"),
+                ("title", "dancing queen (live)"),
+            ],
+        )
+        .await;
+    assert_eq!(lyrics["lyrics"]["title"], "Dancing Queen (Live)");
+    assert_eq!(lyrics["lyrics"]["value"], "You can dance\nyou can jive");
+
+    // Unknown ids and kinds: 70; missing parameters: 10.
+    let missing = Id::new();
+    for (method, params, code) in [
+        ("getAlbum", vec![("id", format!("al-{missing}"))], 70),
+        ("getAlbum", vec![("id", ar.clone())], 70),
+        ("getArtist", vec![("id", "ar-garbage".to_owned())], 70),
+        ("getSong", vec![], 10),
+        ("getAlbumList2", vec![], 10),
+        ("nonsense", vec![], 0),
+    ] {
+        let params: Vec<(&str, &str)> = params.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let xml = c.xml(method, &params, false).await;
+        assert!(xml.contains(&format!("code=\"{code}\"")), "{method}: {xml}");
+    }
+
+    // JSONP wraps the JSON in the callback; a callback that is not a plain name is ignored.
+    let mut query = c.auth();
+    query.extend([
+        ("f".to_owned(), "jsonp".to_owned()),
+        ("callback".to_owned(), "cb".to_owned()),
+    ]);
+    let jsonp = app
+        .client
+        .get(app.url("/rest/ping"))
+        .query(&query)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        jsonp.starts_with("cb({\"subsonic-response\":") && jsonp.ends_with("});"),
+        "{jsonp}"
+    );
+    // A POSTed form works like a query (OpenSubsonic formPost).
+    let form: Vec<(String, String)> = c
+        .auth()
+        .into_iter()
+        .chain([("f".to_owned(), "json".to_owned())])
+        .collect();
+    let posted: Value = app
+        .client
+        .post(app.url("/rest/ping.view"))
+        .form(&form)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(posted["subsonic-response"]["status"], "ok");
+}
+
+/// star/unstar are the likes and follows; scrobble writes play history and the play count.
+async fn stars_and_scrobbles(app: &TestApp) {
+    let lib = library(app).await;
+    let anna = app.register("anna").await;
+    let secret = app_password(app, &anna, "phone").await;
+    let c = Client {
+        app,
+        username: "anna".into(),
+        secret,
+    };
+    let tr = format!("tr-{}", lib.tracks[1]);
+    let ar = format!("ar-{}", lib.artist);
+    c.xml("star", &[("id", &tr), ("artistId", &ar)], true).await;
+    let favorites: Value = app
+        .get("/api/v1/me/favorites", &anna.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(favorites["items"][0]["id"], lib.tracks[1].to_string());
+    let starred = c.json("getStarred2", &[]).await;
+    assert_eq!(starred["starred2"]["song"][0]["id"], tr);
+    assert!(starred["starred2"]["song"][0]["starred"].is_string());
+    assert_eq!(starred["starred2"]["artist"][0]["id"], ar);
+    c.xml("getStarred2", &[], true).await;
+    let song = c.json("getSong", &[("id", &tr)]).await;
+    assert!(song["song"]["starred"].is_string());
+    let album_star = c
+        .xml("star", &[("albumId", &format!("al-{}", lib.album))], false)
+        .await;
+    assert!(album_star.contains("albums"), "{album_star}");
+    c.xml("unstar", &[("id", &tr), ("artistId", &ar)], true)
+        .await;
+    let starred = c.json("getStarred2", &[]).await;
+    assert!(starred["starred2"].get("song").is_none(), "{starred}");
+
+    // Now playing, then a submitted play.
+    c.xml("scrobble", &[("id", &tr), ("submission", "false")], true)
+        .await;
+    let now = c.json("getNowPlaying", &[]).await;
+    assert_eq!(now["nowPlaying"]["entry"][0]["username"], "anna");
+    assert_eq!(now["nowPlaying"]["entry"][0]["id"], tr);
+    c.xml("getNowPlaying", &[], true).await;
+    let at = (chrono::Utc::now() - chrono::Duration::minutes(5))
+        .timestamp_millis()
+        .to_string();
+    c.xml("scrobble", &[("id", &tr), ("time", &at)], true).await;
+    let history: Value = app
+        .get("/api/v1/me/history", &anna.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(history["items"].as_array().unwrap().len(), 1);
+    assert_eq!(history["items"][0]["track_id"], lib.tracks[1].to_string());
+    assert_eq!(history["items"][0]["duration_played"], 181);
+    let track = app.storage.track(lib.tracks[1]).await.unwrap();
+    assert_eq!(track.play_count, 1, "the trigger counted it");
+    let bad = c
+        .xml("scrobble", &[("id", &format!("tr-{}", Id::new()))], false)
+        .await;
+    assert!(bad.contains("code=\"70\""), "{bad}");
+
+    // Users and scans: only admins see others or start scans.
+    let ben = app.register("ben").await;
+    let ben_secret = app_password(app, &ben, "phone").await;
+    let b = Client {
+        app,
+        username: "ben".into(),
+        secret: ben_secret,
+    };
+    let denied = b.xml("getUser", &[("username", "anna")], false).await;
+    assert!(denied.contains("code=\"50\""), "{denied}");
+    let scan = b.xml("startScan", &[], false).await;
+    assert!(scan.contains("code=\"50\""), "{scan}");
+    let me = b.json("getUser", &[("username", "ben")]).await;
+    assert_eq!(me["user"]["adminRole"], false);
+    assert_eq!(me["user"]["streamRole"], true);
+    let admin = c.json("getUser", &[("username", "ben")]).await;
+    assert_eq!(
+        admin["user"]["username"], "ben",
+        "anna, the first account, is an admin"
+    );
+    c.xml("startScan", &[], true).await;
+}
+
+http_on_both_engines!(
+    signs_in_with_app_passwords_only,
+    browses_the_library,
+    stars_and_scrobbles,
+);
