@@ -61,9 +61,20 @@ async fn album_cover(
     artwork: web::Data<Artwork>,
 ) -> Result<HttpResponse, ApiError> {
     let size = query.size()?;
-    let album = storage.album(id.into_inner()).await?;
-    let picture = cover(&artwork, album.id, size).await;
-    respond(&req, picture, album.id, &album.title, size).await
+    album_cover_response(&req, &storage, &artwork, id.into_inner(), size).await
+}
+
+/// An album's cover (or its placeholder) at a size. (Subsonic's `getCoverArt` too.)
+pub(crate) async fn album_cover_response(
+    req: &HttpRequest,
+    storage: &Storage,
+    artwork: &Artwork,
+    id: Id,
+    size: Option<u32>,
+) -> Result<HttpResponse, ApiError> {
+    let album = storage.album(id).await?;
+    let picture = cover(artwork, album.id, size).await;
+    respond(req, picture, album.id, &album.title, size).await
 }
 
 async fn artist_image(
@@ -75,7 +86,19 @@ async fn artist_image(
     artwork: web::Data<Artwork>,
 ) -> Result<HttpResponse, ApiError> {
     let size = query.size()?;
-    let artist = storage.artist(id.into_inner()).await?;
+    artist_image_response(&req, &storage, &artwork, id.into_inner(), size).await
+}
+
+/// An artist's image: their own picture's address, else their newest album's cover, else a
+/// placeholder. (Subsonic's `getCoverArt` for artists too.)
+pub(crate) async fn artist_image_response(
+    req: &HttpRequest,
+    storage: &Storage,
+    artwork: &Artwork,
+    id: Id,
+    size: Option<u32>,
+) -> Result<HttpResponse, ApiError> {
+    let artist = storage.artist(id).await?;
     // An image set by an editor elsewhere on the web is the artist's own picture.
     if let Some(url) = artist
         .image_url
@@ -88,10 +111,10 @@ async fn artist_image(
             .finish());
     }
     let picture = match storage.artist_cover_album(artist.id).await? {
-        Some(album_id) => cover(&artwork, album_id, size).await,
+        Some(album_id) => cover(artwork, album_id, size).await,
         None => None,
     };
-    respond(&req, picture, artist.id, &artist.name, size).await
+    respond(req, picture, artist.id, &artist.name, size).await
 }
 
 /// The stored cover at the asked size. A cover that cannot be decoded or scaled is logged and

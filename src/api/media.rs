@@ -88,13 +88,36 @@ async fn stream(
         })?),
     };
     let offset = query.offset.unwrap_or(0.0);
+    stream_track(
+        &req,
+        &storage,
+        &transcoder,
+        id.into_inner(),
+        format,
+        query.max_bitrate,
+        offset,
+    )
+    .await
+}
+
+/// A track's audio as `/tracks/{id}/stream` sends it: the file with ranges, or a transcode
+/// when a format, a lower bitrate or an offset asks for one. (Subsonic's `stream` too.)
+pub(crate) async fn stream_track(
+    req: &HttpRequest,
+    storage: &Storage,
+    transcoder: &Transcoder,
+    id: Id,
+    format: Option<Format>,
+    max_bitrate: Option<u32>,
+    offset: f64,
+) -> Result<HttpResponse, ApiError> {
     if !offset.is_finite() || offset < 0.0 {
         return Err(ApiError::InvalidField {
             field: "offset",
             message: "must be a number of seconds, 0 or more".into(),
         });
     }
-    let (track, file) = open(&storage, id.into_inner()).await?;
+    let (track, file) = open(storage, id).await?;
     let length = f64::from(track.duration_seconds);
     if length > 0.0 && offset >= length {
         return Err(ApiError::InvalidField {
@@ -106,13 +129,13 @@ async fn stream(
         track_format(&track),
         track.bitrate,
         format,
-        query.max_bitrate,
+        max_bitrate,
         offset,
     ) else {
-        return Ok(respond(&req, file, &track, DispositionType::Inline));
+        return Ok(respond(req, file, &track, DispositionType::Inline));
     };
     drop(file);
-    transcoded(&req, &track, job, &transcoder).await
+    transcoded(req, &track, job, transcoder).await
 }
 
 /// A transcode as a chunked body, with no length and no ranges (seeking is `?offset=`).
@@ -158,8 +181,17 @@ async fn download(
     id: web::Path<Id>,
     storage: web::Data<Storage>,
 ) -> Result<HttpResponse, ApiError> {
-    let (track, file) = open(&storage, id.into_inner()).await?;
-    Ok(respond(&req, file, &track, DispositionType::Attachment))
+    download_track(&req, &storage, id.into_inner()).await
+}
+
+/// The original file as an attachment. (Subsonic's `download` too.)
+pub(crate) async fn download_track(
+    req: &HttpRequest,
+    storage: &Storage,
+    id: Id,
+) -> Result<HttpResponse, ApiError> {
+    let (track, file) = open(storage, id).await?;
+    Ok(respond(req, file, &track, DispositionType::Attachment))
 }
 
 /// The file, played in place (`inline`) or saved (`attachment`) under its original name.

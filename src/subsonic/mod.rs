@@ -9,6 +9,8 @@ mod annotate;
 mod auth;
 mod browse;
 mod error;
+mod media;
+mod playlists;
 pub mod response;
 mod system;
 mod users;
@@ -22,6 +24,8 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use crate::auth::{AuthService, ClientInfo};
 use crate::config::Config;
 use crate::library::service::Library;
+use crate::media::artwork::Artwork;
+use crate::media::transcode::Transcoder;
 use crate::search::Search;
 use crate::storage::{Storage, User};
 pub use annotate::NowPlaying;
@@ -121,7 +125,13 @@ async fn handle(
     storage: web::Data<Storage>,
     auth: web::Data<AuthService>,
     config: web::Data<Config>,
-    (search, library, now_playing): (web::Data<Search>, web::Data<Library>, web::Data<NowPlaying>),
+    (search, library, now_playing, transcoder, artwork): (
+        web::Data<Search>,
+        web::Data<Library>,
+        web::Data<NowPlaying>,
+        web::Data<Transcoder>,
+        web::Data<Artwork>,
+    ),
 ) -> HttpResponse {
     let form: &[u8] = if is_form(&req) { &body } else { &[] };
     let params = Params::parse(req.query_string(), form);
@@ -149,6 +159,21 @@ async fn handle(
                 user: &user,
                 storage: &storage,
             };
+            // Media methods answer with the media; only their failures are documents.
+            let media = match method {
+                "stream" => Some(media::stream(&req, &ctx, &transcoder).await),
+                "download" => Some(media::download(&req, &ctx).await),
+                "getCoverArt" => Some(media::cover_art(&req, &ctx, &artwork).await),
+                "getAvatar" => Some(media::avatar(&ctx).await),
+                _ => None,
+            };
+            match media {
+                Some(Ok(response)) => return response,
+                Some(Err(err)) => {
+                    return render(&response::failed(err.code(), &err.to_string()), &format);
+                }
+                None => {}
+            }
             let services = Services {
                 search: &search,
                 library: &library,
@@ -210,6 +235,17 @@ async fn dispatch(method: &str, ctx: &Ctx<'_>, s: &Services<'_>) -> Result<Node,
         "getScanStatus" => users::scan_status(s.library),
         "startScan" => users::start_scan(ctx, s.library)?,
         "getLyrics" => users::lyrics(ctx).await?,
+        "getPlaylists" => playlists::list(ctx).await?,
+        "getPlaylist" => playlists::get(ctx).await?,
+        "createPlaylist" => playlists::create(ctx).await?,
+        "updatePlaylist" => {
+            playlists::update(ctx).await?;
+            return Ok(ok);
+        }
+        "deletePlaylist" => {
+            playlists::delete(ctx).await?;
+            return Ok(ok);
+        }
         other => {
             return Err(SubsonicError::UnknownMethod(
                 other.chars().take(64).collect(),

@@ -620,8 +620,275 @@ async fn stars_and_scrobbles(app: &TestApp) {
     c.xml("startScan", &[], true).await;
 }
 
+/// stream (with a range), download, getCoverArt and getAvatar answer media; their failures
+/// are documents.
+async fn streams_and_serves_art(app: &TestApp) {
+    let music = tempfile::tempdir().unwrap();
+    let file = crate::audio::make(
+        music.path(),
+        &crate::audio::Audio {
+            path: "Band/Album/Tune.flac",
+            seconds: 2.0,
+            codec: &[],
+            tags: &[("title", "Tune"), ("artist", "Band"), ("album", "Album")],
+        },
+    );
+    juke::library::scan::Scanner::new(app.storage.clone(), app.data_dir.path().join("data"))
+        .scan(&[music.path().to_path_buf()], false, &|_| {})
+        .await
+        .unwrap();
+    let bytes = std::fs::read(file).unwrap();
+    let prefix = format!(
+        "{}/",
+        std::fs::canonicalize(music.path()).unwrap().display()
+    );
+    let track = app.storage.known_files_under(&prefix).await.unwrap()[0].id;
+    let album = app.storage.track(track).await.unwrap().album_id.unwrap();
+    let anna = app.register("anna").await;
+    let secret = app_password(app, &anna, "phone").await;
+    let c = Client {
+        app,
+        username: "anna".into(),
+        secret,
+    };
+    let tr = format!("tr-{track}");
+    let get = |method: &str, extra: Vec<(String, String)>| {
+        let mut query = c.auth();
+        query.extend(extra);
+        app.client
+            .get(app.url(&format!("/rest/{method}")))
+            .query(&query)
+    };
+    let streamed = get("stream", vec![("id".into(), tr.clone())])
+        .header("Range", "bytes=10-99")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(streamed.status(), StatusCode::PARTIAL_CONTENT);
+    assert_eq!(streamed.bytes().await.unwrap(), bytes[10..100]);
+    let whole = get("download", vec![("id".into(), tr.clone())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(whole.status(), StatusCode::OK);
+    assert!(
+        whole.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains("attachment")
+    );
+    assert_eq!(whole.bytes().await.unwrap(), bytes);
+    let transcoded = get(
+        "stream",
+        vec![("id".into(), tr.clone()), ("format".into(), "mp3".into())],
+    )
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(transcoded.status(), StatusCode::OK);
+    assert_eq!(transcoded.headers()["content-type"], "audio/mpeg");
+    for cover in [format!("al-{album}"), tr.clone()] {
+        let art = get(
+            "getCoverArt",
+            vec![("id".into(), cover), ("size".into(), "64".into())],
+        )
+        .send()
+        .await
+        .unwrap();
+        assert_eq!(art.status(), StatusCode::OK);
+        assert!(
+            art.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("image/")
+        );
+    }
+    let avatar = get("getAvatar", vec![("username".into(), "anna".into())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(avatar.headers()["content-type"], "image/png");
+    // Failures are Subsonic documents, valid against the schema.
+    let missing = get("stream", vec![("id".into(), format!("tr-{}", Id::new()))])
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    validate(&missing, "stream of nothing");
+    assert!(missing.contains("code=\"70\""), "{missing}");
+    let no_id = get("getCoverArt", vec![])
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    validate(&no_id, "getCoverArt without id");
+    assert!(no_id.contains("code=\"10\""), "{no_id}");
+}
+
+/// Playlists keep the native rules: private stays private, collaborative lets others add,
+/// only the owner renames or deletes.
+async fn playlists_keep_their_rules(app: &TestApp) {
+    let lib = library(app).await;
+    let anna = app.register("anna").await;
+    let ben = app.register("ben").await;
+    let a = Client {
+        app,
+        username: "anna".into(),
+        secret: app_password(app, &anna, "phone").await,
+    };
+    let b = Client {
+        app,
+        username: "ben".into(),
+        secret: app_password(app, &ben, "phone").await,
+    };
+    let songs: Vec<String> = lib.tracks.iter().map(|t| format!("tr-{t}")).collect();
+    let created = a
+        .xml(
+            "createPlaylist",
+            &[
+                ("name", "Road trip"),
+                ("songId", &songs[0]),
+                ("songId", &songs[1]),
+            ],
+            true,
+        )
+        .await;
+    assert!(created.contains("songCount=\"2\""), "{created}");
+    let made = a.json("getPlaylists", &[]).await;
+    let id = made["playlists"]["playlist"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(id.starts_with("pl-"));
+    assert_eq!(made["playlists"]["playlist"][0]["owner"], "anna");
+    a.xml("getPlaylist", &[("id", &id)], true).await;
+
+    // Private: Ben neither sees nor changes it.
+    assert!(
+        b.json("getPlaylists", &[]).await["playlists"]
+            .get("playlist")
+            .is_none()
+    );
+    let hidden = b.xml("getPlaylist", &[("id", &id)], false).await;
+    assert!(hidden.contains("code=\"70\""), "{hidden}");
+    let refused = b
+        .xml(
+            "updatePlaylist",
+            &[("playlistId", &id), ("songIdToAdd", &songs[2])],
+            false,
+        )
+        .await;
+    assert!(refused.contains("code=\"70\""), "{refused}");
+
+    // Public: Ben reads it but may not add; collaborative: he may add, not rename.
+    a.xml(
+        "updatePlaylist",
+        &[
+            ("playlistId", &id),
+            ("public", "true"),
+            ("comment", "for the car"),
+        ],
+        true,
+    )
+    .await;
+    b.xml("getPlaylist", &[("id", &id)], true).await;
+    let read_only = b
+        .xml(
+            "updatePlaylist",
+            &[("playlistId", &id), ("songIdToAdd", &songs[2])],
+            false,
+        )
+        .await;
+    assert!(read_only.contains("code=\"50\""), "{read_only}");
+    app.patch(
+        &format!("/api/v1/playlists/{}", &id[3..]),
+        &anna.token,
+        json!({"is_collaborative": true}),
+    )
+    .await;
+    b.xml(
+        "updatePlaylist",
+        &[("playlistId", &id), ("songIdToAdd", &songs[2])],
+        true,
+    )
+    .await;
+    let rename = b
+        .xml(
+            "updatePlaylist",
+            &[("playlistId", &id), ("name", "Mine now")],
+            false,
+        )
+        .await;
+    assert!(rename.contains("code=\"50\""), "{rename}");
+    let detail = a.json("getPlaylist", &[("id", &id)]).await;
+    let entries: Vec<&str> = detail["playlist"]["entry"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        entries,
+        [songs[0].as_str(), songs[1].as_str(), songs[2].as_str()]
+    );
+    assert_eq!(detail["playlist"]["comment"], "for the car");
+    assert_eq!(detail["playlist"]["public"], true);
+
+    // Remove by index, rename; the native API sees the same playlist.
+    a.xml(
+        "updatePlaylist",
+        &[
+            ("playlistId", &id),
+            ("songIndexToRemove", "0"),
+            ("name", "Road trip 2"),
+        ],
+        true,
+    )
+    .await;
+    let native: Value = app
+        .get(&format!("/api/v1/playlists/{}", &id[3..]), &anna.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(native["name"], "Road trip 2");
+    assert_eq!(native["track_count"], 2);
+    assert_eq!(
+        native["tracks"][0]["track"]["id"],
+        lib.tracks[1].to_string()
+    );
+    let bad = a
+        .xml(
+            "updatePlaylist",
+            &[("playlistId", &id), ("songIndexToRemove", "9")],
+            false,
+        )
+        .await;
+    assert!(bad.contains("code=\"70\""), "{bad}");
+
+    // Replace all songs; then only the owner deletes.
+    let replaced = a
+        .json(
+            "createPlaylist",
+            &[("playlistId", &id), ("songId", &songs[3])],
+        )
+        .await;
+    assert_eq!(replaced["playlist"]["songCount"], 1, "{replaced}");
+    let not_yours = b.xml("deletePlaylist", &[("id", &id)], false).await;
+    assert!(not_yours.contains("code=\"50\""), "{not_yours}");
+    a.xml("deletePlaylist", &[("id", &id)], true).await;
+    let gone = a.xml("getPlaylist", &[("id", &id)], false).await;
+    assert!(gone.contains("code=\"70\""), "{gone}");
+}
+
 http_on_both_engines!(
     signs_in_with_app_passwords_only,
     browses_the_library,
     stars_and_scrobbles,
+    streams_and_serves_art,
+    playlists_keep_their_rules,
 );
