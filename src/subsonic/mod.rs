@@ -112,6 +112,15 @@ struct Services<'a> {
     now_playing: &'a NowPlaying,
 }
 
+/// The server's parts the methods use besides storage, as the handler extracts them.
+type Parts = (
+    web::Data<Search>,
+    web::Data<Library>,
+    web::Data<NowPlaying>,
+    web::Data<Transcoder>,
+    web::Data<Artwork>,
+);
+
 enum Format {
     Xml,
     Json,
@@ -125,13 +134,7 @@ async fn handle(
     storage: web::Data<Storage>,
     auth: web::Data<AuthService>,
     config: web::Data<Config>,
-    (search, library, now_playing, transcoder, artwork): (
-        web::Data<Search>,
-        web::Data<Library>,
-        web::Data<NowPlaying>,
-        web::Data<Transcoder>,
-        web::Data<Artwork>,
-    ),
+    (search, library, now_playing, transcoder, artwork): Parts,
 ) -> HttpResponse {
     let form: &[u8] = if is_form(&req) { &body } else { &[] };
     let params = Params::parse(req.query_string(), form);
