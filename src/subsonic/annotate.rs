@@ -92,7 +92,10 @@ pub async fn scrobble(ctx: &Ctx<'_>, now_playing: &NowPlaying) -> Result<(), Sub
     if ids.is_empty() {
         return Err(SubsonicError::Missing("id"));
     }
-    let submission = p.get("submission").is_none_or(|s| s != "false");
+    // Clients write false as "false", "False" (Python) or "0".
+    let submission = p
+        .get("submission")
+        .is_none_or(|s| !(s.eq_ignore_ascii_case("false") || s == "0"));
     let times = p.all("time");
     for (i, raw) in ids.iter().enumerate() {
         let id = views::expect(Some(raw), "id", Kind::Track)?;

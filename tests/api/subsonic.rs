@@ -620,12 +620,10 @@ async fn stars_and_scrobbles(app: &TestApp) {
     c.xml("startScan", &[], true).await;
 }
 
-/// stream (with a range), download, getCoverArt and getAvatar answer media; their failures
-/// are documents.
-async fn streams_and_serves_art(app: &TestApp) {
-    let music = tempfile::tempdir().unwrap();
+/// Scans one FLAC ("Tune" by "Band" on "Album") into the app: its id, album and bytes.
+async fn one_real_track(app: &TestApp, music: &std::path::Path) -> (Id, Id, Vec<u8>) {
     let file = crate::audio::make(
-        music.path(),
+        music,
         &crate::audio::Audio {
             path: "Band/Album/Tune.flac",
             seconds: 2.0,
@@ -634,16 +632,76 @@ async fn streams_and_serves_art(app: &TestApp) {
         },
     );
     juke::library::scan::Scanner::new(app.storage.clone(), app.data_dir.path().join("data"))
-        .scan(&[music.path().to_path_buf()], false, &|_| {})
+        .scan(&[music.to_path_buf()], false, &|_| {})
         .await
         .unwrap();
     let bytes = std::fs::read(file).unwrap();
-    let prefix = format!(
-        "{}/",
-        std::fs::canonicalize(music.path()).unwrap().display()
-    );
+    let prefix = format!("{}/", std::fs::canonicalize(music).unwrap().display());
     let track = app.storage.known_files_under(&prefix).await.unwrap()[0].id;
     let album = app.storage.track(track).await.unwrap().album_id.unwrap();
+    (track, album, bytes)
+}
+
+/// A real Subsonic client library from PyPI (py-sonic, in the venv `scripts/test` makes)
+/// through a whole session: tests/subsonic/client.py.
+async fn a_real_client_library_works_a_session(app: &TestApp) {
+    let python = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/pyenv/bin/python");
+    assert!(
+        python.exists(),
+        "{} is missing: scripts/test makes the venv and installs tests/subsonic/requirements.txt",
+        python.display()
+    );
+    let music = tempfile::tempdir().unwrap();
+    let (_, _, bytes) = one_real_track(app, music.path()).await;
+    let anna = app.register("anna").await;
+    let secret = app_password(app, &anna, "py-sonic").await;
+    // The scan above wrote behind the server's back: make the search index see the song.
+    let started = Instant::now();
+    while raw(
+        app,
+        "search3",
+        &[("apiKey", secret.as_str()), ("query", "tune")],
+    )
+    .await["searchResult3"]
+        .get("song")
+        .is_none()
+    {
+        let track = app.storage.known_files_under("/").await.unwrap()[0].id;
+        app.patch(
+            &format!("/api/v1/tracks/{track}"),
+            &anna.token,
+            json!({"title": "Tune"}),
+        )
+        .await;
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "the index never saw the song"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/subsonic/client.py");
+    let output = tokio::process::Command::new(&python)
+        .arg(script)
+        .env("JUKE_URL", &app.base)
+        .env("JUKE_USER", "anna")
+        .env("JUKE_APP_PASSWORD", &secret)
+        .env("EXPECT_BYTES", hex::encode(&bytes[..100]))
+        .output()
+        .await
+        .expect("run python");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success() && stdout.contains("all client steps passed"),
+        "the py-sonic session failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// stream (with a range), download, getCoverArt and getAvatar answer media; their failures
+/// are documents.
+async fn streams_and_serves_art(app: &TestApp) {
+    let music = tempfile::tempdir().unwrap();
+    let (track, album, bytes) = one_real_track(app, music.path()).await;
     let anna = app.register("anna").await;
     let secret = app_password(app, &anna, "phone").await;
     let c = Client {
@@ -891,4 +949,5 @@ http_on_both_engines!(
     stars_and_scrobbles,
     streams_and_serves_art,
     playlists_keep_their_rules,
+    a_real_client_library_works_a_session,
 );
