@@ -273,3 +273,47 @@ impl Drop for LikeWrite<'_> {
         self.0.changed(super::CatalogChange::Track(self.2));
     }
 }
+
+impl Storage {
+    /// Sets a user's 1–5 rating of a track; 0 removes it. `Invalid` for a track that does
+    /// not exist.
+    pub async fn set_rating(&self, user_id: Id, track_id: Id, rating: i32) -> StorageResult<()> {
+        if rating == 0 {
+            with_pool!(self, |pool, DB| {
+                sqlx::query::<DB>("DELETE FROM track_ratings WHERE user_id = $1 AND track_id = $2")
+                    .bind(user_id)
+                    .bind(track_id)
+                    .execute(pool)
+                    .await?
+                    .rows_affected()
+            });
+            return Ok(());
+        }
+        with_pool!(self, |pool, DB| {
+            sqlx::query::<DB>(
+                "INSERT INTO track_ratings (user_id, track_id, rating) VALUES ($1, $2, $3) \
+                 ON CONFLICT (user_id, track_id) DO UPDATE SET rating = excluded.rating",
+            )
+            .bind(user_id)
+            .bind(track_id)
+            .bind(rating)
+            .execute(pool)
+            .await?
+            .rows_affected()
+        });
+        Ok(())
+    }
+
+    /// A user's rating of a track, if they gave one.
+    pub async fn rating(&self, user_id: Id, track_id: Id) -> StorageResult<Option<i32>> {
+        Ok(with_pool!(self, |pool, DB| {
+            sqlx::query_scalar::<DB, i32>(
+                "SELECT CAST(rating AS INTEGER) FROM track_ratings WHERE user_id = $1 AND track_id = $2",
+            )
+            .bind(user_id)
+            .bind(track_id)
+            .fetch_optional(pool)
+            .await?
+        }))
+    }
+}

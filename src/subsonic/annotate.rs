@@ -84,6 +84,27 @@ async fn star_artist(ctx: &Ctx<'_>, id: Id, on: bool) -> Result<(), SubsonicErro
     })
 }
 
+/// `setRating`: 1–5 stars for a song, 0 to remove them.
+pub async fn set_rating(ctx: &Ctx<'_>) -> Result<(), SubsonicError> {
+    let id = views::expect(ctx.params.get("id"), "id", Kind::Track)?;
+    ctx.params.required("rating")?;
+    let rating = ctx.params.int("rating", 0, i64::MIN, i64::MAX)?;
+    if !(0..=5).contains(&rating) {
+        return Err(SubsonicError::Invalid("rating", "must be 0 to 5".into()));
+    }
+    ctx.storage
+        .track(id)
+        .await
+        .map_err(|_| SubsonicError::NotFound("song"))?;
+    ctx.storage
+        .set_rating(ctx.user.id, id, rating as i32)
+        .await
+        .map_err(|err| match err {
+            crate::storage::StorageError::Invalid(_) => SubsonicError::NotFound("song"),
+            other => other.into(),
+        })
+}
+
 /// `scrobble`: with `submission=true` (the default) each `id` is a play in the history (the
 /// play count follows); with `false` it is what the user is playing now.
 pub async fn scrobble(ctx: &Ctx<'_>, now_playing: &NowPlaying) -> Result<(), SubsonicError> {

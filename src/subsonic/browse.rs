@@ -149,7 +149,7 @@ async fn album_summary(ctx: &Ctx<'_>, id: Id) -> Result<AlbumSummary, SubsonicEr
         .ok_or(SubsonicError::NotFound("album"))
 }
 
-/// Songs with `starred` set on the ones the caller likes.
+/// Songs with the caller's `starred` (liked) and `userRating`.
 async fn songs(
     ctx: &Ctx<'_>,
     name: &'static str,
@@ -161,7 +161,8 @@ async fn songs(
             .storage
             .cached_is_favorite(ctx.user.id, track.id)
             .await?;
-        nodes.push(views::song(name, track, liked.then(Utc::now)));
+        let rating = ctx.storage.rating(ctx.user.id, track.id).await?;
+        nodes.push(views::song(name, track, liked.then(Utc::now)).opt("userRating", rating));
     }
     Ok(nodes)
 }

@@ -238,6 +238,11 @@ async fn dispatch(method: &str, ctx: &Ctx<'_>, s: &Services<'_>) -> Result<Node,
         "getScanStatus" => users::scan_status(s.library),
         "startScan" => users::start_scan(ctx, s.library)?,
         "getLyrics" => users::lyrics(ctx).await?,
+        "getLyricsBySongId" => users::lyrics_by_song(ctx).await?,
+        "setRating" => {
+            annotate::set_rating(ctx).await?;
+            return Ok(ok);
+        }
         "getPlaylists" => playlists::list(ctx).await?,
         "getPlaylist" => playlists::get(ctx).await?,
         "createPlaylist" => playlists::create(ctx).await?,

@@ -15,7 +15,12 @@ pub fn license() -> Node {
 /// the response).
 pub fn extensions(root: Node) -> Node {
     root.list(
-        [("apiKeyAuthentication", 1), ("formPost", 1)].map(|(name, version)| {
+        [
+            ("apiKeyAuthentication", 1),
+            ("formPost", 1),
+            ("songLyrics", 1),
+        ]
+        .map(|(name, version)| {
             Node::new("openSubsonicExtensions")
                 .attr("name", name)
                 .list([Node::scalar("versions", version)])

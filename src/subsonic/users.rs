@@ -80,3 +80,28 @@ pub async fn lyrics(ctx: &Ctx<'_>) -> Result<Node, SubsonicError> {
     }
     Ok(node)
 }
+
+/// OpenSubsonic `getLyricsBySongId`: the song's lyrics as unsynchronised lines.
+pub async fn lyrics_by_song(ctx: &Ctx<'_>) -> Result<Node, SubsonicError> {
+    let id = super::views::expect(ctx.params.get("id"), "id", super::views::Kind::Track)?;
+    let track = ctx
+        .storage
+        .track(id)
+        .await
+        .map_err(|_| SubsonicError::NotFound("song"))?;
+    let artist = ctx.storage.cached_artist(track.artist_id).await?;
+    let list = Node::new("lyricsList");
+    let Some(lyrics) = track.lyrics.filter(|l| !l.trim().is_empty()) else {
+        return Ok(list);
+    };
+    Ok(list.list([Node::new("structuredLyrics")
+        .attr("displayArtist", artist.name.as_str())
+        .attr("displayTitle", track.title.as_str())
+        .attr("lang", "xxx")
+        .attr("synced", false)
+        .list(
+            lyrics
+                .lines()
+                .map(|line| Node::new("line").attr("value", line)),
+        )]))
+}

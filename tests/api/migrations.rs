@@ -4,8 +4,9 @@ use juke::storage::Storage;
 
 use crate::both_engines;
 
-/// The reference schema's twelve tables, the database search engine's two, app passwords.
-const TABLES: [&str; 15] = [
+/// The reference schema's twelve tables, the database search engine's two, app passwords and
+/// track ratings.
+const TABLES: [&str; 16] = [
     "albums",
     "app_passwords",
     "artists",
@@ -15,6 +16,7 @@ const TABLES: [&str; 15] = [
     "search_documents",
     "search_state",
     "track_comments",
+    "track_ratings",
     "tracks",
     "upload_queue",
     "user_favorites",

@@ -570,6 +570,41 @@ async fn stars_and_scrobbles(app: &TestApp) {
     let starred = c.json("getStarred2", &[]).await;
     assert!(starred["starred2"].get("song").is_none(), "{starred}");
 
+    // Ratings: set, shown on the song, removed with 0; out of range refused.
+    c.xml("setRating", &[("id", &tr), ("rating", "4")], true)
+        .await;
+    assert_eq!(
+        c.json("getSong", &[("id", &tr)]).await["song"]["userRating"],
+        4
+    );
+    let out_of_range = c
+        .xml("setRating", &[("id", &tr), ("rating", "6")], false)
+        .await;
+    assert!(out_of_range.contains("code=\"0\""), "{out_of_range}");
+    c.xml("setRating", &[("id", &tr), ("rating", "0")], true)
+        .await;
+    assert!(
+        c.json("getSong", &[("id", &tr)]).await["song"]
+            .get("userRating")
+            .is_none()
+    );
+    let nothing = c
+        .xml(
+            "setRating",
+            &[("id", &format!("tr-{}", Id::new())), ("rating", "3")],
+            false,
+        )
+        .await;
+    assert!(nothing.contains("code=\"70\""), "{nothing}");
+
+    // OpenSubsonic lyrics by song id (JSON: the schema predates them).
+    let first = format!("tr-{}", lib.tracks[0]);
+    let lyrics = c.json("getLyricsBySongId", &[("id", &first)]).await;
+    let structured = &lyrics["lyricsList"]["structuredLyrics"][0];
+    assert_eq!(structured["synced"], false);
+    assert_eq!(structured["line"][1]["value"], "you can jive");
+    assert_eq!(structured["displayArtist"], "Ábba Example");
+
     // Now playing, then a submitted play.
     c.xml("scrobble", &[("id", &tr), ("submission", "false")], true)
         .await;
