@@ -53,9 +53,11 @@ async fn revoke(
     me: AuthUser,
     id: web::Path<Id>,
     storage: web::Data<Storage>,
+    auth: web::Data<AuthService>,
 ) -> Result<HttpResponse, ApiError> {
     storage
         .delete_app_password(me.user.id, id.into_inner())
         .await?;
+    auth.app_passwords.forget_verified();
     Ok(HttpResponse::NoContent().finish())
 }

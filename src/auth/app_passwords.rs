@@ -19,15 +19,39 @@ const GROUPS: usize = 4;
 const GROUP_LEN: usize = 5;
 const NONCE_LEN: usize = 12;
 
+/// How long a verified credential is trusted without asking the database again.
+const VERIFIED_TTL: std::time::Duration = std::time::Duration::from_secs(60);
+
 pub struct AppPasswordVault {
     cipher: ChaCha20Poly1305,
+    /// Credentials checked recently (a digest of them → user and app password): a client
+    /// signs every request, and opening every seal each time would cost more than the answer.
+    verified: moka::sync::Cache<[u8; 32], (Id, Id)>,
 }
 
 impl AppPasswordVault {
     pub fn new(key: &[u8; 32]) -> Self {
         AppPasswordVault {
             cipher: ChaCha20Poly1305::new(Key::from_slice(key)),
+            verified: moka::sync::Cache::builder()
+                .max_capacity(10_000)
+                .time_to_live(VERIFIED_TTL)
+                .build(),
         }
+    }
+
+    /// The user and app password a credential was recently verified as.
+    pub fn recall(&self, credential: &[u8; 32]) -> Option<(Id, Id)> {
+        self.verified.get(credential)
+    }
+
+    pub fn remember(&self, credential: [u8; 32], user: Id, app_password: Id) {
+        self.verified.insert(credential, (user, app_password));
+    }
+
+    /// After a revocation: nothing verified before it is trusted any more.
+    pub fn forget_verified(&self) {
+        self.verified.invalidate_all();
     }
 
     /// A new secret, like `k7dpq-x3mna-...`.

@@ -162,6 +162,19 @@ impl Storage {
         Ok(bytes::Bytes::clone(&json))
     }
 
+    /// As [`Storage::cached_json`], for a body already rendered (a Subsonic answer in XML or
+    /// JSON). A failed `build` is not kept.
+    pub async fn cached_body<F>(&self, key: Id, build: F) -> StorageResult<bytes::Bytes>
+    where
+        F: std::future::Future<Output = StorageResult<bytes::Bytes>>,
+    {
+        let body = self
+            .cache
+            .get_or_load(CacheKind::ListPage, key, build)
+            .await?;
+        Ok(bytes::Bytes::clone(&body))
+    }
+
     /// Hits and misses of the hot-read cache, per kind of row.
     pub fn cache_stats(&self) -> Vec<CacheStats> {
         self.cache.stats()

@@ -54,11 +54,15 @@ impl Caller<'_> {
             (None, None, _) => return Err(SubsonicError::Missing("p")),
             (Some(_), Some(_), _) => return Err(SubsonicError::ConflictingAuth),
         };
+        let credential = digest(&[username.to_lowercase().as_bytes(), &proof.bytes()]);
+        if let Some(user) = self.recalled(&credential).await? {
+            return Ok(user);
+        }
         self.auth
             .throttle
             .check(self.address, username)
             .map_err(|_| SubsonicError::Throttled)?;
-        match self.by_password(username, &proof).await? {
+        match self.by_password(username, &proof, credential).await? {
             Some(user) => {
                 self.auth.throttle.record_success(username);
                 active(user)
@@ -70,10 +74,19 @@ impl Caller<'_> {
         }
     }
 
+    /// The user of a credential verified in the last minute (checked again for being active).
+    async fn recalled(&self, credential: &[u8; 32]) -> Result<Option<User>, SubsonicError> {
+        match self.auth.app_passwords.recall(credential) {
+            Some((user, _)) => Ok(Some(active(self.storage.user(user).await?)?)),
+            None => Ok(None),
+        }
+    }
+
     async fn by_password(
         &self,
         username: &str,
         proof: &Proof,
+        credential: [u8; 32],
     ) -> Result<Option<User>, SubsonicError> {
         let sealed = self.storage.sealed_app_passwords(username).await?;
         if let Some(found) = sealed
@@ -81,6 +94,9 @@ impl Caller<'_> {
             .find(|app| matches(&self.auth.app_passwords, app, proof))
         {
             let _ = self.storage.touch_app_password(found.id, Utc::now()).await;
+            self.auth
+                .app_passwords
+                .remember(credential, found.user_id, found.id);
             return Ok(Some(self.storage.user(found.user_id).await?));
         }
         let Proof::Password(password) = proof else {
@@ -104,14 +120,42 @@ impl Caller<'_> {
     }
 
     async fn by_api_key(&self, key: &str) -> Result<User, SubsonicError> {
+        let credential = digest(&[b"apiKey", key.as_bytes()]);
+        if let Some(user) = self.recalled(&credential).await? {
+            return Ok(user);
+        }
         let hash = AppPasswordVault::lookup_hash(key);
         match self.storage.app_password_by_hash(&hash).await {
             Ok(found) => {
                 let _ = self.storage.touch_app_password(found.id, Utc::now()).await;
+                self.auth
+                    .app_passwords
+                    .remember(credential, found.user_id, found.id);
                 active(self.storage.user(found.user_id).await?)
             }
             Err(StorageError::NotFound) => Err(SubsonicError::InvalidApiKey),
             Err(err) => Err(err.into()),
+        }
+    }
+}
+
+/// A digest of a credential's parts (never kept in the clear, even in memory).
+fn digest(parts: &[&[u8]]) -> [u8; 32] {
+    let mut hash = sha2::Sha256::new();
+    for part in parts {
+        sha2::Digest::update(&mut hash, (part.len() as u64).to_le_bytes());
+        sha2::Digest::update(&mut hash, part);
+    }
+    sha2::Digest::finalize(hash).into()
+}
+
+impl Proof {
+    fn bytes(&self) -> Vec<u8> {
+        match self {
+            Proof::Password(p) => [b"p:".as_slice(), p.as_bytes()].concat(),
+            Proof::Token { token, salt } => {
+                [b"t:".as_slice(), token.as_bytes(), b":", salt.as_bytes()].concat()
+            }
         }
     }
 }

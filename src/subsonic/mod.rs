@@ -182,6 +182,21 @@ async fn handle(
                 library: &library,
                 now_playing: &now_playing,
             };
+            if let Some(key) = shared_answer_key(method, &params) {
+                // The same for everyone until the catalog changes: rendered once, then served
+                // from the cache. A failure is not kept; it is answered below.
+                let cached = storage
+                    .cached_body(key, async {
+                        match dispatch(method, &ctx, &services).await {
+                            Ok(root) => Ok(rendered(&root, &format)),
+                            Err(_) => Err(crate::storage::StorageError::NotFound),
+                        }
+                    })
+                    .await;
+                if let Ok(body) = cached {
+                    return respond(body, &format);
+                }
+            }
             dispatch(method, &ctx, &services).await
         }
         Err(err) => Err(err),
@@ -281,18 +296,70 @@ fn is_callback_name(name: &str) -> bool {
 }
 
 fn render(root: &Node, format: &Format) -> HttpResponse {
+    respond(rendered(root, format), format)
+}
+
+fn rendered(root: &Node, format: &Format) -> bytes::Bytes {
+    bytes::Bytes::from(match format {
+        Format::Xml => response::to_xml(root),
+        Format::Json => response::to_json(root).to_string(),
+        Format::Jsonp(callback) => format!("{callback}({});", response::to_json(root)),
+    })
+}
+
+fn respond(body: bytes::Bytes, format: &Format) -> HttpResponse {
+    let mut response = HttpResponse::Ok();
     match format {
-        Format::Xml => HttpResponse::Ok()
-            .content_type("text/xml; charset=utf-8")
-            .body(response::to_xml(root)),
-        Format::Json => HttpResponse::Ok()
-            .content_type("application/json")
-            .body(response::to_json(root).to_string()),
-        Format::Jsonp(callback) => HttpResponse::Ok()
+        Format::Xml => response.content_type("text/xml; charset=utf-8"),
+        Format::Json => response.content_type("application/json"),
+        Format::Jsonp(_) => response
             .content_type("application/javascript; charset=utf-8")
-            .insert_header(("X-Content-Type-Options", "nosniff"))
-            .body(format!("{callback}({});", response::to_json(root))),
+            .insert_header(("X-Content-Type-Options", "nosniff")),
+    };
+    response.body(body)
+}
+
+/// Parameters that say who is asking, not what: left out of a shared answer's key.
+const CREDENTIALS: [&str; 7] = ["u", "p", "t", "s", "apiKey", "c", "v"];
+
+/// The cache key of a method whose answer is the same for every user and changes only with
+/// the catalog (lists by name, date, plays, genre or year; artists; genres; search with an
+/// empty query, the library copy), or `None` for one that is personal or random.
+fn shared_answer_key(method: &str, params: &Params) -> Option<crate::storage::Id> {
+    let shared = match method {
+        "getArtists" | "getIndexes" | "getGenres" => true,
+        "getAlbumList" | "getAlbumList2" => {
+            !matches!(params.get("type"), Some("random" | "starred") | None)
+        }
+        "search2" | "search3" => params
+            .get("query")
+            .is_none_or(|q| matches!(q.trim().trim_matches('"').trim(), "" | "*")),
+        _ => false,
+    };
+    if !shared {
+        return None;
     }
+    use sha2::{Digest, Sha256};
+    let mut pairs: Vec<(&String, &Vec<String>)> = params
+        .0
+        .iter()
+        .filter(|(name, _)| !CREDENTIALS.contains(&name.as_str()))
+        .collect();
+    pairs.sort();
+    let mut hash = Sha256::new();
+    hash.update(b"subsonic\0");
+    hash.update(method.as_bytes());
+    for (name, values) in pairs {
+        for value in values {
+            hash.update([0]);
+            hash.update(name.as_bytes());
+            hash.update([1]);
+            hash.update(value.as_bytes());
+        }
+    }
+    let mut first = [0u8; 16];
+    first.copy_from_slice(&hash.finalize()[..16]);
+    Some(crate::storage::Id(uuid::Uuid::from_bytes(first)))
 }
 
 #[cfg(test)]

@@ -441,6 +441,13 @@ async fn browses_the_library(app: &TestApp) {
 
     // A real query goes through the search engine. The library above was written behind the
     // server's back (its own storage handle); an edit through the API reaches the index at once.
+    let before = c
+        .json("search3", &[("query", ""), ("songCount", "10")])
+        .await;
+    assert_eq!(
+        before["searchResult3"]["song"][0]["title"], "Dancing Queen",
+        "{before}"
+    );
     let renamed = app
         .patch(
             &format!("/api/v1/tracks/{}", lib.tracks[0]),
@@ -467,6 +474,19 @@ async fn browses_the_library(app: &TestApp) {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+
+    // The empty-query pages are shared answers, kept until the catalog changes: the rename
+    // shows in them at once.
+    let listed = c
+        .json("search3", &[("query", ""), ("songCount", "10")])
+        .await;
+    let titles: Vec<&str> = listed["searchResult3"]["song"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["title"].as_str().unwrap())
+        .collect();
+    assert!(titles.contains(&"Dancing Queen (Live)"), "{titles:?}");
 
     let lyrics = c
         .json(
