@@ -5,7 +5,9 @@ Usage: bench/subsonic.py [--binary PATH] [--tracks 100000] [--page 500] [--runs 
 
 Seeds the library straight into SQLite as bench/catalog.py does (10 tracks per album, 10 albums
 per artist: 100,000 tracks make 10,000 albums and 1,000 artists), starts the release binary,
-registers the first account and makes an app password (the apiKey of every request):
+registers the first account, makes an app password (the apiKey of every request) and waits
+for the search index to hold the whole library (so every measured server starts as a running
+server would, not rebuilding it); each run then starts a fresh server on a copy of that folder:
 
   sync          what Symfonium-style clients do to copy a library: search3 with an empty query,
                 paging artists, then albums, then songs, --page items per request (JSON), until
@@ -30,7 +32,8 @@ import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from catalog import (  # noqa: E402
-    HOST, ROOT, Server, SetupError, binary_note, cpus, expect, juke_env, machine, seed, wrk, wrk_version,
+    HOST, ROOT, Server, SetupError, binary_note, cpus, expect, juke_env, machine, seed, wait_for_search, wrk,
+    wrk_version,
 )
 
 
@@ -46,6 +49,9 @@ def prepare(binary, work, tracks):
         body = expect(server.port, "POST", "/api/v1/auth/register", None, 201,
                       {"username": "bench", "email": "bench@example.com", "password": "benchpassword"})
         made = expect(server.port, "POST", "/api/v1/me/app-passwords", body["token"], 201, {"name": "bench"})
+        # The library was seeded behind the server's back: let it finish its search index, so
+        # the measured servers start whole (a running server's state), not rebuilding it.
+        wait_for_search(server, body["token"], tracks)
     finally:
         server.stop()
     return made["password"]

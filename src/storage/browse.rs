@@ -105,6 +105,8 @@ macro_rules! bind_args {
 struct Listing {
     /// `SELECT … FROM … JOIN …` without WHERE.
     select: String,
+    /// The listed table with its alias, e.g. `tracks t`.
+    table: &'static str,
     /// The id column, e.g. `t.id`.
     id: &'static str,
     name: &'static str,
@@ -142,10 +144,7 @@ impl Listing {
                 self.id
             ));
         }
-        let mut limit = sql.arg(Arg::Int(req.limit));
-        if req.offset > 0 {
-            limit = format!("{limit} OFFSET {}", sql.arg(Arg::Int(req.offset)));
-        }
+        let limit = sql.arg(Arg::Int(req.limit));
         let where_clause = if conditions.is_empty() {
             String::new()
         } else {
@@ -156,10 +155,23 @@ impl Listing {
         } else {
             format!("{key} {dir}, {} {dir}", self.id)
         };
-        sql.text = format!(
-            "{}{where_clause} ORDER BY {order} LIMIT {limit}",
-            self.select
-        );
+        sql.text = if req.offset > 0 {
+            // Skipped rows are walked on the bare table (its sort index), not joined and
+            // summed first: an offset deep into a library stays cheap.
+            let offset = sql.arg(Arg::Int(req.offset));
+            format!(
+                "{} WHERE {id} IN (SELECT {id} FROM {}{where_clause} ORDER BY {order} \
+                 LIMIT {limit} OFFSET {offset}) ORDER BY {order}",
+                self.select,
+                self.table,
+                id = self.id
+            )
+        } else {
+            format!(
+                "{}{where_clause} ORDER BY {order} LIMIT {limit}",
+                self.select
+            )
+        };
         sql
     }
 }
@@ -172,6 +184,7 @@ impl Storage {
             select: format!(
                 "SELECT {SUMMARY_COLUMNS}, lower(t.title) AS sort_name FROM tracks t {SUMMARY_JOINS}"
             ),
+            table: "tracks t",
             id: "t.id",
             name: "lower(t.title)",
             added: "t.created_at",
@@ -211,6 +224,7 @@ impl Storage {
     pub async fn browse_albums(&self, req: &ListRequest) -> StorageResult<Vec<AlbumSummary>> {
         let listing = Listing {
             select: album_summary_select(),
+            table: "albums al",
             id: "al.id",
             name: "lower(al.title)",
             added: "al.created_at",
@@ -257,6 +271,7 @@ impl Storage {
     pub async fn browse_artists(&self, req: &ListRequest) -> StorageResult<Vec<ArtistSummary>> {
         let listing = Listing {
             select: artist_summary_select(),
+            table: "artists a",
             id: "a.id",
             name: "lower(a.name)",
             added: "a.created_at",
