@@ -127,7 +127,7 @@ async fn the_page_answers_every_client_route_and_never_an_api_one() {
     for (method, path) in [
         (Method::GET, "/api/v1/nothing-here"),
         (Method::GET, "/api"),
-        (Method::GET, "/rest/ping"),
+        (Method::GET, "/rest"),
         (Method::POST, "/library"),
         (Method::DELETE, "/"),
     ] {
