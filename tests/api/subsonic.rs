@@ -84,22 +84,26 @@ impl Client<'_> {
         ]
     }
 
-    /// GET /rest/{method}.view as XML: validated, status checked, the text returned.
-    async fn xml(&self, method: &str, params: &[(&str, &str)], ok: bool) -> String {
+    /// GET `/rest/{path}` signed in, with these parameters.
+    async fn get(&self, path: &str, params: &[(&str, &str)]) -> reqwest::Response {
         let mut query = self.auth();
         query.extend(
             params
                 .iter()
                 .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
         );
-        let response = self
-            .app
+        self.app
             .client
-            .get(self.app.url(&format!("/rest/{method}.view")))
+            .get(self.app.url(&format!("/rest/{path}")))
             .query(&query)
             .send()
             .await
-            .unwrap();
+            .unwrap()
+    }
+
+    /// GET /rest/{method}.view as XML: validated, status checked, the text returned.
+    async fn xml(&self, method: &str, params: &[(&str, &str)], ok: bool) -> String {
+        let response = self.get(&format!("{method}.view"), params).await;
         assert_eq!(response.status(), StatusCode::OK, "{method}");
         assert!(
             response.headers()["content-type"]
@@ -121,21 +125,9 @@ impl Client<'_> {
 
     /// The same as JSON (`f=json`), without `.view`: the `subsonic-response` object.
     async fn json(&self, method: &str, params: &[(&str, &str)]) -> Value {
-        let mut query = self.auth();
-        query.push(("f".into(), "json".into()));
-        query.extend(
-            params
-                .iter()
-                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
-        );
-        let response = self
-            .app
-            .client
-            .get(self.app.url(&format!("/rest/{method}")))
-            .query(&query)
-            .send()
-            .await
-            .unwrap();
+        let mut params = params.to_vec();
+        params.push(("f", "json"));
+        let response = self.get(method, &params).await;
         let body: Value = response.json().await.unwrap();
         body["subsonic-response"].clone()
     }
