@@ -211,6 +211,10 @@ async fn signs_in_with_app_passwords_only(app: &TestApp) {
         .unwrap();
     assert!(list["items"][0]["last_used_at"].is_string());
 
+    // An app password is for /rest only: it is no login password.
+    let login = app.login_raw("anna", &secret).await;
+    assert_eq!(login.status(), StatusCode::UNAUTHORIZED);
+
     // Failures, each with its code, each a valid document.
     let cases: Vec<(Vec<(&str, &str)>, i64)> = vec![
         (vec![("u", "anna"), ("p", "correct horse")], 40), // the login password
@@ -382,9 +386,26 @@ async fn browses_the_library(app: &TestApp) {
             "getLyrics",
             vec![("artist", "ábba example"), ("title", "dancing queen")],
         ),
+        ("getPlaylists", vec![]),
     ] {
         c.xml(method, &params, true).await;
     }
+
+    let extensions = c.json("getOpenSubsonicExtensions", &[]).await;
+    let names: Vec<&str> = extensions["openSubsonicExtensions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        names.contains(&"apiKeyAuthentication") && names.contains(&"formPost"),
+        "{extensions}"
+    );
+    assert_eq!(
+        extensions["openSubsonicExtensions"][0]["versions"],
+        json!([1])
+    );
 
     let artists = c.json("getArtists", &[]).await;
     let index = artists["artists"]["index"].as_array().unwrap();
