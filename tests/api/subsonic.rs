@@ -1,5 +1,5 @@
 //! The Subsonic API (`/rest`) over real HTTP: every answer validated against the official
-//! 1.16.1 schema with xmllint (`../shared/subsonic`, OpenSubsonic's three extra attributes on
+//! 1.16.1 schema with xmllint (`tests/subsonic/`, OpenSubsonic's three extra attributes on
 //! the root taken off first, as the schema predates them), the JSON shape, the three ways to
 //! sign in with app passwords, and the same rules as the native API.
 
@@ -18,7 +18,7 @@ use crate::http_on_both_engines;
 
 fn schema() -> PathBuf {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/subsonic/subsonic-rest-api-1.16.1.xsd");
+        .join("tests/subsonic/subsonic-rest-api-1.16.1.xsd");
     assert!(
         path.exists(),
         "the Subsonic schema is missing at {}",
