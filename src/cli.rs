@@ -38,6 +38,32 @@ enum Command {
     Reindex,
     /// Print the effective configuration, secrets redacted.
     Config,
+    /// Take a consistent backup while the server runs: the database (SQLite's VACUUM INTO, or
+    /// pg_dump), uploaded media, covers and secrets, with a manifest of checksums.
+    Backup {
+        /// A new or empty folder to write the backup into.
+        #[arg(long, value_name = "DIR")]
+        to: PathBuf,
+    },
+    /// Restore a backup into the configured instance (stop the server first).
+    Restore {
+        /// The folder `juke backup --to` wrote.
+        #[arg(long, value_name = "DIR")]
+        from: PathBuf,
+        /// Replace a database that already holds accounts or tracks.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Copy every table from a SQLite database into an empty PostgreSQL one, keeping ids and
+    /// counters (then point storage.database_url at PostgreSQL).
+    MigrateData {
+        /// The SQLite database, e.g. sqlite:///var/lib/juke/juke.db
+        #[arg(long, value_name = "URL")]
+        from: String,
+        /// The PostgreSQL database, e.g. postgres://juke:secret@localhost/juke
+        #[arg(long, value_name = "URL")]
+        to: String,
+    },
     /// Manage accounts from the shell.
     User {
         #[command(subcommand)]
@@ -92,6 +118,9 @@ pub fn run() -> ExitCode {
             Command::Scan { full } => scan(config, full).await,
             Command::Reindex => reindex(config).await,
             Command::User { action } => user(config, action).await,
+            Command::Backup { to } => backup(config, &to).await,
+            Command::Restore { from, force } => restore(config, &from, force).await,
+            Command::MigrateData { from, to } => migrate_data(&from, &to).await,
             Command::Config => Ok(()),
         }
     });
@@ -116,6 +145,10 @@ fn config_failure(err: &ConfigError) -> ExitCode {
 }
 
 async fn serve(config: Config) -> Result<(), StartError> {
+    config.prepare_data_dir()?;
+    // Held while serving: `juke restore` must not replace a database in use.
+    let _lock = crate::lockfile::acquire(&config.data_dir)
+        .map_err(|err| StartError::Usage(err.to_string()))?;
     let app = Application::build(config).await?;
     app.run().await.map_err(StartError::Serve)
 }
@@ -248,4 +281,147 @@ async fn scan(config: Config, full: bool) -> Result<(), StartError> {
         summary.reappeared
     );
     Ok(())
+}
+
+async fn backup(config: Config, to: &std::path::Path) -> Result<(), StartError> {
+    let storage = open_storage(&config).await?;
+    let started = std::time::Instant::now();
+    let taken = crate::backup::backup(&config, &storage, to).await;
+    storage.close().await;
+    let manifest = taken.map_err(backup_failure)?;
+    println!(
+        "backup of the {} database written to {} in {:.1}s: {} files, {} bytes",
+        manifest.engine,
+        to.display(),
+        started.elapsed().as_secs_f64(),
+        manifest.files.len() + 1,
+        manifest.total_bytes()
+    );
+    Ok(())
+}
+
+async fn restore(config: Config, from: &std::path::Path, force: bool) -> Result<(), StartError> {
+    let restored = crate::backup::restore(&config, from, force)
+        .await
+        .map_err(backup_failure)?;
+    println!(
+        "restored the {} backup of {} (juke {}){}: {} files; start the server to rebuild the \
+         search index",
+        restored.manifest.engine,
+        restored.manifest.created_at.to_rfc3339(),
+        restored.manifest.juke_version,
+        if restored.replaced {
+            ", replacing the database that was there"
+        } else {
+            ""
+        },
+        restored.manifest.files.len() + 1
+    );
+    Ok(())
+}
+
+fn backup_failure(err: crate::backup::BackupError) -> StartError {
+    match err {
+        crate::backup::BackupError::Usage(message) => StartError::Usage(message),
+        crate::backup::BackupError::Storage(err) => StartError::Storage(err),
+        other => StartError::Backup(other),
+    }
+}
+
+async fn migrate_data(from: &str, to: &str) -> Result<(), StartError> {
+    use crate::storage::{Engine, Storage};
+    use indicatif::{ProgressBar, ProgressStyle};
+
+    if Engine::from_url(from) != Some(Engine::Sqlite) {
+        return Err(StartError::Usage(
+            "--from must name a SQLite database (sqlite:///path/to/juke.db)".into(),
+        ));
+    }
+    if Engine::from_url(to) != Some(Engine::Postgres) {
+        return Err(StartError::Usage(
+            "--to must name a PostgreSQL database (postgres://user:password@host/database)".into(),
+        ));
+    }
+    let source_path = from
+        .trim_start_matches("sqlite://")
+        .split('?')
+        .next()
+        .unwrap_or_default();
+    if !std::path::Path::new(source_path).is_file() {
+        return Err(StartError::Usage(format!(
+            "--from: no SQLite database at {source_path}"
+        )));
+    }
+    let source = Storage::connect(from).await?;
+    source.migrate().await?;
+    let target = Storage::connect(to).await?;
+    target.migrate().await?;
+    let bar = ProgressBar::new_spinner();
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+    );
+    let started = std::time::Instant::now();
+    let copied = source
+        .copy_into(&target, &|table, rows| {
+            bar.set_message(format!("{table}: {rows} rows"));
+            bar.tick();
+        })
+        .await;
+    bar.finish_and_clear();
+    source.close().await;
+    target.close().await;
+    let copied = copied?;
+    for table in &copied {
+        println!("{:>24}  {} rows", table.table, table.rows);
+    }
+    println!(
+        "copied {} rows in {} tables in {:.1}s; ids and counters kept. Set storage.database_url \
+         to the PostgreSQL URL and start juke: the search index rebuilds itself.",
+        copied.iter().map(|table| table.rows).sum::<u64>(),
+        copied.len(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::Cli;
+
+    /// The Debian package installs packaging/debian/man/: juke(1) and one page per command
+    /// (juke-backup(1)...), which must say what this binary does.
+    /// `JUKE_WRITE_MANPAGE=1 cargo test --lib manual_pages` writes them anew.
+    #[test]
+    fn manual_pages_match_the_cli() {
+        let root = Cli::command();
+        let mut pages = vec![("juke.1".to_owned(), root.clone())];
+        for sub in root.get_subcommands() {
+            let name: &'static str = format!("juke-{}", sub.get_name()).leak();
+            pages.push((format!("{name}.1"), sub.clone().name(name).bin_name(name)));
+        }
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("packaging/debian/man");
+        let write = std::env::var_os("JUKE_WRITE_MANPAGE").is_some();
+        if write {
+            std::fs::create_dir_all(&dir).unwrap();
+        }
+        for (file, command) in pages {
+            let mut rendered = Vec::new();
+            clap_mangen::Man::new(command)
+                .render(&mut rendered)
+                .unwrap();
+            let path = dir.join(&file);
+            if write {
+                std::fs::write(&path, &rendered).unwrap();
+            }
+            let committed = std::fs::read(&path).unwrap_or_default();
+            assert!(
+                committed == rendered,
+                "packaging/debian/man/{file} is out of date: \
+                 JUKE_WRITE_MANPAGE=1 cargo test --lib manual_pages"
+            );
+        }
+    }
 }

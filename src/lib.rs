@@ -4,12 +4,15 @@
 pub mod accounts;
 pub mod api;
 pub mod auth;
+pub mod backup;
 pub mod catalog;
 pub mod cli;
 pub mod config;
 pub mod library;
 pub mod listening;
+pub mod lockfile;
 pub mod media;
+pub mod metrics;
 pub mod playlists;
 pub mod search;
 pub mod startup;

@@ -4,7 +4,7 @@
 use std::net::{SocketAddr, TcpListener};
 
 use actix_web::dev::Server;
-use actix_web::middleware::{Compress, NormalizePath, TrailingSlash};
+use actix_web::middleware::{Compress, NormalizePath, TrailingSlash, from_fn};
 use actix_web::{App, HttpServer, web};
 use tracing_actix_web::TracingLogger;
 
@@ -15,6 +15,7 @@ use crate::library::service::Library;
 use crate::library::uploads::Uploads;
 use crate::media::artwork::Artwork;
 use crate::media::transcode::Transcoder;
+use crate::metrics::Metrics;
 use crate::search::Search;
 use crate::storage::Storage;
 use crate::telemetry::RequestSpan;
@@ -38,6 +39,8 @@ pub enum StartError {
     Usage(String),
     #[error("{0}")]
     Account(String),
+    #[error(transparent)]
+    Backup(crate::backup::BackupError),
     #[error(transparent)]
     Search(#[from] crate::search::SearchError),
     #[error("server failed: {0}")]
@@ -64,11 +67,13 @@ impl Application {
             .await?
             .with_cache(config.cache.max_entries);
         let auth = web::Data::new(AuthService::new(&config)?);
-        let library = web::Data::from(Library::start(storage.clone(), &config));
+        let library = Library::start(storage.clone(), &config);
         let uploads = web::Data::from(Uploads::start(storage.clone(), &config));
         let artwork = web::Data::new(Artwork::new(&config.data_dir));
-        let transcoder = web::Data::new(Transcoder::new(&config.transcoding));
-        let metrics = web::Data::new(api::metrics::registry(&storage));
+        let transcoder = std::sync::Arc::new(Transcoder::new(&config.transcoding));
+        let metrics = web::Data::new(Metrics::new(&storage, library.clone(), transcoder.clone()));
+        let library = web::Data::from(library);
+        let transcoder = web::Data::from(transcoder);
         let (search, search_state) = Search::open(&config, storage.clone()).await?;
         // Subscribed before the server answers, so no catalog write goes unseen.
         search.start(search_state);
@@ -85,6 +90,7 @@ impl Application {
         let server = HttpServer::new(move || {
             App::new()
                 .wrap(Compress::default())
+                .wrap(from_fn(crate::metrics::record))
                 .wrap(NormalizePath::new(TrailingSlash::Trim))
                 .wrap(TracingLogger::<RequestSpan>::new())
                 .app_data(data.clone())

@@ -12,6 +12,8 @@ use rand::RngCore;
 
 const FILE_NAME: &str = "jwt_secret";
 const APP_PASSWORD_KEY: &str = "app_password_key";
+/// The files above, which a backup carries (mode 0600).
+pub const SECRET_FILES: [&str; 2] = [FILE_NAME, APP_PASSWORD_KEY];
 
 #[derive(Debug, thiserror::Error)]
 #[error("signing secret {path}: {source}")]

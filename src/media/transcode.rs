@@ -151,6 +151,9 @@ pub enum TranscodeError {
 pub struct Transcoder {
     ffmpeg: Option<PathBuf>,
     slots: Arc<Semaphore>,
+    max_concurrent: usize,
+    /// Transcodes started since the server did; for `/metrics`.
+    started: std::sync::atomic::AtomicU64,
 }
 
 impl Transcoder {
@@ -182,7 +185,20 @@ impl Transcoder {
         Transcoder {
             ffmpeg,
             slots: Arc::new(Semaphore::new(config.max_concurrent)),
+            max_concurrent: config.max_concurrent,
+            started: std::sync::atomic::AtomicU64::new(0),
         }
+    }
+
+    /// Transcodes running now (each holds a slot until its ffmpeg is done).
+    pub fn active(&self) -> usize {
+        self.max_concurrent
+            .saturating_sub(self.slots.available_permits())
+    }
+
+    /// Transcodes started since the server did.
+    pub fn started(&self) -> u64 {
+        self.started.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     pub fn is_available(&self) -> bool {
@@ -222,6 +238,8 @@ impl Transcoder {
             .stderr(Stdio::piped())
             .kill_on_drop(true);
         let mut child = command.spawn().map_err(TranscodeError::Spawn)?;
+        self.started
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let (Some(stdout), Some(stderr)) = (child.stdout.take(), child.stderr.take()) else {
             return Err(TranscodeError::Spawn(std::io::Error::other(
                 "ffmpeg's output pipes are missing",

@@ -19,7 +19,9 @@ mod models;
 mod paging;
 mod playlists;
 mod search;
+mod snapshot;
 mod social;
+mod transfer;
 mod uploads;
 mod users;
 
@@ -42,12 +44,22 @@ pub(crate) use id::Ts;
 pub use models::*;
 pub use playlists::MAX_PLAYLIST_ENTRIES;
 pub use search::{DatabaseQuery, SearchDocument, SearchEntity, SearchKind};
+pub use snapshot::{restore_snapshot, snapshot_file_name};
+pub use transfer::{COPIED_TABLES, DERIVED_TABLES, TableCopy};
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
 
 /// The oldest PostgreSQL whose features the schema uses (`gen_random_uuid()` is built in from 13).
 const MIN_POSTGRES_VERSION: i32 = 130000;
+
+/// A connection pool's use at one moment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolStats {
+    pub open: u32,
+    pub idle: u32,
+    pub max: u32,
+}
 
 /// Which engine a [`Storage`] talks to; for `/healthz` and logs only.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -173,6 +185,27 @@ impl Storage {
             .get_or_load(CacheKind::ListPage, key, build)
             .await?;
         Ok(bytes::Bytes::clone(&body))
+    }
+
+    /// Connections open and idle in the pool, and its ceiling; for `/metrics`.
+    pub fn pool_stats(&self) -> PoolStats {
+        let (open, idle, max) = match &self.pool {
+            Pool::Sqlite(pool) => (
+                pool.size(),
+                pool.num_idle(),
+                pool.options().get_max_connections(),
+            ),
+            Pool::Postgres(pool) => (
+                pool.size(),
+                pool.num_idle(),
+                pool.options().get_max_connections(),
+            ),
+        };
+        PoolStats {
+            open,
+            idle: u32::try_from(idle).unwrap_or(u32::MAX),
+            max,
+        }
     }
 
     /// Hits and misses of the hot-read cache, per kind of row.

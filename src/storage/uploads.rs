@@ -104,6 +104,17 @@ impl Storage {
         }))
     }
 
+    /// Rows of the upload queue by status (an index-only count); for `/metrics`.
+    pub async fn upload_status_counts(&self) -> StorageResult<Vec<(String, i64)>> {
+        Ok(with_pool!(self, |pool, DB| {
+            sqlx::query_as::<DB, (String, i64)>(
+                "SELECT upload_status, count(*) FROM upload_queue GROUP BY upload_status",
+            )
+            .fetch_all(pool)
+            .await?
+        }))
+    }
+
     /// Uploads waiting for the worker, oldest first.
     pub async fn pending_uploads(&self, limit: i64) -> StorageResult<Vec<Upload>> {
         let sql = format!(

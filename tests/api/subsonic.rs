@@ -716,7 +716,7 @@ async fn a_real_client_library_works_a_session(app: &TestApp) {
     let python = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/pyenv/bin/python");
     assert!(
         python.exists(),
-        "{} is missing: scripts/test makes the venv and installs tests/subsonic/requirements.txt",
+        "{} is missing: scripts/test makes the venv and installs tests/requirements.txt",
         python.display()
     );
     let music = tempfile::tempdir().unwrap();
