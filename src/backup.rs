@@ -159,9 +159,12 @@ pub async fn restore(config: &Config, from: &Path, force: bool) -> Result<Restor
         .map_err(|err| BackupError::Damaged(format!("check task failed: {err}")))??;
 
     let existing = Storage::connect(&url).await?;
-    let has_data = existing.has_data().await;
+    let found = async {
+        Ok::<_, StorageError>((existing.table_names().await?, existing.has_data().await?))
+    }
+    .await;
     existing.close().await;
-    let replaced = has_data?;
+    let (tables, replaced) = found?;
     if replaced && !force {
         return Err(BackupError::Usage(format!(
             "the configured database ({}) already holds accounts or tracks: restore into an \
@@ -169,7 +172,13 @@ pub async fn restore(config: &Config, from: &Path, force: bool) -> Result<Restor
             engine.name()
         )));
     }
-    restore_snapshot(&url, &from.join(snapshot_file_name(engine)), replaced).await?;
+    // A schema already there (a server started once, or --force) is dropped by the restore.
+    restore_snapshot(
+        &url,
+        &from.join(snapshot_file_name(engine)),
+        !tables.is_empty(),
+    )
+    .await?;
 
     let data_dir = config.data_dir.clone();
     let source = from.to_path_buf();

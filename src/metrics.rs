@@ -42,7 +42,7 @@ struct HttpLabels {
     method: String,
     /// The route's pattern (`/api/v1/tracks/{id}`), never the raw path: ids would make one
     /// series per track, and media links carry tokens.
-    route: String,
+    route: std::sync::Arc<str>,
     status: u16,
 }
 
@@ -121,11 +121,9 @@ pub async fn record(
     };
     let started = Instant::now();
     let method = request.method().as_str().to_owned();
-    let route = request
-        .match_pattern()
-        .unwrap_or_else(|| "other".to_owned());
+    let route = crate::telemetry::RoutePattern::of(&request).0;
     let is_stream =
-        STREAM_ROUTES.contains(&route.as_str()) || SUBSONIC_STREAMS.contains(&request.path());
+        STREAM_ROUTES.contains(&route.as_ref()) || SUBSONIC_STREAMS.contains(&request.path());
     let outcome = next.call(request).await;
     let status = match &outcome {
         Ok(response) => response.status().as_u16(),

@@ -23,6 +23,26 @@ pub fn init(format: LogFormat) {
     };
 }
 
+/// The pattern of the route a request matched (`/api/v1/tracks/{id}`), or `unmatched`; found
+/// once per request and kept in its extensions.
+#[derive(Debug, Clone)]
+pub struct RoutePattern(pub std::sync::Arc<str>);
+
+impl RoutePattern {
+    /// The one in the request's extensions, else found now.
+    pub fn of(request: &actix_web::dev::ServiceRequest) -> RoutePattern {
+        use actix_web::HttpMessage;
+
+        if let Some(known) = request.extensions().get::<RoutePattern>() {
+            return known.clone();
+        }
+        let found = request
+            .match_pattern()
+            .unwrap_or_else(|| "unmatched".to_owned());
+        RoutePattern(found.into())
+    }
+}
+
 /// Request spans named by the route pattern (`/api/v1/tracks/{id}/stream`), never the raw
 /// URL: media links carry their token in the query string, and logs must not. `/healthz`, which
 /// load balancers poll, is at debug level.
@@ -30,11 +50,14 @@ pub struct RequestSpan;
 
 impl tracing_actix_web::RootSpanBuilder for RequestSpan {
     fn on_request_start(request: &actix_web::dev::ServiceRequest) -> tracing::Span {
-        let route = request
-            .match_pattern()
-            .unwrap_or_else(|| "unmatched".to_owned());
+        use actix_web::HttpMessage;
+
+        let route = RoutePattern::of(request);
+        // Kept for the metrics middleware: finding the pattern walks the whole route table.
+        request.extensions_mut().insert(route.clone());
+        let route = route.0;
         let method = request.method().clone();
-        if route == "/healthz" {
+        if &*route == "/healthz" {
             tracing::debug_span!("request", %method, %route, status = tracing::field::Empty)
         } else {
             tracing::info_span!("request", %method, %route, status = tracing::field::Empty)
