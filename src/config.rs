@@ -56,13 +56,32 @@ impl Default for Config {
 #[serde(default)]
 pub struct ServerConfig {
     pub bind: SocketAddr,
+    /// Reverse proxies (addresses or CIDR ranges) whose X-Forwarded-For names the client.
+    pub trusted_proxies: Vec<String>,
 }
 
 impl Default for ServerConfig {
     fn default() -> Self {
         ServerConfig {
             bind: SocketAddr::from(([0, 0, 0, 0], 4533)),
+            trusted_proxies: Vec::new(),
         }
+    }
+}
+
+impl ServerConfig {
+    /// `trusted_proxies` as networks: a bare address is a network of one.
+    pub fn trusted_proxy_nets(&self) -> Result<Vec<ipnet::IpNet>, String> {
+        self.trusted_proxies
+            .iter()
+            .map(|entry| {
+                let entry = entry.trim();
+                entry
+                    .parse::<ipnet::IpNet>()
+                    .or_else(|_| entry.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                    .map_err(|_| format!("{entry:?} is not an IP address or a CIDR range"))
+            })
+            .collect()
     }
 }
 
@@ -333,6 +352,9 @@ impl Config {
                 }
             }
         }
+        self.server
+            .trusted_proxy_nets()
+            .map_err(|message| invalid("server.trusted_proxies", message))?;
         if self.auth.token_ttl_hours == 0 || self.auth.token_ttl_hours > 24 * 365 * 10 {
             return Err(invalid(
                 "auth.token_ttl_hours",
@@ -497,6 +519,34 @@ mod tests {
             toml::to_string(&parsed).unwrap(),
             toml::to_string(&Config::default()).unwrap()
         );
+    }
+
+    /// The configurations the packages install (Debian, Homebrew, the container) name the
+    /// same keys as config.toml, and parse.
+    #[test]
+    fn packaged_config_files_name_every_key() {
+        let root = provider_keys(&Toml::file_exact("config.toml")).unwrap();
+        for packaged in [
+            "packaging/debian/config.toml",
+            "packaging/homebrew/config.toml",
+            "packaging/container/config.toml",
+        ] {
+            let file = Toml::file_exact(packaged);
+            assert_eq!(provider_keys(&file).unwrap(), root, "{packaged}");
+            let parsed: Config = Figment::from(file).extract().expect(packaged);
+            parsed.validate().expect(packaged);
+        }
+    }
+
+    #[test]
+    fn trusted_proxies_are_addresses_or_ranges() {
+        let mut config = Config::default();
+        config.server.trusted_proxies = vec!["127.0.0.1".into(), "10.0.0.0/8".into(), "::1".into()];
+        assert_eq!(config.server.trusted_proxy_nets().unwrap().len(), 3);
+        config.validate().unwrap();
+        config.server.trusted_proxies = vec!["nginx".into()];
+        let err = config.validate().unwrap_err().to_string();
+        assert!(err.contains("server.trusted_proxies"), "{err}");
     }
 
     #[test]

@@ -10,6 +10,7 @@ use tracing_actix_web::TracingLogger;
 
 use crate::api;
 use crate::auth::AuthService;
+use crate::auth::forwarded::TrustedProxies;
 use crate::config::Config;
 use crate::library::service::Library;
 use crate::library::uploads::Uploads;
@@ -79,6 +80,10 @@ impl Application {
         search.start(search_state);
         let search = web::Data::new(search);
         let now_playing = web::Data::new(crate::subsonic::NowPlaying::default());
+        // Validated with the rest of the configuration.
+        let proxies = web::Data::new(TrustedProxies::new(
+            config.server.trusted_proxy_nets().unwrap_or_default(),
+        ));
         let bind = config.server.bind;
         let listener =
             TcpListener::bind(bind).map_err(|source| StartError::Bind { addr: bind, source })?;
@@ -102,6 +107,7 @@ impl Application {
                 .app_data(metrics.clone())
                 .app_data(search.clone())
                 .app_data(now_playing.clone())
+                .app_data(proxies.clone())
                 .app_data(config.clone())
                 .configure(api::configure)
                 .configure(crate::subsonic::routes)

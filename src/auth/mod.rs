@@ -2,6 +2,7 @@
 //! authenticates a request, and the authorization policy.
 
 pub mod app_passwords;
+pub mod forwarded;
 pub mod password;
 pub mod policy;
 pub mod secret;
@@ -52,10 +53,15 @@ pub struct ClientInfo {
 }
 
 impl ClientInfo {
-    /// The peer address (not X-Forwarded-For, which any client can forge) and the user agent.
+    /// The client's address (the peer's; X-Forwarded-For only from `server.trusted_proxies`,
+    /// as anyone else can forge it) and the user agent.
     pub fn of(req: &HttpRequest) -> Self {
+        let address = match req.app_data::<actix_web::web::Data<forwarded::TrustedProxies>>() {
+            Some(proxies) => proxies.client_address(req),
+            None => req.peer_addr().map(|addr| addr.ip()),
+        };
         ClientInfo {
-            ip_address: req.peer_addr().map(|addr| addr.ip().to_string()),
+            ip_address: address.map(|ip| ip.to_string()),
             user_agent: req
                 .headers()
                 .get(USER_AGENT)
