@@ -342,14 +342,12 @@ async fn migrate_data(from: &str, to: &str) -> Result<(), StartError> {
             "--to must name a PostgreSQL database (postgres://user:password@host/database)".into(),
         ));
     }
-    let source_path = from
-        .trim_start_matches("sqlite://")
-        .split('?')
-        .next()
-        .unwrap_or_default();
-    if !std::path::Path::new(source_path).is_file() {
+    // Storage::connect would create a missing SQLite file: a typo must not copy nothing.
+    let source_path = crate::storage::sqlite_file(from)?;
+    if !source_path.is_file() {
         return Err(StartError::Usage(format!(
-            "--from: no SQLite database at {source_path}"
+            "--from: no SQLite database at {}",
+            source_path.display()
         )));
     }
     let source = Storage::connect(from).await?;

@@ -27,6 +27,9 @@ impl TrustedProxies {
     /// last hop vouched for.
     pub fn client_address(&self, request: &HttpRequest) -> Option<IpAddr> {
         let peer = request.peer_addr()?.ip();
+        if !self.trusts(peer) {
+            return Some(peer);
+        }
         let forwarded = request
             .headers()
             .get_all("x-forwarded-for")

@@ -44,7 +44,7 @@ pub(crate) use id::Ts;
 pub use models::*;
 pub use playlists::MAX_PLAYLIST_ENTRIES;
 pub use search::{DatabaseQuery, SearchDocument, SearchEntity, SearchKind};
-pub use snapshot::{restore_snapshot, snapshot_file_name};
+pub use snapshot::{restore_snapshot, snapshot_file_name, sqlite_file};
 pub use transfer::{COPIED_TABLES, DERIVED_TABLES, TableCopy};
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");

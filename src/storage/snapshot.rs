@@ -66,9 +66,7 @@ impl Storage {
 pub async fn restore_snapshot(url: &str, file: &Path, replace: bool) -> StorageResult<()> {
     match Engine::from_url(url) {
         Some(Engine::Sqlite) => {
-            let options = SqliteConnectOptions::from_str(url)
-                .map_err(|err| StorageError::Invalid(format!("bad SQLite URL: {err}")))?;
-            let database = options.get_filename().to_path_buf();
+            let database = sqlite_file(url)?;
             let file = file.to_path_buf();
             tokio::task::spawn_blocking(move || replace_sqlite_file(&file, &database))
                 .await
@@ -92,6 +90,13 @@ pub async fn restore_snapshot(url: &str, file: &Path, replace: bool) -> StorageR
             "unsupported database URL: use sqlite:// or postgres://".into(),
         )),
     }
+}
+
+/// The file a SQLite URL names, as SQLite itself reads the URL.
+pub fn sqlite_file(url: &str) -> StorageResult<PathBuf> {
+    let options = SqliteConnectOptions::from_str(url)
+        .map_err(|err| StorageError::Invalid(format!("bad SQLite URL: {err}")))?;
+    Ok(options.get_filename().to_path_buf())
 }
 
 fn replace_sqlite_file(snapshot: &Path, database: &Path) -> StorageResult<()> {

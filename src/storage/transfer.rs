@@ -163,15 +163,15 @@ impl Storage {
                 let rows = sqlx::query(&format!("SELECT * FROM {table} ORDER BY 1, 2"))
                     .fetch_all(pool)
                     .await?;
+                // No PostgreSQL types to shape values for: each kept as SQLite holds it.
+                let columns: Vec<(String, String)> = rows.first().map_or_else(Vec::new, |row| {
+                    row.columns()
+                        .iter()
+                        .map(|c| (sqlx::Column::name(c).to_owned(), String::new()))
+                        .collect()
+                });
                 rows.iter()
-                    .map(|row| {
-                        let columns: Vec<(String, String)> = row
-                            .columns()
-                            .iter()
-                            .map(|c| (sqlx::Column::name(c).to_owned(), String::new()))
-                            .collect();
-                        sqlite_row_json(row, &columns)
-                    })
+                    .map(|row| sqlite_row_json(row, &columns))
                     .collect()
             }
             Pool::Postgres(pool) => {
