@@ -7,7 +7,8 @@ use serde_json::json;
 
 use super::ApiError;
 use super::body::Json;
-use crate::auth::{AuthService, AuthUser};
+use super::extract::AuthUser;
+use crate::auth::AuthService;
 use crate::storage::{Id, Storage};
 use crate::validate::required_line;
 

@@ -6,8 +6,9 @@ use serde_json::json;
 
 use super::ApiError;
 use super::body::Json;
+use super::extract::{AuthUser, media_cookie};
 use crate::accounts::{self, AccountRequest};
-use crate::auth::{AuthService, AuthUser, ClientInfo, media_cookie};
+use crate::auth::{AuthService, ClientInfo};
 use crate::config::{Config, Registration};
 use crate::storage::Storage;
 

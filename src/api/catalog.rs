@@ -10,9 +10,10 @@ use serde_json::Value;
 
 use super::ApiError;
 use super::body::Json;
+use super::extract::AuthUser;
 use super::page::{MAX_LIMIT, Page, PageQuery};
+use crate::auth::AuthService;
 use crate::auth::policy;
-use crate::auth::{AuthService, AuthUser};
 use crate::catalog::{AlbumEdit, ArtistEdit, TrackEdit};
 use crate::storage::{
     AlbumSummary, ArtistSummary, Filter, Id, ListRequest, Sort, SortKey, Storage, StorageError,

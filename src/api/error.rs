@@ -9,6 +9,9 @@ use actix_web::{HttpResponse, ResponseError};
 use serde_json::json;
 
 use crate::accounts::AccountError;
+use crate::auth::{AuthError, Denied};
+use crate::media::serve::ServeError;
+use crate::media::transcode::TranscodeError;
 use crate::storage::StorageError;
 use crate::validate::FieldError;
 
@@ -113,6 +116,74 @@ impl From<crate::search::SearchError> for ApiError {
         match err {
             crate::search::SearchError::Storage(err) => err.into(),
             other => ApiError::Internal(Box::new(other)),
+        }
+    }
+}
+
+impl From<AuthError> for ApiError {
+    fn from(err: AuthError) -> Self {
+        match err {
+            AuthError::Unauthenticated(message) => ApiError::Unauthorized(message.into()),
+            AuthError::Deactivated => ApiError::Forbidden {
+                code: "account_deactivated",
+                message: err.to_string(),
+            },
+            AuthError::Throttled { retry_after } => ApiError::TooManyRequests { retry_after },
+            AuthError::TooManyAppPasswords(_) => ApiError::Conflict {
+                code: "too_many_app_passwords",
+                message: err.to_string(),
+            },
+            AuthError::Storage(inner) => inner.into(),
+            AuthError::Internal(source) => ApiError::Internal(source),
+        }
+    }
+}
+
+impl From<Denied> for ApiError {
+    fn from(denied: Denied) -> Self {
+        match denied {
+            Denied::Hidden => ApiError::NotFound,
+            Denied::Forbidden(message) => ApiError::forbidden(message),
+        }
+    }
+}
+
+impl From<ServeError> for ApiError {
+    fn from(err: ServeError) -> Self {
+        match err {
+            ServeError::NotFound => ApiError::NotFound,
+            ServeError::Gone => ApiError::Gone(err.to_string()),
+            ServeError::Invalid { field, message } => ApiError::InvalidField { field, message },
+            ServeError::Transcode(inner) => inner.into(),
+            ServeError::Storage(inner) => inner.into(),
+            ServeError::Internal(source) => ApiError::Internal(source),
+        }
+    }
+}
+
+impl From<TranscodeError> for ApiError {
+    fn from(err: TranscodeError) -> Self {
+        let message = err.to_string();
+        match err {
+            TranscodeError::Unavailable => ApiError::Unsupported {
+                code: "transcoding_unavailable",
+                message,
+            },
+            TranscodeError::Busy => ApiError::Busy {
+                code: "transcoding_busy",
+                message,
+                retry_after: Duration::from_secs(2),
+            },
+            TranscodeError::Stalled => ApiError::Busy {
+                code: "transcoding_stalled",
+                message,
+                retry_after: Duration::from_secs(5),
+            },
+            TranscodeError::Failed(_) => ApiError::Unsupported {
+                code: "transcode_failed",
+                message,
+            },
+            TranscodeError::Spawn(source) => ApiError::internal(source),
         }
     }
 }

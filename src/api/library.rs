@@ -4,7 +4,7 @@ use actix_web::{HttpResponse, get, post, web};
 use serde::Deserialize;
 
 use super::ApiError;
-use crate::auth::AuthUser;
+use super::extract::AuthUser;
 use crate::auth::policy::require_admin;
 use crate::library::service::Library;
 

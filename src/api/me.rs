@@ -6,8 +6,9 @@ use serde::{Deserialize, Deserializer, Serialize};
 
 use super::ApiError;
 use super::body::Json;
+use super::extract::AuthUser;
 use crate::accounts::{self, AccountError, BIO_MAX_CHARS, NAME_MAX_CHARS};
-use crate::auth::{AuthService, AuthUser};
+use crate::auth::AuthService;
 use crate::storage::{Id, ProfilePatch, Session, Storage};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {

@@ -5,6 +5,7 @@ mod auth;
 mod body;
 mod catalog;
 mod error;
+pub mod extract;
 mod health;
 pub(crate) mod images;
 mod library;

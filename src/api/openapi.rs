@@ -309,7 +309,9 @@ pub fn document() -> OpenApi {
         // Set at log-in for the web player's <img> and <audio>; media routes only.
         .security_scheme(
             "session_cookie",
-            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(crate::auth::MEDIA_COOKIE))),
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(
+                super::extract::MEDIA_COOKIE,
+            ))),
         )
         .schema(
             "Error",

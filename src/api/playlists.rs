@@ -9,8 +9,8 @@ use serde::{Deserialize, Serialize};
 
 use super::ApiError;
 use super::body::Json;
+use super::extract::AuthUser;
 use super::page::{Page, PageQuery, time_position};
-use crate::auth::AuthUser;
 use crate::auth::policy::{self, Access, Shared};
 use crate::playlists::{
     self, AddRequest, CreateRequest, MAX_IMPORT_BYTES, MoveRequest, PatchRequest, PlaylistError,

@@ -6,8 +6,8 @@ use serde::Serialize;
 
 use super::ApiError;
 use super::body::Json;
+use super::extract::AuthUser;
 use super::page::{Page, PageQuery, time_position};
-use crate::auth::AuthUser;
 use crate::listening::{self, PlayError, PlayRequest, STATS_PERIODS_DAYS, STATS_TOP};
 use crate::storage::{ListeningStats, Storage};
 

@@ -4,7 +4,7 @@ use actix_web::{HttpResponse, get, web};
 use serde::Deserialize;
 
 use super::ApiError;
-use crate::auth::AuthUser;
+use super::extract::AuthUser;
 use crate::search::{Search, SearchRequest};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {

@@ -6,8 +6,8 @@ use serde::Deserialize;
 
 use super::ApiError;
 use super::body::Json;
+use super::extract::AuthUser;
 use super::page::{Page, PageQuery, time_position};
-use crate::auth::AuthUser;
 use crate::auth::policy;
 use crate::storage::{Id, Storage, StorageError};
 use crate::validate;

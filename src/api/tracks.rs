@@ -6,7 +6,8 @@ use actix_web::{HttpResponse, get, web};
 use serde::Serialize;
 
 use super::ApiError;
-use crate::auth::{AuthService, AuthUser};
+use super::extract::AuthUser;
+use crate::auth::AuthService;
 use crate::storage::{Id, Storage, Track};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {

@@ -7,8 +7,8 @@ use futures_util::StreamExt;
 use tokio::io::AsyncWriteExt;
 
 use super::ApiError;
+use super::extract::AuthUser;
 use super::page::{Page, PageQuery, time_position};
-use crate::auth::AuthUser;
 use crate::library::uploads::{PARTIAL_SUFFIX, Uploads};
 use crate::storage::{Id, Storage, StorageError};
 

@@ -5,10 +5,11 @@ use serde::Deserialize;
 
 use super::ApiError;
 use super::body::Json;
+use super::extract::AuthUser;
 use super::page::{Page, PageQuery};
 use crate::accounts::{self, AccountError, AccountRequest};
+use crate::auth::AuthService;
 use crate::auth::policy::require_admin;
-use crate::auth::{AuthService, AuthUser};
 use crate::storage::{AdminUserPatch, Id, Storage};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {

@@ -5,7 +5,7 @@
 //! folder (0600), never hashed like the login password. A leaked database alone reveals no app
 //! password; each can be revoked on its own.
 
-use crate::api::ApiError;
+use super::AuthError;
 use crate::storage::{AppPassword, Id, NewAppPassword, Storage};
 use chacha20poly1305::aead::{Aead, KeyInit};
 use chacha20poly1305::{ChaCha20Poly1305, Key, Nonce};
@@ -111,10 +111,10 @@ impl AppPasswordVault {
         storage: &Storage,
         user_id: Id,
         name: String,
-    ) -> Result<(AppPassword, String), ApiError> {
+    ) -> Result<(AppPassword, String), AuthError> {
         let secret = Self::generate();
         let sealed_secret = self.seal(&secret).ok_or_else(|| {
-            ApiError::internal(std::io::Error::other("sealing an app password failed"))
+            AuthError::internal(std::io::Error::other("sealing an app password failed"))
         })?;
         let new = NewAppPassword {
             id: Id::new(),
@@ -125,12 +125,7 @@ impl AppPasswordVault {
         };
         match storage.create_app_password(&new, MAX_PER_USER).await? {
             Some(created) => Ok((created, secret)),
-            None => Err(ApiError::Conflict {
-                code: "too_many_app_passwords",
-                message: format!(
-                    "an account holds at most {MAX_PER_USER} app passwords: revoke one first"
-                ),
-            }),
+            None => Err(AuthError::TooManyAppPasswords(MAX_PER_USER)),
         }
     }
 }

@@ -1,7 +1,9 @@
-//! Authentication: passwords, session-bound tokens, login throttling, the extractor that
-//! authenticates a request, and the authorization policy.
+//! Authentication: passwords, session-bound tokens, login throttling, app passwords and the
+//! authorization policy. Front ends (the native API, Subsonic) extract credentials from their
+//! requests and map [`AuthError`] to their own answers; nothing here knows either of them.
 
 pub mod app_passwords;
+mod error;
 pub mod forwarded;
 pub mod password;
 pub mod policy;
@@ -9,21 +11,18 @@ pub mod secret;
 pub mod throttle;
 pub mod token;
 
-use std::future::Future;
-use std::pin::Pin;
-
-use actix_web::dev::Payload;
-use actix_web::http::header::{AUTHORIZATION, USER_AGENT};
-use actix_web::{FromRequest, HttpRequest, web};
+use actix_web::HttpRequest;
+use actix_web::http::header::USER_AGENT;
 use chrono::{DateTime, Duration, Utc};
 
-use crate::api::ApiError;
 use crate::config::Config;
 use crate::storage::{Id, NewSession, Storage, StorageError, User};
 use app_passwords::AppPasswordVault;
 use password::Passwords;
 use throttle::LoginThrottle;
 use token::{TokenKeys, token_hash};
+
+pub use error::{AuthError, Denied};
 
 /// `last_used_at` is written at most this often per session.
 const TOUCH_EVERY: Duration = Duration::seconds(60);
@@ -94,14 +93,14 @@ impl AuthService {
         storage: &Storage,
         user: &User,
         client: &ClientInfo,
-    ) -> Result<IssuedToken, ApiError> {
+    ) -> Result<IssuedToken, AuthError> {
         let now = Utc::now();
         let expires_at = now + self.ttl;
         let session_id = Id::new();
         let token = self
             .keys
             .issue(user.id, session_id, now, expires_at)
-            .map_err(ApiError::internal)?;
+            .map_err(AuthError::internal)?;
         storage
             .create_session(&NewSession {
                 id: session_id,
@@ -123,12 +122,12 @@ impl AuthService {
         login: &str,
         password: &str,
         client: &ClientInfo,
-    ) -> Result<(User, IssuedToken), ApiError> {
+    ) -> Result<(User, IssuedToken), AuthError> {
         let address = client.address();
         self.throttle
             .check(address, login)
-            .map_err(|retry_after| ApiError::TooManyRequests { retry_after })?;
-        let bad_credentials = || ApiError::Unauthorized("wrong username or password".into());
+            .map_err(|retry_after| AuthError::Throttled { retry_after })?;
+        let bad_credentials = || AuthError::Unauthenticated("wrong username or password");
         let login = login.trim();
         let found = match storage.user_for_login(login).await {
             Ok(found) => Some(found),
@@ -139,7 +138,7 @@ impl AuthService {
             self.passwords
                 .verify_nothing(password)
                 .await
-                .map_err(ApiError::internal)?;
+                .map_err(AuthError::internal)?;
             self.throttle.record_failure(address, login);
             return Err(bad_credentials());
         };
@@ -147,16 +146,13 @@ impl AuthService {
             .passwords
             .verify(password, &hash)
             .await
-            .map_err(ApiError::internal)?
+            .map_err(AuthError::internal)?
         {
             self.throttle.record_failure(address, login);
             return Err(bad_credentials());
         }
         if !user.is_active {
-            return Err(ApiError::Forbidden {
-                code: "account_deactivated",
-                message: "this account is deactivated; ask an admin to reactivate it".into(),
-            });
+            return Err(AuthError::Deactivated);
         }
         self.throttle.record_success(login);
         let token = self.start_session(storage, &user, client).await?;
@@ -165,10 +161,13 @@ impl AuthService {
 
     /// The user and session a bearer token stands for, if the signature, expiry, session row
     /// and account all still hold.
-    pub async fn authenticate(&self, storage: &Storage, token: &str) -> Result<AuthUser, ApiError> {
-        let revoked = || {
-            ApiError::Unauthorized("the session has expired or was revoked; log in again".into())
-        };
+    pub async fn authenticate(
+        &self,
+        storage: &Storage,
+        token: &str,
+    ) -> Result<SignedIn, AuthError> {
+        let revoked =
+            || AuthError::Unauthenticated("the session has expired or was revoked; log in again");
         let claims = self.keys.verify(token).ok_or_else(revoked)?;
         let now = Utc::now();
         let (user, session) = match storage
@@ -183,7 +182,7 @@ impl AuthService {
             return Err(revoked());
         }
         if !user.is_active {
-            return Err(ApiError::Unauthorized("this account is deactivated".into()));
+            return Err(AuthError::Unauthenticated("this account is deactivated"));
         }
         if session
             .last_used_at
@@ -191,11 +190,38 @@ impl AuthService {
         {
             storage.touch_session(session.id, now).await?;
         }
-        Ok(AuthUser {
+        Ok(SignedIn {
             user,
             session_id: session.id,
         })
     }
+
+    /// The active user a `?t=` media token was issued to, if it was issued for `resource` (the
+    /// `{id}` of the media URL) and has not expired.
+    pub async fn media_user(
+        &self,
+        storage: &Storage,
+        token: &str,
+        resource: Id,
+    ) -> Result<User, AuthError> {
+        let refused = || AuthError::Unauthenticated("this media link is invalid or has expired");
+        let user_id = self
+            .keys
+            .verify_media(token, resource)
+            .ok_or_else(refused)?;
+        match storage.user(user_id).await {
+            Ok(user) if user.is_active => Ok(user),
+            Ok(_) | Err(StorageError::NotFound) => Err(refused()),
+            Err(err) => Err(err.into()),
+        }
+    }
+}
+
+/// A user signed in with a session's bearer token.
+#[derive(Debug, Clone)]
+pub struct SignedIn {
+    pub user: User,
+    pub session_id: Id,
 }
 
 /// How long a media URL's `?t=` token works: a long listening session, not a day.
@@ -204,135 +230,12 @@ const MEDIA_TOKEN_TTL: Duration = Duration::hours(6);
 impl AuthService {
     /// A `?t=` token for one resource's media (a track's audio, an album's cover, an artist's
     /// image: the `{id}` of the URL), for this user.
-    pub fn media_token(&self, user_id: Id, track_id: Id) -> Result<IssuedToken, ApiError> {
+    pub fn media_token(&self, user_id: Id, track_id: Id) -> Result<IssuedToken, AuthError> {
         let expires_at = Utc::now() + MEDIA_TOKEN_TTL;
         let token = self
             .keys
             .issue_media(user_id, track_id, expires_at)
-            .map_err(ApiError::internal)?;
+            .map_err(AuthError::internal)?;
         Ok(IssuedToken { token, expires_at })
     }
-}
-
-/// The cookie that carries a browser's session token to the media routes, so that `<img>` and
-/// `<audio>` in the web player use stable, cacheable URLs. HttpOnly (scripts never read it),
-/// SameSite=Strict, and sent only under `/api/v1/`; only media requests (reads) accept it.
-pub const MEDIA_COOKIE: &str = "juke_session";
-
-/// The `Set-Cookie` for a new session's token (`None`: the cookie that removes it).
-pub fn media_cookie(
-    req: &HttpRequest,
-    issued: Option<&IssuedToken>,
-) -> actix_web::cookie::Cookie<'static> {
-    let mut cookie = actix_web::cookie::Cookie::build(
-        MEDIA_COOKIE,
-        issued.map(|i| i.token.clone()).unwrap_or_default(),
-    )
-    .path("/api/v1/")
-    .http_only(true)
-    .same_site(actix_web::cookie::SameSite::Strict)
-    .secure(req.connection_info().scheme() == "https")
-    .finish();
-    match issued {
-        Some(issued) => {
-            let seconds = (issued.expires_at - Utc::now()).num_seconds().max(0);
-            cookie.set_max_age(actix_web::cookie::time::Duration::seconds(seconds));
-        }
-        None => cookie.make_removal(),
-    }
-    cookie
-}
-
-/// The user of a media request (`/tracks/{id}/stream`, `/download`, `/albums/{id}/cover`,
-/// `/artists/{id}/image`): a bearer token, a `?t=` media token issued for that very `{id}`, or
-/// the web player's session cookie.
-#[derive(Debug, Clone)]
-pub struct MediaUser(pub User);
-
-impl FromRequest for MediaUser {
-    type Error = ApiError;
-    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
-
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let bearer = bearer_token(req);
-        let media = web::Query::<MediaQuery>::from_query(req.query_string())
-            .ok()
-            .and_then(|q| q.into_inner().t);
-        let track: Option<Id> = req.match_info().get("id").and_then(|id| id.parse().ok());
-        let cookie = req.cookie(MEDIA_COOKIE).map(|c| c.value().to_owned());
-        let services = services(req);
-        Box::pin(async move {
-            let (auth, storage) = services?;
-            if let Some(token) = bearer {
-                return Ok(MediaUser(auth.authenticate(&storage, &token).await?.user));
-            }
-            if let (None, Some(token)) = (&media, cookie.filter(|c| !c.is_empty())) {
-                return Ok(MediaUser(auth.authenticate(&storage, &token).await?.user));
-            }
-            let refused =
-                || ApiError::Unauthorized("this media link is invalid or has expired".into());
-            let (Some(token), Some(track)) = (media, track) else {
-                return Err(ApiError::Unauthorized(
-                    "log in first, or use a media link".into(),
-                ));
-            };
-            let user_id = auth.keys.verify_media(&token, track).ok_or_else(refused)?;
-            match storage.user(user_id).await {
-                Ok(user) if user.is_active => Ok(MediaUser(user)),
-                Ok(_) | Err(StorageError::NotFound) => Err(refused()),
-                Err(err) => Err(err.into()),
-            }
-        })
-    }
-}
-
-#[derive(serde::Deserialize)]
-struct MediaQuery {
-    t: Option<String>,
-}
-
-/// The authenticated user of a request: `Authorization: Bearer <token>`.
-#[derive(Debug, Clone)]
-pub struct AuthUser {
-    pub user: User,
-    pub session_id: Id,
-}
-
-impl FromRequest for AuthUser {
-    type Error = ApiError;
-    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
-
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let token = bearer_token(req);
-        let services = services(req);
-        Box::pin(async move {
-            let (auth, storage) = services?;
-            let token = token.ok_or_else(|| {
-                ApiError::Unauthorized("log in first: this needs a bearer token".into())
-            })?;
-            auth.authenticate(&storage, &token).await
-        })
-    }
-}
-
-/// What the extractors need from the app, taken before their future runs.
-fn services(req: &HttpRequest) -> Result<(web::Data<AuthService>, web::Data<Storage>), ApiError> {
-    match (
-        req.app_data::<web::Data<AuthService>>(),
-        req.app_data::<web::Data<Storage>>(),
-    ) {
-        (Some(auth), Some(storage)) => Ok((auth.clone(), storage.clone())),
-        _ => Err(ApiError::Internal(
-            "authentication is not configured".into(),
-        )),
-    }
-}
-
-fn bearer_token(req: &HttpRequest) -> Option<String> {
-    let value = req.headers().get(AUTHORIZATION)?.to_str().ok()?;
-    let (scheme, token) = value.split_once(' ')?;
-    scheme
-        .eq_ignore_ascii_case("bearer")
-        .then(|| token.trim().to_owned())
-        .filter(|t| !t.is_empty())
 }

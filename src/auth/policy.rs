@@ -1,7 +1,7 @@
 //! Who may do what, in one place. Handlers ask here; the answers map to 404 (you may not
 //! know it exists), 403 (you may see it but not do that) or success.
 
-use crate::api::ApiError;
+use super::error::Denied;
 use crate::storage::{Id, User};
 
 /// How much a user may do with a thing that has an owner.
@@ -39,19 +39,19 @@ pub fn access(user: &User, thing: Shared) -> Access {
 }
 
 /// Succeeds when `has` is at least `needs`; a thing the user cannot see is a 404.
-pub fn require(has: Access, needs: Access) -> Result<(), ApiError> {
+pub fn require(has: Access, needs: Access) -> Result<(), Denied> {
     match has {
-        Access::None => Err(ApiError::NotFound),
+        Access::None => Err(Denied::Hidden),
         has if has >= needs => Ok(()),
-        _ => Err(ApiError::forbidden("you may not change this")),
+        _ => Err(Denied::Forbidden("you may not change this")),
     }
 }
 
-pub fn require_admin(user: &User) -> Result<(), ApiError> {
+pub fn require_admin(user: &User) -> Result<(), Denied> {
     if user.is_admin {
         Ok(())
     } else {
-        Err(ApiError::forbidden("this needs an admin account"))
+        Err(Denied::Forbidden("this needs an admin account"))
     }
 }
 
@@ -61,31 +61,31 @@ pub fn may_edit_library(user: &User, uploader_id: Option<Id>) -> bool {
     user.is_admin || uploader_id == Some(user.id)
 }
 
-pub fn require_library_editor(user: &User, uploader_id: Option<Id>) -> Result<(), ApiError> {
+pub fn require_library_editor(user: &User, uploader_id: Option<Id>) -> Result<(), Denied> {
     if may_edit_library(user, uploader_id) {
         Ok(())
     } else {
-        Err(ApiError::forbidden(
+        Err(Denied::Forbidden(
             "only admins and the uploader edit the library",
         ))
     }
 }
 
 /// Only its author edits a comment: words are not put in anyone's mouth, admins' included.
-pub fn require_comment_author(user: &User, author_id: Id) -> Result<(), ApiError> {
+pub fn require_comment_author(user: &User, author_id: Id) -> Result<(), Denied> {
     if user.id == author_id {
         Ok(())
     } else {
-        Err(ApiError::forbidden("only its author edits a comment"))
+        Err(Denied::Forbidden("only its author edits a comment"))
     }
 }
 
 /// The author deletes their comment; admins moderate and delete any.
-pub fn require_comment_moderator(user: &User, author_id: Id) -> Result<(), ApiError> {
+pub fn require_comment_moderator(user: &User, author_id: Id) -> Result<(), Denied> {
     if user.id == author_id || user.is_admin {
         Ok(())
     } else {
-        Err(ApiError::forbidden(
+        Err(Denied::Forbidden(
             "only its author or an admin deletes a comment",
         ))
     }
@@ -144,11 +144,11 @@ mod tests {
 
         assert!(matches!(
             require(Access::None, Access::Read),
-            Err(ApiError::NotFound)
+            Err(Denied::Hidden)
         ));
         assert!(matches!(
             require(Access::Read, Access::Contribute),
-            Err(ApiError::Forbidden { .. })
+            Err(Denied::Forbidden(_))
         ));
         assert!(require(Access::Manage, Access::Contribute).is_ok());
         assert!(require_admin(&admin).is_ok());

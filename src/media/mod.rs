@@ -1,4 +1,5 @@
-//! Serving media beyond the file itself: transcodes (ffmpeg) and art at bounded sizes.
+//! Media: serving audio and art (`serve`), ffmpeg transcodes, and art at bounded sizes.
 
 pub mod artwork;
+pub mod serve;
 pub mod transcode;

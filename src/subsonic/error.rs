@@ -1,6 +1,7 @@
 //! Subsonic's errors: each maps to one of the API's numeric codes, and every one is sent as a
 //! `status="failed"` response with HTTP 200, as clients expect.
 
+use crate::media::serve::ServeError;
 use crate::storage::StorageError;
 
 #[derive(Debug, thiserror::Error)]
@@ -23,6 +24,9 @@ pub enum SubsonicError {
     NotFound(&'static str),
     #[error("the method {0} is not implemented by this server")]
     UnknownMethod(String),
+    /// A limit is full or a tool is missing (the transcoder): the caller may try again later.
+    #[error("{0}")]
+    Unavailable(String),
     #[error("the server had a problem: {0}")]
     Internal(String),
 }
@@ -39,6 +43,7 @@ impl SubsonicError {
             SubsonicError::NotFound(_) => 70,
             SubsonicError::Invalid(..)
             | SubsonicError::UnknownMethod(_)
+            | SubsonicError::Unavailable(_)
             | SubsonicError::Internal(_) => 0,
         }
     }
@@ -52,6 +57,27 @@ impl From<StorageError> for SubsonicError {
                 tracing::error!(error = %other, "subsonic request failed in storage");
                 SubsonicError::Internal("the database did not answer".into())
             }
+        }
+    }
+}
+
+impl From<ServeError> for SubsonicError {
+    fn from(err: ServeError) -> Self {
+        match err {
+            ServeError::NotFound
+            | ServeError::Gone
+            | ServeError::Storage(StorageError::NotFound) => SubsonicError::NotFound("media"),
+            // Subsonic's names for the native API's parameters.
+            ServeError::Invalid { field, message } => SubsonicError::Invalid(
+                match field {
+                    "offset" => "timeOffset",
+                    other => other,
+                },
+                message,
+            ),
+            ServeError::Transcode(inner) => SubsonicError::Unavailable(inner.to_string()),
+            ServeError::Storage(inner) => inner.into(),
+            ServeError::Internal(source) => SubsonicError::Internal(source.to_string()),
         }
     }
 }

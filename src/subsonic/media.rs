@@ -1,6 +1,6 @@
 //! Media methods: stream, download, getCoverArt, getAvatar. Their answers are the media
-//! themselves (the same responses as the native API's media routes: ranges, transcodes,
-//! cached art); only failures are Subsonic documents.
+//! themselves, served by [`crate::media::serve`] as the native API's media routes are (ranges,
+//! transcodes, cached art); only failures are Subsonic documents.
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse};
@@ -8,21 +8,9 @@ use actix_web::{HttpRequest, HttpResponse};
 use super::Ctx;
 use super::error::SubsonicError;
 use super::views::{self, Kind};
-use crate::api::ApiError;
-use crate::api::{images, media};
 use crate::media::artwork::{self, Artwork};
+use crate::media::serve::{self, MAX_REQUESTED_SIZE};
 use crate::media::transcode::{Format, Transcoder};
-
-/// The largest cover side a client may ask for (as the native API).
-const MAX_SIZE: i64 = 4096;
-
-fn from_api(err: ApiError) -> SubsonicError {
-    match err {
-        ApiError::NotFound | ApiError::Gone(_) => SubsonicError::NotFound("media"),
-        ApiError::InvalidField { field, message } => SubsonicError::Invalid(field, message),
-        other => SubsonicError::Internal(other.to_string()),
-    }
-}
 
 /// `stream`: `maxBitRate` (kbps, 0 none), `format` (`raw`, or mp3/opus/aac and the like),
 /// `timeOffset` (seconds) go through the transcoder when one is needed.
@@ -43,7 +31,7 @@ pub async fn stream(
     };
     let max_bitrate = ctx.params.int("maxBitRate", 0, 0, 10_000)? as u32;
     let offset = ctx.params.int("timeOffset", 0, 0, 1_000_000)? as f64;
-    media::stream_track(
+    Ok(serve::stream_track(
         req,
         ctx.storage,
         transcoder,
@@ -52,15 +40,12 @@ pub async fn stream(
         (max_bitrate > 0).then_some(max_bitrate),
         offset,
     )
-    .await
-    .map_err(from_api)
+    .await?)
 }
 
 pub async fn download(req: &HttpRequest, ctx: &Ctx<'_>) -> Result<HttpResponse, SubsonicError> {
     let id = views::expect(ctx.params.get("id"), "id", Kind::Track)?;
-    media::download_track(req, ctx.storage, id)
-        .await
-        .map_err(from_api)
+    Ok(serve::download_track(req, ctx.storage, id).await?)
 }
 
 /// `getCoverArt`: an album's (`al-`, also a song's `coverArt`), an artist's (`ar-`), or a
@@ -72,16 +57,15 @@ pub async fn cover_art(
 ) -> Result<HttpResponse, SubsonicError> {
     let raw = ctx.params.required("id")?;
     let size = match ctx.params.get("size") {
-        Some(_) => Some(ctx.params.int("size", 0, 1, MAX_SIZE)? as u32),
+        Some(_) => Some(
+            ctx.params
+                .int("size", 0, 1, i64::from(MAX_REQUESTED_SIZE))? as u32,
+        ),
         None => None,
     };
     let result = match views::parse(raw, Kind::Album) {
-        Some((Kind::Album, id)) => {
-            images::album_cover_response(req, ctx.storage, artwork, id, size).await
-        }
-        Some((Kind::Artist, id)) => {
-            images::artist_image_response(req, ctx.storage, artwork, id, size).await
-        }
+        Some((Kind::Album, id)) => serve::album_cover(req, ctx.storage, artwork, id, size).await,
+        Some((Kind::Artist, id)) => serve::artist_image(req, ctx.storage, artwork, id, size).await,
         Some((Kind::Track, id)) => {
             let track = ctx
                 .storage
@@ -89,18 +73,13 @@ pub async fn cover_art(
                 .await
                 .map_err(|_| SubsonicError::NotFound("cover"))?;
             match track.album_id {
-                Some(album) => {
-                    images::album_cover_response(req, ctx.storage, artwork, album, size).await
-                }
-                None => {
-                    images::artist_image_response(req, ctx.storage, artwork, track.artist_id, size)
-                        .await
-                }
+                Some(album) => serve::album_cover(req, ctx.storage, artwork, album, size).await,
+                None => serve::artist_image(req, ctx.storage, artwork, track.artist_id, size).await,
             }
         }
         _ => return Err(SubsonicError::NotFound("cover")),
     };
-    result.map_err(from_api)
+    Ok(result?)
 }
 
 /// `getAvatar`: the user's picture address when they set one, else a placeholder.
