@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::config::Config;
-use crate::storage::{Engine, Storage, StorageError, restore_snapshot, snapshot_file_name};
+use crate::storage::{Storage, StorageError, restore_snapshot, snapshot_file_name};
 
 const MANIFEST: &str = "manifest.json";
 const FORMAT: u32 = 1;
@@ -87,9 +87,10 @@ pub async fn backup(
     let engine = storage.engine();
     let database_name = snapshot_file_name(engine);
     let snapshot = to.join(database_name);
-    storage
-        .snapshot_to(&config.database_url(), &snapshot)
-        .await?;
+    let url = config
+        .database_url()
+        .map_err(|err| BackupError::Usage(err.to_string()))?;
+    storage.snapshot_to(&url, &snapshot).await?;
 
     let data_dir = config.data_dir.clone();
     let to = to.to_path_buf();
@@ -133,9 +134,10 @@ pub struct Restored {
 /// accounts or tracks is replaced only with `force`.
 pub async fn restore(config: &Config, from: &Path, force: bool) -> Result<Restored, BackupError> {
     let manifest = read_manifest(from)?;
-    let url = config.database_url();
-    let engine = Engine::from_url(&url)
-        .ok_or_else(|| BackupError::Usage("storage.database_url: unsupported scheme".into()))?;
+    let url = config
+        .database_url()
+        .map_err(|err| BackupError::Usage(err.to_string()))?;
+    let engine = url.engine();
     if manifest.engine != engine.name() {
         return Err(BackupError::Usage(format!(
             "this backup is of a {} database, and the configuration names {}: restore it \
@@ -158,7 +160,7 @@ pub async fn restore(config: &Config, from: &Path, force: bool) -> Result<Restor
         .await
         .map_err(|err| BackupError::Damaged(format!("check task failed: {err}")))??;
 
-    let existing = Storage::connect(&url).await?;
+    let existing = Storage::open(&url, 0).await?;
     let found = async {
         Ok::<_, StorageError>((existing.table_names().await?, existing.has_data().await?))
     }
@@ -203,7 +205,7 @@ pub async fn restore(config: &Config, from: &Path, force: bool) -> Result<Restor
     .map_err(|err| BackupError::Damaged(format!("restore task failed: {err}")))??;
 
     // A backup from an older Juke is brought up to this one's schema now, not at first start.
-    let storage = Storage::connect(&url).await?;
+    let storage = Storage::open(&url, 0).await?;
     let migrated = storage.migrate().await;
     storage.close().await;
     migrated?;

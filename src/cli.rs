@@ -99,7 +99,7 @@ pub fn run() -> ExitCode {
         Ok(loaded) => loaded,
         Err(err) => return config_failure(&err),
     };
-    telemetry::init(config.log.format);
+    telemetry::init(config.log.format, config.log.timings);
     for name in &notes.unknown_env {
         tracing::warn!(variable = %name, "environment variable matches no configuration key; ignored");
     }
@@ -329,30 +329,37 @@ fn backup_failure(err: crate::backup::BackupError) -> StartError {
 }
 
 async fn migrate_data(from: &str, to: &str) -> Result<(), StartError> {
-    use crate::storage::{Engine, Storage};
+    use crate::storage::{DatabaseUrl, Engine, Storage};
     use indicatif::{ProgressBar, ProgressStyle};
 
-    if Engine::from_url(from) != Some(Engine::Sqlite) {
-        return Err(StartError::Usage(
-            "--from must name a SQLite database (sqlite:///path/to/juke.db)".into(),
-        ));
-    }
-    if Engine::from_url(to) != Some(Engine::Postgres) {
-        return Err(StartError::Usage(
-            "--to must name a PostgreSQL database (postgres://user:password@host/database)".into(),
-        ));
-    }
-    // Storage::connect would create a missing SQLite file: a typo must not copy nothing.
-    let source_path = crate::storage::sqlite_file(from)?;
+    let from = DatabaseUrl::parse(from)
+        .ok()
+        .filter(|url| url.engine() == Engine::Sqlite)
+        .ok_or_else(|| {
+            StartError::Usage(
+                "--from must name a SQLite database (sqlite:///path/to/juke.db)".into(),
+            )
+        })?;
+    let to = DatabaseUrl::parse(to)
+        .ok()
+        .filter(|url| url.engine() == Engine::Postgres)
+        .ok_or_else(|| {
+            StartError::Usage(
+                "--to must name a PostgreSQL database (postgres://user:password@host/database)"
+                    .into(),
+            )
+        })?;
+    // Storage::open would create a missing SQLite file: a typo must not copy nothing.
+    let source_path = from.sqlite_file().unwrap_or_default();
     if !source_path.is_file() {
         return Err(StartError::Usage(format!(
             "--from: no SQLite database at {}",
             source_path.display()
         )));
     }
-    let source = Storage::connect(from).await?;
+    let source = Storage::open(&from, 0).await?;
     source.migrate().await?;
-    let target = Storage::connect(to).await?;
+    let target = Storage::open(&to, 0).await?;
     target.migrate().await?;
     let bar = ProgressBar::new_spinner();
     bar.set_style(

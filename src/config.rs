@@ -13,7 +13,7 @@ use figment::value::{Dict, Value};
 use figment::{Figment, Profile, Provider};
 use serde::{Deserialize, Serialize};
 
-use crate::storage::Engine;
+use crate::storage::{DatabaseUrl, redact_url};
 
 const ENV_PREFIX: &str = "JUKE_";
 
@@ -91,12 +91,15 @@ pub struct StorageConfig {
     /// Empty: `sqlite://<data_dir>/juke.db`. Holds a password for PostgreSQL, so its `Debug`
     /// and [`Config::redacted`] hide it.
     pub database_url: String,
+    /// The connection pool's ceiling; 0: the engine's default (SQLite 8, PostgreSQL 16).
+    pub max_connections: u32,
 }
 
 impl fmt::Debug for StorageConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("StorageConfig")
             .field("database_url", &redact_url(&self.database_url))
+            .field("max_connections", &self.max_connections)
             .finish()
     }
 }
@@ -253,6 +256,9 @@ pub enum LogFormat {
 #[serde(default)]
 pub struct LogConfig {
     pub format: LogFormat,
+    /// Log each span's duration when it closes: requests, and (at debug level) every storage
+    /// call, so a slow query shows with its time.
+    pub timings: bool,
 }
 
 /// A configuration that cannot be used. Its message names the key and the problem; the
@@ -324,33 +330,14 @@ impl Config {
         }
         let url = &self.storage.database_url;
         if !url.is_empty() {
-            match Engine::from_url(url) {
-                None => {
-                    return Err(invalid(
-                        "storage.database_url",
-                        format!(
-                            "unknown database engine in {:?}: use sqlite://PATH or postgres://USER:PASSWORD@HOST/DB",
-                            redact_url(url)
-                        ),
-                    ));
-                }
-                Some(Engine::Postgres) => {
-                    let parsed = url::Url::parse(url).map_err(|err| {
-                        invalid("storage.database_url", format!("not a valid URL: {err}"))
-                    })?;
-                    if parsed.host_str().is_none_or(str::is_empty)
-                        && !parsed.query_pairs().any(|(k, _)| k == "host")
-                    {
-                        return Err(invalid("storage.database_url", "names no host"));
-                    }
-                }
-                Some(Engine::Sqlite) => {
-                    let path = url.trim_start_matches("sqlite:").trim_start_matches("//");
-                    if path.split('?').next().is_none_or(str::is_empty) {
-                        return Err(invalid("storage.database_url", "names no database file"));
-                    }
-                }
-            }
+            DatabaseUrl::parse(url)
+                .map_err(|err| invalid("storage.database_url", err.to_string()))?;
+        }
+        if self.storage.max_connections > 1000 {
+            return Err(invalid(
+                "storage.max_connections",
+                "must be between 0 (the engine's default) and 1000",
+            ));
         }
         self.server
             .trusted_proxy_nets()
@@ -380,11 +367,12 @@ impl Config {
     }
 
     /// The database URL in force: the configured one, or the SQLite file in `data_dir`.
-    pub fn database_url(&self) -> String {
+    pub fn database_url(&self) -> Result<DatabaseUrl, ConfigError> {
         if self.storage.database_url.is_empty() {
-            format!("sqlite://{}", self.data_dir.join("juke.db").display())
+            Ok(DatabaseUrl::sqlite(&self.data_dir.join("juke.db")))
         } else {
-            self.storage.database_url.clone()
+            DatabaseUrl::parse(&self.storage.database_url)
+                .map_err(|err| invalid("storage.database_url", err.to_string()))
         }
     }
 
@@ -416,7 +404,10 @@ impl Config {
     /// The effective configuration as TOML, with every secret replaced.
     pub fn redacted(&self) -> String {
         let mut shown = self.clone();
-        shown.storage.database_url = redact_url(&self.database_url());
+        shown.storage.database_url = match self.database_url() {
+            Ok(url) => url.to_string(),
+            Err(_) => redact_url(&self.storage.database_url),
+        };
         if !shown.auth.jwt_secret.is_empty() {
             shown.auth.jwt_secret = "***".into();
         }
@@ -428,18 +419,6 @@ fn invalid(key: &'static str, problem: impl Into<String>) -> ConfigError {
     ConfigError::Invalid {
         key,
         problem: problem.into(),
-    }
-}
-
-/// Replaces the password in a URL with `***`.
-pub fn redact_url(url: &str) -> String {
-    match url::Url::parse(url) {
-        Ok(mut parsed) if parsed.password().is_some() => {
-            // set_password only fails for URLs that cannot have one, which this one has.
-            let _ = parsed.set_password(Some("***"));
-            parsed.to_string()
-        }
-        _ => url.to_owned(),
     }
 }
 
@@ -562,6 +541,7 @@ mod tests {
         let config = Config {
             storage: StorageConfig {
                 database_url: "postgres://u:s3cret@h/d".into(),
+                ..StorageConfig::default()
             },
             ..Config::default()
         };

@@ -51,7 +51,7 @@ pub enum StartError {
 /// Opens the database named by the configuration and brings its schema up to date.
 pub async fn open_storage(config: &Config) -> Result<Storage, StartError> {
     config.prepare_data_dir()?;
-    let storage = Storage::connect(&config.database_url()).await?;
+    let storage = Storage::open(&config.database_url()?, config.storage.max_connections).await?;
     storage.migrate().await?;
     Ok(storage)
 }

@@ -8,13 +8,19 @@ use crate::config::LogFormat;
 
 const DEFAULT_FILTER: &str = "info,sqlx=warn,actix_server=warn";
 
-/// Installs the global subscriber. Calling it twice (as tests may) keeps the first.
-pub fn init(format: LogFormat) {
+/// Installs the global subscriber. Calling it twice (as tests may) keeps the first. With
+/// `timings`, every span's duration is logged when it closes (`RUST_LOG=info,juke::storage=debug`
+/// adds one span per storage call).
+pub fn init(format: LogFormat, timings: bool) {
     let filter =
         EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(DEFAULT_FILTER));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_span_events(FmtSpan::NONE)
+        .with_span_events(if timings {
+            FmtSpan::CLOSE
+        } else {
+            FmtSpan::NONE
+        })
         .with_target(false)
         .with_writer(std::io::stderr);
     let _ = match format {

@@ -12,6 +12,7 @@ const COLUMNS: &str = "id, user_id, name, created_at, last_used_at";
 impl Storage {
     /// Stores a new app password, unless the account already has `most` of them
     /// (`Ok(None)`): counted and inserted in one statement, so two at once cannot pass it.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn create_app_password(
         &self,
         new: &NewAppPassword,
@@ -37,6 +38,7 @@ impl Storage {
     }
 
     /// An account's app passwords, newest first (without their secrets).
+    #[tracing::instrument(level = "debug", skip_all, fields(%user_id))]
     pub async fn app_passwords_of(&self, user_id: Id) -> StorageResult<Vec<AppPassword>> {
         let sql = format!(
             "SELECT {COLUMNS} FROM app_passwords WHERE user_id = $1 ORDER BY created_at DESC, id DESC"
@@ -50,6 +52,7 @@ impl Storage {
     }
 
     /// Revokes one of an account's app passwords. `NotFound` when it is not theirs.
+    #[tracing::instrument(level = "debug", skip_all, fields(%user_id, %id))]
     pub async fn delete_app_password(&self, user_id: Id, id: Id) -> StorageResult<()> {
         let affected = with_pool!(self, |pool, DB| {
             sqlx::query::<DB>("DELETE FROM app_passwords WHERE id = $1 AND user_id = $2")
@@ -64,6 +67,7 @@ impl Storage {
 
     /// The sealed secrets of the account with this username or email (case-insensitive):
     /// token authentication must try each.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn sealed_app_passwords(&self, login: &str) -> StorageResult<Vec<SealedAppPassword>> {
         let sql = "SELECT a.id, a.user_id, a.sealed_secret FROM app_passwords a \
                    JOIN users u ON u.id = a.user_id \
@@ -77,6 +81,7 @@ impl Storage {
     }
 
     /// The app password whose secret hashes to `lookup_hash` (an OpenSubsonic API key).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn app_password_by_hash(
         &self,
         lookup_hash: &str,
@@ -91,6 +96,7 @@ impl Storage {
     }
 
     /// Records a use (at most once a minute per app password, like sessions).
+    #[tracing::instrument(level = "debug", skip_all, fields(%id))]
     pub async fn touch_app_password(&self, id: Id, now: DateTime<Utc>) -> StorageResult<()> {
         with_pool!(self, |pool, DB| {
             sqlx::query::<DB>(

@@ -33,6 +33,7 @@ const DRIFT_SQL: &str = "SELECT table_name, row_id, column_name, stored, actual 
 
 impl Storage {
     /// Every counter that disagrees with a fresh count. Empty on a healthy database.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn counter_drift(&self) -> StorageResult<Vec<CounterDrift>> {
         Ok(with_pool!(self, |pool, DB| {
             sqlx::query_as::<DB, CounterDrift>(DRIFT_SQL)

@@ -179,6 +179,7 @@ impl Listing {
 const TRACK_PLAYS: &str = "t.play_count";
 
 impl Storage {
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn browse_tracks(&self, req: &ListRequest) -> StorageResult<Vec<TrackSummary>> {
         let listing = Listing {
             select: format!(
@@ -221,6 +222,7 @@ impl Storage {
         }))
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn browse_albums(&self, req: &ListRequest) -> StorageResult<Vec<AlbumSummary>> {
         let listing = Listing {
             select: album_summary_select(),
@@ -268,6 +270,7 @@ impl Storage {
         }))
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn browse_artists(&self, req: &ListRequest) -> StorageResult<Vec<ArtistSummary>> {
         let listing = Listing {
             select: artist_summary_select(),
@@ -312,6 +315,7 @@ impl Storage {
 
     /// Every genre with how many tracks and albums carry it, most tracks first. Genres are
     /// grouped ignoring case; the alphabetically first spelling names the group.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn genres(&self) -> StorageResult<Vec<GenreCount>> {
         Ok(with_pool!(self, |pool, DB| {
             sqlx::query_as::<DB, GenreCount>(
@@ -326,6 +330,7 @@ impl Storage {
     }
 
     /// One track as lists show it.
+    #[tracing::instrument(level = "debug", skip_all, fields(%id))]
     pub async fn track_summary(&self, id: Id) -> StorageResult<TrackSummary> {
         let sql = format!("SELECT {SUMMARY_COLUMNS} FROM tracks t {SUMMARY_JOINS} WHERE t.id = $1");
         Ok(with_pool!(self, |pool, DB| {
@@ -337,6 +342,7 @@ impl Storage {
     }
 
     /// An album's tracks in disc, then track order.
+    #[tracing::instrument(level = "debug", skip_all, fields(%album_id))]
     pub async fn album_tracks(&self, album_id: Id) -> StorageResult<Vec<TrackSummary>> {
         let sql = format!(
             "SELECT {SUMMARY_COLUMNS} FROM tracks t {SUMMARY_JOINS} WHERE t.album_id = $1 \
@@ -351,6 +357,7 @@ impl Storage {
     }
 
     /// An artist's albums, newest release first.
+    #[tracing::instrument(level = "debug", skip_all, fields(%artist_id))]
     pub async fn artist_albums(&self, artist_id: Id) -> StorageResult<Vec<AlbumSummary>> {
         let columns = prefixed("al", ALBUM_COLUMNS);
         let sql = format!(

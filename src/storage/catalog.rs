@@ -86,6 +86,7 @@ pub(super) fn insert_tracks_sql(rows: usize, engine: Engine) -> String {
 }
 
 impl Storage {
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn create_artist(&self, new: &NewArtist) -> StorageResult<Artist> {
         let _write = self.cache.catalog_write();
         let sql = format!(
@@ -103,6 +104,7 @@ impl Storage {
         Ok(artist)
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(%id))]
     pub async fn artist(&self, id: Id) -> StorageResult<Artist> {
         let sql = format!("SELECT {ARTIST_COLUMNS} FROM artists WHERE id = $1");
         Ok(with_pool!(self, |pool, DB| {
@@ -113,6 +115,7 @@ impl Storage {
         }))
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(%id))]
     pub async fn set_artist_social_links(
         &self,
         id: Id,
@@ -132,6 +135,7 @@ impl Storage {
     }
 
     /// Fails with `Conflict` while albums or tracks still name the artist.
+    #[tracing::instrument(level = "debug", skip_all, fields(%id))]
     pub async fn delete_artist(&self, id: Id) -> StorageResult<()> {
         let _write = self.cache.catalog_write();
         let affected = with_pool!(self, |pool, DB| {
@@ -146,6 +150,7 @@ impl Storage {
         found(affected)
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn create_album(&self, new: &NewAlbum) -> StorageResult<Album> {
         let _write = self.cache.catalog_write();
         let sql = format!(
@@ -170,6 +175,7 @@ impl Storage {
         Ok(album)
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(%id))]
     pub async fn album(&self, id: Id) -> StorageResult<Album> {
         let sql = format!("SELECT {ALBUM_COLUMNS} FROM albums WHERE id = $1");
         Ok(with_pool!(self, |pool, DB| {
@@ -181,6 +187,7 @@ impl Storage {
     }
 
     /// Deletes the album entity; its tracks stay, as singles.
+    #[tracing::instrument(level = "debug", skip_all, fields(%id))]
     pub async fn delete_album(&self, id: Id) -> StorageResult<()> {
         let _write = self.cache.catalog_write();
         // Its tracks and artist are indexed with its title and counts: they change too.
@@ -203,6 +210,7 @@ impl Storage {
         found(affected)
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn create_track(&self, new: &NewTrack) -> StorageResult<Track> {
         let _write = self.cache.catalog_write();
         let sql = format!("{INSERT_TRACK_SQL} RETURNING {TRACK_COLUMNS}");
@@ -215,6 +223,7 @@ impl Storage {
         Ok(track)
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(%id))]
     pub async fn track(&self, id: Id) -> StorageResult<Track> {
         let sql = format!("SELECT {TRACK_COLUMNS} FROM tracks WHERE id = $1");
         Ok(with_pool!(self, |pool, DB| {
@@ -227,6 +236,7 @@ impl Storage {
 
     /// A track as readers see it: from the cache when it is on (its counters may lag by the
     /// cache's TTL). Writers and checks that must see the row as it is now use [`Storage::track`].
+    #[tracing::instrument(level = "debug", skip_all, fields(%id))]
     pub async fn cached_track(&self, id: Id) -> StorageResult<Arc<Track>> {
         self.cache
             .get_or_load(CacheKind::Track, id, self.track(id))
@@ -234,6 +244,7 @@ impl Storage {
     }
 
     /// An album as readers see it (see [`Storage::cached_track`]).
+    #[tracing::instrument(level = "debug", skip_all, fields(%id))]
     pub async fn cached_album(&self, id: Id) -> StorageResult<Arc<Album>> {
         self.cache
             .get_or_load(CacheKind::Album, id, self.album(id))
@@ -241,6 +252,7 @@ impl Storage {
     }
 
     /// An artist as readers see it (see [`Storage::cached_track`]).
+    #[tracing::instrument(level = "debug", skip_all, fields(%id))]
     pub async fn cached_artist(&self, id: Id) -> StorageResult<Arc<Artist>> {
         self.cache
             .get_or_load(CacheKind::Artist, id, self.artist(id))
@@ -248,6 +260,7 @@ impl Storage {
     }
 
     /// An album's tracks in order, as readers see them (see [`Storage::cached_track`]).
+    #[tracing::instrument(level = "debug", skip_all, fields(%id))]
     pub async fn cached_album_tracks(&self, id: Id) -> StorageResult<Arc<Vec<TrackSummary>>> {
         self.cache
             .get_or_load(CacheKind::AlbumTracks, id, self.album_tracks(id))
@@ -255,6 +268,7 @@ impl Storage {
     }
 
     /// Moves a track to another album (or to none); the albums' counters follow by trigger.
+    #[tracing::instrument(level = "debug", skip_all, fields(%id))]
     pub async fn set_track_album(&self, id: Id, album_id: Option<Id>) -> StorageResult<()> {
         let _write = self.cache.catalog_write();
         // The album it leaves counts one fewer.
@@ -275,6 +289,7 @@ impl Storage {
     }
 
     /// Corrects a track's duration (a rescan read it better); album and playlist totals follow.
+    #[tracing::instrument(level = "debug", skip_all, fields(%id))]
     pub async fn set_track_duration(&self, id: Id, seconds: i32) -> StorageResult<()> {
         let _write = self.cache.catalog_write();
         let affected = with_pool!(self, |pool, DB| {
@@ -289,6 +304,7 @@ impl Storage {
         found(affected)
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(%id))]
     pub async fn delete_track(&self, id: Id) -> StorageResult<()> {
         let _write = self.cache.catalog_write();
         // The album's and artist's counts drop with it.
@@ -311,6 +327,7 @@ impl Storage {
     }
 
     /// Which of these ids name tracks (for checking a batch before using it).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn existing_track_ids(&self, ids: &[Id]) -> StorageResult<Vec<Id>> {
         let mut found = Vec::with_capacity(ids.len());
         for chunk in ids.chunks(500) {
@@ -332,6 +349,7 @@ impl Storage {
     }
 
     /// The track whose file path ends with `suffix` (a `/`-separated tail), if exactly one does.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn track_by_path_suffix(&self, suffix: &str) -> StorageResult<Option<Id>> {
         // Compared as text, not with LIKE: SQLite's LIKE ignores ASCII case and PostgreSQL's
         // does not, and file names are case-sensitive here.
@@ -355,6 +373,7 @@ impl Storage {
     }
 
     /// A track by artist name and title, ignoring case; the first by id when several match.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn track_by_artist_title(
         &self,
         artist: &str,
@@ -374,6 +393,7 @@ impl Storage {
     }
 
     /// Applies an edit to a track's own fields.
+    #[tracing::instrument(level = "debug", skip_all, fields(%id))]
     pub async fn update_track(&self, id: Id, patch: &TrackPatch) -> StorageResult<Track> {
         let _write = self.cache.catalog_write();
         let sql = format!(
@@ -407,6 +427,7 @@ impl Storage {
 
     /// Applies an edit to an album's own fields. `Conflict` when its artist already has an
     /// album of the new title.
+    #[tracing::instrument(level = "debug", skip_all, fields(%id))]
     pub async fn update_album(&self, id: Id, patch: &AlbumPatch) -> StorageResult<Album> {
         let _write = self.cache.catalog_write();
         let sql = format!(
@@ -443,6 +464,7 @@ impl Storage {
 
     /// Applies an edit to an artist's own fields. `Conflict` when another artist has the new
     /// name.
+    #[tracing::instrument(level = "debug", skip_all, fields(%id))]
     pub async fn update_artist(&self, id: Id, patch: &ArtistPatch) -> StorageResult<Artist> {
         let _write = self.cache.catalog_write();
         let sql = format!(
@@ -477,6 +499,7 @@ impl Storage {
 
     /// The one user who uploaded every track of an album (or of an artist), if there is one:
     /// they may edit it as their own.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn sole_uploader(
         &self,
         album_id: Option<Id>,

@@ -13,6 +13,7 @@ const PLAY_COLUMNS: &str =
 
 impl Storage {
     /// Records a play; the track's play_count follows by trigger.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn record_play(&self, new: &NewPlay) -> StorageResult<Play> {
         // Its play_count moves by trigger: the player's next read of the track sees it.
         let _write = ForgetTrack(self, new.track_id);
@@ -34,6 +35,7 @@ impl Storage {
         }))
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(%id))]
     pub async fn delete_play(&self, id: Id) -> StorageResult<()> {
         let track = with_pool!(self, |pool, DB| {
             sqlx::query_scalar::<DB, Id>(
@@ -51,6 +53,7 @@ impl Storage {
     }
 
     /// A listener's plays, newest first, after the `(played_at, id)` of the previous page.
+    #[tracing::instrument(level = "debug", skip_all, fields(%user_id))]
     pub async fn history(
         &self,
         user_id: Id,
@@ -81,6 +84,7 @@ impl Storage {
     }
 
     /// A listener's totals and favourites over the plays since `since`; `top` rows per list.
+    #[tracing::instrument(level = "debug", skip_all, fields(%user_id))]
     pub async fn listening_stats(
         &self,
         user_id: Id,

@@ -14,6 +14,7 @@ use sqlx::types::Json;
 
 impl Storage {
     /// Every track whose file lies under `prefix` (a folder path ending in `/`).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn known_files_under(&self, prefix: &str) -> StorageResult<Vec<KnownFile>> {
         Ok(with_pool!(self, |pool, DB| {
             sqlx::query_as::<DB, KnownFile>(
@@ -28,6 +29,7 @@ impl Storage {
 
     /// The artist with this folded name, created when new. Safe against a concurrent insert
     /// of the same name: the unique key decides, and both callers get the same row.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn resolve_artist(
         &self,
         name: &str,
@@ -64,6 +66,7 @@ impl Storage {
 
     /// The album with this MusicBrainz id, else with this artist and folded title; created
     /// when new.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn resolve_album(&self, album: &AlbumIdentity) -> StorageResult<ResolvedAlbum> {
         let _write = self.cache.catalog_write();
         with_pool!(self, |pool, DB| {
@@ -111,6 +114,7 @@ impl Storage {
         })
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(%album_id))]
     pub async fn set_album_cover(&self, album_id: Id, url: &str) -> StorageResult<()> {
         let _write = self.cache.catalog_write();
         let affected = with_pool!(self, |pool, DB| {
@@ -127,6 +131,7 @@ impl Storage {
 
     /// The album whose cover stands for an artist without an image of their own: the newest
     /// release of theirs that has a cover.
+    #[tracing::instrument(level = "debug", skip_all, fields(%artist_id))]
     pub async fn artist_cover_album(&self, artist_id: Id) -> StorageResult<Option<Id>> {
         Ok(with_pool!(self, |pool, DB| {
             sqlx::query_scalar::<DB, Id>(
@@ -142,6 +147,7 @@ impl Storage {
 
     /// Rewrites a track from its file (a changed file, or a moved one found by its content),
     /// keeping its id, so playlists, likes and history stay attached. Marks it available.
+    #[tracing::instrument(level = "debug", skip_all, fields(%id))]
     pub async fn update_track_file(&self, id: Id, new: &NewTrack) -> StorageResult<Track> {
         let _write = self.cache.catalog_write();
         let sql = format!(
@@ -195,6 +201,7 @@ impl Storage {
     }
 
     /// Inserts new tracks in one transaction: a scan's bulk path. Either all go in or none.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn create_tracks(&self, tracks: &[NewTrack]) -> StorageResult<()> {
         let _write = self.cache.catalog_write();
         let engine = self.engine();
@@ -220,6 +227,7 @@ impl Storage {
     }
 
     /// Marks tracks available or not; returns how many changed.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn set_tracks_available(&self, ids: &[Id], available: bool) -> StorageResult<u64> {
         let _write = self.cache.catalog_write();
         let mut changed = 0;
@@ -242,6 +250,7 @@ impl Storage {
     }
 
     /// The content hash and id of every unavailable track: where a moved file may come from.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn unavailable_track_hashes(&self) -> StorageResult<Vec<(String, Id)>> {
         Ok(with_pool!(self, |pool, DB| {
             sqlx::query_as::<DB, (String, Id)>(
@@ -252,6 +261,7 @@ impl Storage {
         }))
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn count_tracks(&self) -> StorageResult<i64> {
         Ok(with_pool!(self, |pool, DB| {
             sqlx::query_scalar::<DB, i64>("SELECT count(*) FROM tracks")

@@ -23,6 +23,7 @@ mod snapshot;
 mod social;
 mod transfer;
 mod uploads;
+mod url;
 mod users;
 
 use std::path::Path;
@@ -44,8 +45,9 @@ pub(crate) use id::Ts;
 pub use models::*;
 pub use playlists::MAX_PLAYLIST_ENTRIES;
 pub use search::{DatabaseQuery, SearchDocument, SearchEntity, SearchKind};
-pub use snapshot::{restore_snapshot, snapshot_file_name, sqlite_file};
+pub use snapshot::{restore_snapshot, snapshot_file_name};
 pub use transfer::{COPIED_TABLES, DERIVED_TABLES, TableCopy};
+pub use url::{DatabaseUrl, UrlError, redact as redact_url};
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
@@ -69,16 +71,6 @@ pub enum Engine {
 }
 
 impl Engine {
-    /// The engine a URL names, by its scheme alone.
-    pub fn from_url(url: &str) -> Option<Engine> {
-        let scheme = url.split_once(':')?.0;
-        match scheme {
-            "sqlite" => Some(Engine::Sqlite),
-            "postgres" | "postgresql" => Some(Engine::Postgres),
-            _ => None,
-        }
-    }
-
     pub fn name(self) -> &'static str {
         match self {
             Engine::Sqlite => "sqlite",
@@ -130,18 +122,22 @@ macro_rules! with_pool {
 pub(crate) use with_pool;
 
 impl Storage {
-    /// Connects to the database the URL names, creating a SQLite file (and its folder) when
-    /// missing. Does not migrate: see [`Storage::migrate`].
+    /// Connects to the database the URL names with the engine's default pool size (tools and
+    /// tests). See [`Storage::open`].
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn connect(url: &str) -> StorageResult<Storage> {
-        let pool = match Engine::from_url(url) {
-            Some(Engine::Sqlite) => Pool::Sqlite(connect_sqlite(url).await?),
-            Some(Engine::Postgres) => Pool::Postgres(connect_postgres(url).await?),
-            None => {
-                return Err(StorageError::Invalid(format!(
-                    "unsupported database URL scheme in {:?}: use sqlite:// or postgres://",
-                    url.split_once(':').map_or(url, |(scheme, _)| scheme)
-                )));
-            }
+        let url = DatabaseUrl::parse(url).map_err(|err| StorageError::Invalid(err.to_string()))?;
+        Storage::open(&url, 0).await
+    }
+
+    /// Connects to the database, creating a SQLite file (and its folder) when missing, with at
+    /// most `max_connections` in the pool (0: the engine's default). Does not migrate: see
+    /// [`Storage::migrate`].
+    #[tracing::instrument(level = "debug", skip_all)]
+    pub async fn open(url: &DatabaseUrl, max_connections: u32) -> StorageResult<Storage> {
+        let pool = match url.engine() {
+            Engine::Sqlite => Pool::Sqlite(connect_sqlite(url, max_connections).await?),
+            Engine::Postgres => Pool::Postgres(connect_postgres(url, max_connections).await?),
         };
         Ok(Storage {
             pool,
@@ -162,6 +158,7 @@ impl Storage {
     /// A serialized response built from catalog rows (`build` runs on a miss), kept until the
     /// catalog changes or the TTL passes. `key` names the response: the caller hashes what
     /// makes it differ (path, query, and the user when it is personal).
+    #[tracing::instrument(level = "debug", skip_all, fields(%key))]
     pub async fn cached_json<T, F>(&self, key: Id, build: F) -> StorageResult<bytes::Bytes>
     where
         T: serde::Serialize,
@@ -176,6 +173,7 @@ impl Storage {
 
     /// As [`Storage::cached_json`], for a body already rendered (a Subsonic answer in XML or
     /// JSON). A failed `build` is not kept.
+    #[tracing::instrument(level = "debug", skip_all, fields(%key))]
     pub async fn cached_body<F>(&self, key: Id, build: F) -> StorageResult<bytes::Bytes>
     where
         F: std::future::Future<Output = StorageResult<bytes::Bytes>>,
@@ -222,6 +220,7 @@ impl Storage {
 
     /// Applies the embedded migrations that are not applied yet. Safe to run at every start
     /// and from several instances at once (PostgreSQL migrations take an advisory lock).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn migrate(&self) -> StorageResult<()> {
         let result = match &self.pool {
             Pool::Sqlite(pool) => SQLITE_MIGRATIONS.run(pool).await,
@@ -234,6 +233,7 @@ impl Storage {
     }
 
     /// Answers when the database does; for `/healthz`.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn ping(&self) -> StorageResult<()> {
         with_pool!(self, |pool, DB| {
             sqlx::query_scalar::<DB, i32>("SELECT 1")
@@ -244,6 +244,7 @@ impl Storage {
     }
 
     /// The names of the tables in the database, sorted; for `juke migrate` and the tests.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn table_names(&self) -> StorageResult<Vec<String>> {
         let sql = match self.engine() {
             Engine::Sqlite => {
@@ -266,6 +267,7 @@ impl Storage {
     }
 
     /// The names of the triggers in the database, sorted.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn trigger_names(&self) -> StorageResult<Vec<String>> {
         let sql = match self.engine() {
             Engine::Sqlite => "SELECT name FROM sqlite_master WHERE type = 'trigger' ORDER BY name",
@@ -282,6 +284,7 @@ impl Storage {
     }
 
     /// The names of the indexes in the database, sorted.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn index_names(&self) -> StorageResult<Vec<String>> {
         let sql = match self.engine() {
             Engine::Sqlite => {
@@ -302,6 +305,7 @@ impl Storage {
     /// Runs one statement as written and returns the number of rows it changed. Not for the
     /// application: the schema tests use it to attempt what the typed methods never do.
     #[doc(hidden)]
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn execute_sql(&self, sql: &str) -> StorageResult<u64> {
         Ok(with_pool!(self, |pool, DB| {
             sqlx::query::<DB>(sql).execute(pool).await?.rows_affected()
@@ -309,6 +313,7 @@ impl Storage {
     }
 
     /// Closes every connection; waits for those in use to be returned.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn close(&self) {
         match &self.pool {
             Pool::Sqlite(pool) => pool.close().await,
@@ -317,8 +322,13 @@ impl Storage {
     }
 }
 
-async fn connect_sqlite(url: &str) -> StorageResult<SqlitePool> {
-    let options = SqliteConnectOptions::from_str(url)
+/// Pool ceilings when the configuration leaves them to us. SQLite writes one at a time, so more
+/// connections only add readers; PostgreSQL serves many at once.
+pub const DEFAULT_SQLITE_CONNECTIONS: u32 = 8;
+pub const DEFAULT_POSTGRES_CONNECTIONS: u32 = 16;
+
+async fn connect_sqlite(url: &DatabaseUrl, max_connections: u32) -> StorageResult<SqlitePool> {
+    let options = SqliteConnectOptions::from_str(url.expose())
         .map_err(|err| StorageError::Invalid(format!("bad SQLite URL: {err}")))?
         .create_if_missing(true)
         .journal_mode(SqliteJournalMode::Wal)
@@ -333,7 +343,10 @@ async fn connect_sqlite(url: &str) -> StorageResult<SqlitePool> {
         })?;
     }
     SqlitePoolOptions::new()
-        .max_connections(8)
+        .max_connections(match max_connections {
+            0 => DEFAULT_SQLITE_CONNECTIONS,
+            n => n,
+        })
         .min_connections(0)
         .idle_timeout(Duration::from_secs(300))
         .connect_with(options)
@@ -341,12 +354,15 @@ async fn connect_sqlite(url: &str) -> StorageResult<SqlitePool> {
         .map_err(StorageError::from)
 }
 
-async fn connect_postgres(url: &str) -> StorageResult<PgPool> {
-    let options = PgConnectOptions::from_str(url)
+async fn connect_postgres(url: &DatabaseUrl, max_connections: u32) -> StorageResult<PgPool> {
+    let options = PgConnectOptions::from_str(url.expose())
         .map_err(|err| StorageError::Invalid(format!("bad PostgreSQL URL: {err}")))?
         .application_name("juke");
     let pool = PgPoolOptions::new()
-        .max_connections(16)
+        .max_connections(match max_connections {
+            0 => DEFAULT_POSTGRES_CONNECTIONS,
+            n => n,
+        })
         .min_connections(0)
         .acquire_timeout(Duration::from_secs(10))
         .idle_timeout(Duration::from_secs(300))

@@ -30,6 +30,7 @@ const PARK: i32 = 1_000_000_000;
 pub const MAX_PLAYLIST_ENTRIES: i64 = 100_000;
 
 impl Storage {
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn create_playlist(&self, new: &NewPlaylist) -> StorageResult<Playlist> {
         let sql = format!(
             "INSERT INTO playlists (id, user_id, name, description, is_public, is_collaborative, \
@@ -49,6 +50,7 @@ impl Storage {
         }))
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(%id))]
     pub async fn playlist(&self, id: Id) -> StorageResult<Playlist> {
         let sql = format!("SELECT {PLAYLIST_COLUMNS} FROM playlists WHERE id = $1");
         Ok(with_pool!(self, |pool, DB| {
@@ -60,6 +62,7 @@ impl Storage {
     }
 
     /// Changes the fields the patch names.
+    #[tracing::instrument(level = "debug", skip_all, fields(%id))]
     pub async fn update_playlist(&self, id: Id, patch: &PlaylistPatch) -> StorageResult<Playlist> {
         let _write = self.playlist_write(id);
         let sql = format!(
@@ -90,6 +93,7 @@ impl Storage {
 
     /// The playlists a user may see in `scope`, newest first, after the `(created_at, id)` of
     /// the previous page.
+    #[tracing::instrument(level = "debug", skip_all, fields(%user_id))]
     pub async fn playlists_for(
         &self,
         user_id: Id,
@@ -117,6 +121,7 @@ impl Storage {
     }
 
     /// A playlist's entries in order, each with its track.
+    #[tracing::instrument(level = "debug", skip_all, fields(%playlist_id))]
     pub async fn playlist_items(&self, playlist_id: Id) -> StorageResult<Vec<PlaylistItem>> {
         let sql = format!(
             "SELECT p.id AS entry_id, p.position, p.added_at, p.added_by, {SUMMARY_COLUMNS} \
@@ -132,6 +137,7 @@ impl Storage {
     }
 
     /// A playlist as readers see it, from the cache when it is on.
+    #[tracing::instrument(level = "debug", skip_all, fields(%id))]
     pub async fn cached_playlist(&self, id: Id) -> StorageResult<Arc<Playlist>> {
         self.cache
             .get_or_load(CacheKind::Playlist, id, self.playlist(id))
@@ -141,6 +147,7 @@ impl Storage {
     /// A playlist's entries as readers see them, as a JSON array, from the cache when it is
     /// on: a long playlist is read far more often than edited, and serializing thousands of
     /// entries is most of the cost of reading it.
+    #[tracing::instrument(level = "debug", skip_all, fields(%id))]
     pub async fn cached_playlist_items_json(&self, id: Id) -> StorageResult<bytes::Bytes> {
         let json = self
             .cache
@@ -157,6 +164,7 @@ impl Storage {
         PlaylistWrite(self, id)
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(%id))]
     pub async fn delete_playlist(&self, id: Id) -> StorageResult<()> {
         let _write = self.playlist_write(id);
         let affected = with_pool!(self, |pool, DB| {
@@ -169,6 +177,7 @@ impl Storage {
         found(affected)
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(%playlist_id))]
     pub async fn playlist_entries(&self, playlist_id: Id) -> StorageResult<Vec<PlaylistEntry>> {
         let sql = format!(
             "SELECT {ENTRY_COLUMNS} FROM playlist_tracks WHERE playlist_id = $1 ORDER BY position"
@@ -183,6 +192,7 @@ impl Storage {
 
     /// Inserts tracks as new entries at `position` (clamped to the end; the end when `None`),
     /// moving later entries down. The same track may appear several times.
+    #[tracing::instrument(level = "debug", skip_all, fields(%playlist_id))]
     pub async fn add_playlist_entries(
         &self,
         playlist_id: Id,
@@ -232,6 +242,7 @@ impl Storage {
     }
 
     /// Removes one entry; a trigger closes the gap it leaves.
+    #[tracing::instrument(level = "debug", skip_all, fields(%playlist_id, %entry_id))]
     pub async fn remove_playlist_entry(&self, playlist_id: Id, entry_id: Id) -> StorageResult<()> {
         let _write = self.playlist_write(playlist_id);
         with_pool!(self, |pool, DB| {
@@ -250,6 +261,7 @@ impl Storage {
     }
 
     /// Moves one entry to `to` (clamped to the last position); the entries between shift by one.
+    #[tracing::instrument(level = "debug", skip_all, fields(%playlist_id, %entry_id))]
     pub async fn move_playlist_entry(
         &self,
         playlist_id: Id,
@@ -317,6 +329,7 @@ where
 {
     /// Touches the playlist row first so this transaction holds the write lock before it
     /// reads positions. `NotFound` when the playlist does not exist.
+    #[tracing::instrument(level = "debug", skip_all, fields(%playlist_id))]
     async fn lock(&mut self, playlist_id: Id) -> StorageResult<()> {
         // RETURNING tells whether the row exists: the generic QueryResult has no row count.
         sqlx::query_scalar::<DB, i64>(
@@ -330,6 +343,7 @@ where
         .ok_or(StorageError::NotFound)
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(%playlist_id))]
     async fn len(&mut self, playlist_id: Id) -> StorageResult<i64> {
         Ok(sqlx::query_scalar::<DB, i64>(
             "SELECT count(*) FROM playlist_tracks WHERE playlist_id = $1",
@@ -340,6 +354,7 @@ where
     }
 
     /// Adds `delta` to the position of every entry in `first..=last`.
+    #[tracing::instrument(level = "debug", skip_all, fields(%playlist_id))]
     async fn shift(
         &mut self,
         playlist_id: Id,
@@ -370,6 +385,7 @@ where
         Ok(())
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(%entry_id))]
     async fn set_position(&mut self, entry_id: Id, position: i32) -> StorageResult<()> {
         sqlx::query::<DB>("UPDATE playlist_tracks SET position = $2 WHERE id = $1")
             .bind(entry_id)

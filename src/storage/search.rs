@@ -97,6 +97,7 @@ fn placeholders(from: usize, count: usize) -> String {
 
 impl Storage {
     /// The searchable rows of these ids (tracks only while available); missing ids are left out.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn search_entities(
         &self,
         kind: SearchKind,
@@ -155,6 +156,7 @@ impl Storage {
     }
 
     /// The next ids of a kind after `after`, in id order, searchable ones only: for rebuilds.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn search_ids_after(
         &self,
         kind: SearchKind,
@@ -180,6 +182,7 @@ impl Storage {
 
     /// The database's clock: `updated_at` stamps come from it, so "written since" compares
     /// against it rather than this machine's (PostgreSQL may run elsewhere).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn database_now(&self) -> StorageResult<DateTime<Utc>> {
         Ok(match &self.pool {
             super::Pool::Postgres(pool) => {
@@ -193,6 +196,7 @@ impl Storage {
     }
 
     /// How many rows of a kind are searchable: what a complete index holds.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn count_searchable(&self, kind: SearchKind) -> StorageResult<i64> {
         let sql = match kind {
             SearchKind::Track => "SELECT count(*) FROM tracks WHERE is_available",
@@ -206,6 +210,7 @@ impl Storage {
 
     /// The rows whose documents include this one's words: an album's tracks, an artist's albums
     /// and tracks. (A track's own album and artist are read from its entity.)
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn search_dependents(
         &self,
         change: CatalogChange,
@@ -239,6 +244,7 @@ impl Storage {
         })
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(%id))]
     async fn ids_where(&self, sql: &str, id: Id) -> StorageResult<Vec<Id>> {
         Ok(with_pool!(self, |pool, DB| {
             sqlx::query_scalar::<DB, Id>(sql)
@@ -249,6 +255,7 @@ impl Storage {
     }
 
     /// Catalog rows written at or after `since`: what an index saved before then may lack.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn catalog_changed_since(
         &self,
         since: DateTime<Utc>,
@@ -274,6 +281,7 @@ impl Storage {
     // ---- the database engine's documents ----
 
     /// Writes documents (replacing those of the same ids) and removes others, in one transaction.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn search_documents_apply(
         &self,
         upserts: &[SearchDocument],
@@ -316,6 +324,7 @@ impl Storage {
     }
 
     /// Empties the database engine's documents (before a rebuild).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn search_documents_clear(&self) -> StorageResult<()> {
         with_pool!(self, |pool, DB| {
             sqlx::query::<DB>("DELETE FROM search_documents")
@@ -327,6 +336,7 @@ impl Storage {
 
     /// Bytes the database engine's documents take with their indexes (PostgreSQL: the table;
     /// SQLite: the whole database file, which has no per-table figure without extensions).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn search_documents_size(&self) -> StorageResult<i64> {
         let sql = match self.engine() {
             Engine::Postgres => "SELECT pg_total_relation_size('search_documents')",
@@ -339,6 +349,7 @@ impl Storage {
         }))
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn search_documents_count(&self, kind: SearchKind) -> StorageResult<i64> {
         Ok(with_pool!(self, |pool, DB| {
             sqlx::query_scalar::<DB, i64>("SELECT count(*) FROM search_documents WHERE kind = $1")
@@ -350,6 +361,7 @@ impl Storage {
 
     /// A value the search engine keeps beside its documents (its schema version, how far it
     /// has caught up).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn search_state(&self, key: &str) -> StorageResult<Option<String>> {
         Ok(with_pool!(self, |pool, DB| {
             sqlx::query_scalar::<DB, String>("SELECT value FROM search_state WHERE key = $1")
@@ -359,6 +371,7 @@ impl Storage {
         }))
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn set_search_state(&self, key: &str, value: &str) -> StorageResult<()> {
         with_pool!(self, |pool, DB| {
             sqlx::query::<DB>(
@@ -375,6 +388,7 @@ impl Storage {
 
     /// The database engine's answer: summaries, best first. Exact names first, then the
     /// engine's own rank (FTS5's bm25, PostgreSQL's ts_rank), then plays, then name.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn search_documents_query(
         &self,
         kind: SearchKind,

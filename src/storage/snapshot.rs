@@ -3,13 +3,9 @@
 //! goes on writing. PostgreSQL: `pg_dump` (custom format, itself one snapshot) and
 //! `pg_restore`, the tools made for it; they must be installed, at the server's major version.
 
+use super::{DatabaseUrl, Engine, Pool, Storage, StorageError, StorageResult};
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
-use std::str::FromStr;
-
-use sqlx::sqlite::SqliteConnectOptions;
-
-use super::{Engine, Pool, Storage, StorageError, StorageResult};
 
 /// The name a snapshot of this engine has inside a backup folder.
 pub fn snapshot_file_name(engine: Engine) -> &'static str {
@@ -22,7 +18,8 @@ pub fn snapshot_file_name(engine: Engine) -> &'static str {
 impl Storage {
     /// Writes a consistent copy of the whole database to `dest` (a file that must not exist).
     /// `url` is the one this storage was opened with: pg_dump makes its own connection.
-    pub async fn snapshot_to(&self, url: &str, dest: &Path) -> StorageResult<()> {
+    #[tracing::instrument(level = "debug", skip_all)]
+    pub async fn snapshot_to(&self, url: &DatabaseUrl, dest: &Path) -> StorageResult<()> {
         match &self.pool {
             Pool::Sqlite(pool) => {
                 let dest = dest.to_str().ok_or_else(|| {
@@ -35,13 +32,13 @@ impl Storage {
                 Ok(())
             }
             Pool::Postgres(_) => {
-                let mut command = pg_tool("pg_dump", url)?;
+                let mut command = pg_tool("pg_dump", url.expose())?;
                 command
                     .arg("--format=custom")
                     .arg("--file")
                     .arg(dest)
                     .arg("--dbname")
-                    .arg(libpq_url(url)?.0);
+                    .arg(libpq_url(url.expose())?.0);
                 run(command, "pg_dump").await
             }
         }
@@ -49,6 +46,7 @@ impl Storage {
 
     /// Whether the database holds any account or track: a restore refuses to overwrite one
     /// unless told to.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn has_data(&self) -> StorageResult<bool> {
         let tables = self.table_names().await?;
         if !tables.iter().any(|table| table == "users") {
@@ -63,17 +61,19 @@ impl Storage {
 /// to the database and renamed over it (the old write-ahead log removed first, so it cannot be
 /// replayed onto the new file). PostgreSQL: pg_restore in one transaction; `replace` drops the
 /// objects it restores first.
-pub async fn restore_snapshot(url: &str, file: &Path, replace: bool) -> StorageResult<()> {
-    match Engine::from_url(url) {
-        Some(Engine::Sqlite) => {
-            let database = sqlite_file(url)?;
+pub async fn restore_snapshot(url: &DatabaseUrl, file: &Path, replace: bool) -> StorageResult<()> {
+    match url.engine() {
+        Engine::Sqlite => {
+            let database = url
+                .sqlite_file()
+                .ok_or_else(|| StorageError::Invalid(format!("bad SQLite URL: {url}")))?;
             let file = file.to_path_buf();
             tokio::task::spawn_blocking(move || replace_sqlite_file(&file, &database))
                 .await
                 .map_err(|err| StorageError::Unavailable(err.to_string()))?
         }
-        Some(Engine::Postgres) => {
-            let mut command = pg_tool("pg_restore", url)?;
+        Engine::Postgres => {
+            let mut command = pg_tool("pg_restore", url.expose())?;
             command.args([
                 "--no-owner",
                 "--no-privileges",
@@ -83,20 +83,13 @@ pub async fn restore_snapshot(url: &str, file: &Path, replace: bool) -> StorageR
             if replace {
                 command.args(["--clean", "--if-exists"]);
             }
-            command.arg("--dbname").arg(libpq_url(url)?.0).arg(file);
+            command
+                .arg("--dbname")
+                .arg(libpq_url(url.expose())?.0)
+                .arg(file);
             run(command, "pg_restore").await
         }
-        None => Err(StorageError::Invalid(
-            "unsupported database URL: use sqlite:// or postgres://".into(),
-        )),
     }
-}
-
-/// The file a SQLite URL names, as SQLite itself reads the URL.
-pub fn sqlite_file(url: &str) -> StorageResult<PathBuf> {
-    let options = SqliteConnectOptions::from_str(url)
-        .map_err(|err| StorageError::Invalid(format!("bad SQLite URL: {err}")))?;
-    Ok(options.get_filename().to_path_buf())
 }
 
 fn replace_sqlite_file(snapshot: &Path, database: &Path) -> StorageResult<()> {

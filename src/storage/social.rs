@@ -14,6 +14,7 @@ const COMMENT_COLUMNS: &str = "id, track_id, user_id, body, created_at, updated_
 
 impl Storage {
     /// Likes a track. `Conflict` when the user already likes it.
+    #[tracing::instrument(level = "debug", skip_all, fields(%user_id, %track_id))]
     pub async fn add_favorite(&self, user_id: Id, track_id: Id) -> StorageResult<()> {
         let _forget = LikeWrite(self, user_id, track_id);
         with_pool!(self, |pool, DB| {
@@ -30,6 +31,7 @@ impl Storage {
     }
 
     /// Unlikes a track. `NotFound` when the user did not like it.
+    #[tracing::instrument(level = "debug", skip_all, fields(%user_id, %track_id))]
     pub async fn remove_favorite(&self, user_id: Id, track_id: Id) -> StorageResult<()> {
         let _forget = LikeWrite(self, user_id, track_id);
         let affected = with_pool!(self, |pool, DB| {
@@ -44,6 +46,7 @@ impl Storage {
     }
 
     /// Follows an artist. `Conflict` when the user already follows them.
+    #[tracing::instrument(level = "debug", skip_all, fields(%user_id, %artist_id))]
     pub async fn follow_artist(&self, user_id: Id, artist_id: Id) -> StorageResult<()> {
         with_pool!(self, |pool, DB| {
             sqlx::query::<DB>(
@@ -58,6 +61,7 @@ impl Storage {
         Ok(())
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(%user_id, %artist_id))]
     pub async fn unfollow_artist(&self, user_id: Id, artist_id: Id) -> StorageResult<()> {
         let affected = with_pool!(self, |pool, DB| {
             sqlx::query::<DB>(
@@ -72,6 +76,7 @@ impl Storage {
         found(affected)
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(%track_id, %user_id))]
     pub async fn add_comment(
         &self,
         track_id: Id,
@@ -94,6 +99,7 @@ impl Storage {
     }
 
     /// Whether a user likes a track, from the cache when it is on.
+    #[tracing::instrument(level = "debug", skip_all, fields(%user_id, %track_id))]
     pub async fn cached_is_favorite(&self, user_id: Id, track_id: Id) -> StorageResult<bool> {
         let liked = self
             .cache
@@ -108,6 +114,7 @@ impl Storage {
     }
 
     /// Whether a user likes a track.
+    #[tracing::instrument(level = "debug", skip_all, fields(%user_id, %track_id))]
     pub async fn is_favorite(&self, user_id: Id, track_id: Id) -> StorageResult<bool> {
         Ok(with_pool!(self, |pool, DB| {
             sqlx::query_scalar::<DB, i64>(
@@ -121,6 +128,7 @@ impl Storage {
     }
 
     /// A user's liked tracks, most recently liked first.
+    #[tracing::instrument(level = "debug", skip_all, fields(%user_id))]
     pub async fn favorites_of(
         &self,
         user_id: Id,
@@ -145,6 +153,7 @@ impl Storage {
     }
 
     /// How many follow an artist, and whether this user does.
+    #[tracing::instrument(level = "debug", skip_all, fields(%user_id, %artist_id))]
     pub async fn follow_state(&self, user_id: Id, artist_id: Id) -> StorageResult<(i64, bool)> {
         let (followers, mine) = with_pool!(self, |pool, DB| {
             sqlx::query_as::<DB, (i64, i64)>(
@@ -160,6 +169,7 @@ impl Storage {
     }
 
     /// The artists a user follows, most recently followed first.
+    #[tracing::instrument(level = "debug", skip_all, fields(%user_id))]
     pub async fn following_of(
         &self,
         user_id: Id,
@@ -186,6 +196,7 @@ impl Storage {
 
     /// The newest releases of the artists a user follows: by year, then by when they were
     /// added to the library.
+    #[tracing::instrument(level = "debug", skip_all, fields(%user_id))]
     pub async fn new_albums_for(&self, user_id: Id, limit: i64) -> StorageResult<Vec<Album>> {
         let columns = super::browse::prefixed("al", ALBUM_COLUMNS);
         let sql = format!(
@@ -202,6 +213,7 @@ impl Storage {
         }))
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(%id))]
     pub async fn comment(&self, id: Id) -> StorageResult<Comment> {
         let sql = format!("SELECT {COMMENT_COLUMNS} FROM track_comments WHERE id = $1");
         Ok(with_pool!(self, |pool, DB| {
@@ -213,6 +225,7 @@ impl Storage {
     }
 
     /// A track's comments, newest first.
+    #[tracing::instrument(level = "debug", skip_all, fields(%track_id))]
     pub async fn comments_of(
         &self,
         track_id: Id,
@@ -237,6 +250,7 @@ impl Storage {
         }))
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(%id))]
     pub async fn update_comment(&self, id: Id, body: &str) -> StorageResult<Comment> {
         let sql = format!(
             "UPDATE track_comments SET body = $2 WHERE id = $1 RETURNING {COMMENT_COLUMNS}"
@@ -250,6 +264,7 @@ impl Storage {
         }))
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(%id))]
     pub async fn delete_comment(&self, id: Id) -> StorageResult<()> {
         let affected = with_pool!(self, |pool, DB| {
             sqlx::query::<DB>("DELETE FROM track_comments WHERE id = $1")
@@ -277,6 +292,7 @@ impl Drop for LikeWrite<'_> {
 impl Storage {
     /// Sets a user's 1–5 rating of a track; 0 removes it. `Invalid` for a track that does
     /// not exist.
+    #[tracing::instrument(level = "debug", skip_all, fields(%user_id, %track_id))]
     pub async fn set_rating(&self, user_id: Id, track_id: Id, rating: i32) -> StorageResult<()> {
         if rating == 0 {
             with_pool!(self, |pool, DB| {
@@ -305,6 +321,7 @@ impl Storage {
     }
 
     /// A user's rating of a track, if they gave one.
+    #[tracing::instrument(level = "debug", skip_all, fields(%user_id, %track_id))]
     pub async fn rating(&self, user_id: Id, track_id: Id) -> StorageResult<Option<i32>> {
         Ok(with_pool!(self, |pool, DB| {
             sqlx::query_scalar::<DB, i32>(

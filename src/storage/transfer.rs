@@ -51,6 +51,7 @@ impl Storage {
     /// empty), keeping ids, timestamps and counters. The source is read in one transaction, so
     /// the copy is of one moment even while a server writes; the target is written in one
     /// transaction, so a failure leaves it empty. `progress` hears each table's rows so far.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn copy_into(
         &self,
         target: &Storage,
@@ -154,6 +155,7 @@ impl Storage {
     /// Every row of `table` as a JSON object of column → value, in a stable order, as the
     /// engine holds it: SQLite's integers, text and 0/1 booleans; PostgreSQL's `row_to_json`.
     /// Only for the tables Juke owns.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn dump_table(&self, table: &str) -> StorageResult<Vec<Map<String, Value>>> {
         if !COPIED_TABLES.contains(&table) && !DERIVED_TABLES.contains(&table) {
             return Err(StorageError::Invalid(format!("no table {table}")));
@@ -186,6 +188,7 @@ impl Storage {
     }
 
     /// Rows in one of Juke's tables.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn count_rows(&self, table: &str) -> StorageResult<u64> {
         if !COPIED_TABLES.contains(&table) && !DERIVED_TABLES.contains(&table) {
             return Err(StorageError::Invalid(format!("no table {table}")));
@@ -199,6 +202,7 @@ impl Storage {
 
     /// Fails when the database has a table this build does not know how to copy: a newer
     /// schema, or a table added without a place in [`COPIED_TABLES`].
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn check_known_tables(&self) -> StorageResult<()> {
         for table in self.table_names().await? {
             if !COPIED_TABLES.contains(&table.as_str()) && !DERIVED_TABLES.contains(&table.as_str())

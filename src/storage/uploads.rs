@@ -10,6 +10,7 @@ const UPLOAD_COLUMNS: &str = "id, user_id, file_name, original_name, file_path, 
      upload_status, processing_log, track_id, created_at, processed_at";
 
 impl Storage {
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn create_upload(&self, new: &NewUpload) -> StorageResult<Upload> {
         let sql = format!(
             "INSERT INTO upload_queue (id, user_id, file_name, original_name, file_path, file_size, \
@@ -31,6 +32,7 @@ impl Storage {
 
     /// Moves an upload to another status, appending to its log; finished statuses stamp
     /// processed_at.
+    #[tracing::instrument(level = "debug", skip_all, fields(%id))]
     pub async fn set_upload_status(
         &self,
         id: Id,
@@ -41,6 +43,7 @@ impl Storage {
     }
 
     /// Like [`Storage::set_upload_status`], linking the track the upload produced.
+    #[tracing::instrument(level = "debug", skip_all, fields(%id))]
     pub async fn finish_upload(
         &self,
         id: Id,
@@ -73,6 +76,7 @@ impl Storage {
 }
 
 impl Storage {
+    #[tracing::instrument(level = "debug", skip_all, fields(%id))]
     pub async fn upload(&self, id: Id) -> StorageResult<Upload> {
         let sql = format!("SELECT {UPLOAD_COLUMNS} FROM upload_queue WHERE id = $1");
         Ok(with_pool!(self, |pool, DB| {
@@ -84,6 +88,7 @@ impl Storage {
     }
 
     /// A user's uploads, newest first, after the cursor position `(created_at, id)`.
+    #[tracing::instrument(level = "debug", skip_all, fields(%user_id))]
     pub async fn uploads_of(
         &self,
         user_id: Id,
@@ -105,6 +110,7 @@ impl Storage {
     }
 
     /// Rows of the upload queue by status (an index-only count); for `/metrics`.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn upload_status_counts(&self) -> StorageResult<Vec<(String, i64)>> {
         Ok(with_pool!(self, |pool, DB| {
             sqlx::query_as::<DB, (String, i64)>(
@@ -116,6 +122,7 @@ impl Storage {
     }
 
     /// Uploads waiting for the worker, oldest first.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn pending_uploads(&self, limit: i64) -> StorageResult<Vec<Upload>> {
         let sql = format!(
             "SELECT {UPLOAD_COLUMNS} FROM upload_queue WHERE upload_status = 'pending' \
@@ -130,6 +137,7 @@ impl Storage {
     }
 
     /// After a crash: uploads left `processing` go back to `pending`. Returns how many.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn requeue_interrupted_uploads(&self) -> StorageResult<u64> {
         Ok(with_pool!(self, |pool, DB| {
             sqlx::query::<DB>(
@@ -144,6 +152,7 @@ impl Storage {
     }
 
     /// An available track with this content, if the library has one.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn track_with_hash(&self, hash: &str) -> StorageResult<Option<Id>> {
         Ok(with_pool!(self, |pool, DB| {
             sqlx::query_scalar::<DB, Id>(

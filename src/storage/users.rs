@@ -16,12 +16,14 @@ const SESSION_COLUMNS: &str =
 impl Storage {
     /// Creates an account (the first of an empty instance is an admin whatever `is_admin`
     /// says, as [`Storage::register_user`] decides).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn create_user(&self, new: &NewUser) -> StorageResult<User> {
         self.register_user(new, true)
             .await?
             .ok_or_else(|| StorageError::Invalid("account creation refused".into()))
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(%id))]
     pub async fn user(&self, id: Id) -> StorageResult<User> {
         let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1");
         Ok(with_pool!(self, |pool, DB| {
@@ -34,6 +36,7 @@ impl Storage {
 
     /// The account and its password hash for a login name, matched against the username or
     /// the email, case-insensitively.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn user_for_login(&self, login: &str) -> StorageResult<(User, String)> {
         let sql = format!(
             "SELECT {USER_COLUMNS}, password_hash FROM users \
@@ -48,6 +51,7 @@ impl Storage {
         })
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn count_users(&self) -> StorageResult<i64> {
         Ok(with_pool!(self, |pool, DB| {
             sqlx::query_scalar::<DB, i64>("SELECT count(*) FROM users")
@@ -59,6 +63,7 @@ impl Storage {
     /// Creates an account under the registration rule: the first account of an empty instance
     /// is always created and is an admin; later ones only when `others_allowed`. `None` when
     /// refused. Serialised, so two first registrations cannot both become admin.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn register_user(
         &self,
         new: &NewUser,
@@ -94,6 +99,7 @@ impl Storage {
     }
 
     /// Accounts in username order, after the given (lowercased) username.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn list_users(&self, after: Option<&str>, limit: i64) -> StorageResult<Vec<User>> {
         let sql = format!(
             "SELECT {USER_COLUMNS} FROM users WHERE ($1 IS NULL OR lower(username) > $1) \
@@ -109,6 +115,7 @@ impl Storage {
     }
 
     /// Changes the profile fields the patch names.
+    #[tracing::instrument(level = "debug", skip_all, fields(%id))]
     pub async fn update_profile(&self, id: Id, patch: &ProfilePatch) -> StorageResult<User> {
         let sql = format!(
             "UPDATE users SET \
@@ -150,6 +157,7 @@ impl Storage {
 
     /// An admin's change to an account. Deactivating revokes every session of the account.
     /// Refused with `Conflict("last_admin")` when it would leave no active admin.
+    #[tracing::instrument(level = "debug", skip_all, fields(%id))]
     pub async fn admin_update_user(&self, id: Id, patch: &AdminUserPatch) -> StorageResult<User> {
         let sql = format!(
             "UPDATE users SET \
@@ -193,6 +201,7 @@ impl Storage {
     }
 
     /// The password hash of an account, to check a password against.
+    #[tracing::instrument(level = "debug", skip_all, fields(%id))]
     pub async fn password_hash(&self, id: Id) -> StorageResult<String> {
         Ok(with_pool!(self, |pool, DB| {
             sqlx::query_scalar::<DB, String>("SELECT password_hash FROM users WHERE id = $1")
@@ -203,6 +212,7 @@ impl Storage {
     }
 
     /// Replaces the password hash and revokes every session but `keep`.
+    #[tracing::instrument(level = "debug", skip_all, fields(%id))]
     pub async fn set_password_hash(
         &self,
         id: Id,
@@ -234,6 +244,7 @@ impl Storage {
     /// The session a bearer token names, with its account, if the session exists, its token
     /// hash matches and it has not expired. The caller checks the account is active. Served
     /// from the cache when it is on: every request authenticates.
+    #[tracing::instrument(level = "debug", skip_all, fields(%session_id))]
     pub async fn authenticate(
         &self,
         session_id: Id,
@@ -260,6 +271,7 @@ impl Storage {
     }
 
     /// Records that a session was used now.
+    #[tracing::instrument(level = "debug", skip_all, fields(%id))]
     pub async fn touch_session(&self, id: Id, now: DateTime<Utc>) -> StorageResult<()> {
         with_pool!(self, |pool, DB| {
             sqlx::query::<DB>("UPDATE user_sessions SET last_used_at = $2 WHERE id = $1")
@@ -274,6 +286,7 @@ impl Storage {
     }
 
     /// An account's unexpired sessions, most recently created first.
+    #[tracing::instrument(level = "debug", skip_all, fields(%user_id))]
     pub async fn sessions_of(
         &self,
         user_id: Id,
@@ -293,6 +306,7 @@ impl Storage {
     }
 
     /// Revokes one of an account's sessions. `NotFound` when it is not theirs.
+    #[tracing::instrument(level = "debug", skip_all, fields(%user_id, %session_id))]
     pub async fn revoke_session(&self, user_id: Id, session_id: Id) -> StorageResult<()> {
         let affected = with_pool!(self, |pool, DB| {
             sqlx::query::<DB>("DELETE FROM user_sessions WHERE id = $1 AND user_id = $2")
@@ -310,6 +324,7 @@ impl Storage {
 
     /// Erases an account and, by cascade, everything that is only theirs. Accounts are
     /// normally deactivated instead; this is for tests and explicit erasure.
+    #[tracing::instrument(level = "debug", skip_all, fields(%id))]
     pub async fn delete_user(&self, id: Id) -> StorageResult<()> {
         let _write = self.cache.catalog_write();
         // Their plays and likes go with them: those tracks' counts drop by trigger.
@@ -335,6 +350,7 @@ impl Storage {
         found(affected)
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn create_session(&self, new: &NewSession) -> StorageResult<Session> {
         let sql = format!(
             "INSERT INTO user_sessions (id, user_id, session_token, expires_at, ip_address, user_agent) \
@@ -354,6 +370,7 @@ impl Storage {
     }
 
     /// The live session with this id and token hash, if it has not expired.
+    #[tracing::instrument(level = "debug", skip_all, fields(%id))]
     pub async fn live_session(
         &self,
         id: Id,
@@ -374,6 +391,7 @@ impl Storage {
         }))
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(%id))]
     pub async fn delete_session(&self, id: Id) -> StorageResult<()> {
         let affected = with_pool!(self, |pool, DB| {
             sqlx::query::<DB>("DELETE FROM user_sessions WHERE id = $1")
