@@ -13,6 +13,9 @@
 //! Queries are drawn from the library's own words with a fixed seed, so every engine gets the
 //! same list; the first 50 are a warm-up and are not counted.
 
+// A benchmark run stops at the first failure.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 

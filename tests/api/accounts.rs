@@ -717,25 +717,20 @@ async fn session_addresses(app: &TestApp, token: &str) -> Vec<String> {
 
 /// Behind a trusted proxy (the tests connect from 127.0.0.1), sessions and the log-in throttle
 /// see the address the proxy names; without one configured, the header changes nothing.
-async fn forwarded_addresses_count_only_from_trusted_proxies(db: TestDb) {
-    let app = TestApp::spawn_with(db, |config| {
-        config.auth.registration = Registration::Open;
-        config.server.trusted_proxies = vec!["127.0.0.1".into(), "10.0.0.0/8".into()];
-    })
-    .await;
+async fn forwarded_addresses_count_only_from_trusted_proxies(app: &TestApp) {
     let ann = app.register("ann").await;
-    let response = login_forwarded(&app, "ann", "correct horse", "203.0.113.7").await;
+    let response = login_forwarded(app, "ann", "correct horse", "203.0.113.7").await;
     assert_eq!(response.status(), StatusCode::OK);
     // A client's own entry stands left of what the proxies appended, and is not believed.
     let response = login_forwarded(
-        &app,
+        app,
         "ann",
         "correct horse",
         "1.2.3.4, 198.51.100.2, 10.9.9.9",
     )
     .await;
     assert_eq!(response.status(), StatusCode::OK);
-    let addresses = session_addresses(&app, &ann.token).await;
+    let addresses = session_addresses(app, &ann.token).await;
     assert!(
         addresses.contains(&"203.0.113.7".to_owned()),
         "{addresses:?}"
@@ -749,47 +744,27 @@ async fn forwarded_addresses_count_only_from_trusted_proxies(db: TestDb) {
     // Twenty failures from one client behind the proxy: that client waits, the others don't.
     for n in 0..juke::auth::throttle::MAX_FAILURES_PER_ADDRESS {
         let response =
-            login_forwarded(&app, &format!("nobody{n}"), "wrong horse", "203.0.113.66").await;
+            login_forwarded(app, &format!("nobody{n}"), "wrong horse", "203.0.113.66").await;
         assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
     }
-    let refused = login_forwarded(&app, "ann", "correct horse", "203.0.113.66").await;
+    let refused = login_forwarded(app, "ann", "correct horse", "203.0.113.66").await;
     assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
-    let other = login_forwarded(&app, "ann", "correct horse", "203.0.113.67").await;
+    let other = login_forwarded(app, "ann", "correct horse", "203.0.113.67").await;
     assert_eq!(other.status(), StatusCode::OK);
-    app.finish().await;
 }
 
-async fn forwarded_addresses_are_ignored_by_default(db: TestDb) {
-    let app = TestApp::spawn(db).await;
+async fn forwarded_addresses_are_ignored_by_default(app: &TestApp) {
     let ann = app.register("ann").await;
-    let response = login_forwarded(&app, "ann", "correct horse", "203.0.113.7").await;
+    let response = login_forwarded(app, "ann", "correct horse", "203.0.113.7").await;
     assert_eq!(response.status(), StatusCode::OK);
-    let addresses = session_addresses(&app, &ann.token).await;
+    let addresses = session_addresses(app, &ann.token).await;
     assert!(!addresses.is_empty());
     assert!(addresses.iter().all(|a| a == "127.0.0.1"), "{addresses:?}");
-    app.finish().await;
 }
 
-mod forwarded_addresses {
-    use crate::helpers::TestDb;
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn trusted_sqlite() {
-        super::forwarded_addresses_count_only_from_trusted_proxies(TestDb::sqlite().await).await;
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn trusted_postgres() {
-        super::forwarded_addresses_count_only_from_trusted_proxies(TestDb::postgres().await).await;
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn ignored_sqlite() {
-        super::forwarded_addresses_are_ignored_by_default(TestDb::sqlite().await).await;
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn ignored_postgres() {
-        super::forwarded_addresses_are_ignored_by_default(TestDb::postgres().await).await;
-    }
+http_on_both_engines! {
+    forwarded_addresses_count_only_from_trusted_proxies with |config| {
+        config.server.trusted_proxies = vec!["127.0.0.1".into(), "10.0.0.0/8".into()];
+    },
+    forwarded_addresses_are_ignored_by_default,
 }

@@ -15,25 +15,42 @@ use tempfile::TempDir;
 use crate::helpers::TestDb;
 
 /// Runs one async test function once per engine against a running app, as tests named
-/// `sqlite` and `postgres` inside a module named after the function.
+/// `sqlite` and `postgres` inside a module named after the function. Registration is open (as
+/// [`TestApp::spawn`]); `name with |config| …` changes the configuration further first.
 #[macro_export]
 macro_rules! http_on_both_engines {
-    ($($name:ident),* $(,)?) => {$(
+    ($($name:ident $(with $tweak:expr)?),* $(,)?) => {$(
         mod $name {
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn sqlite() {
-                let app = $crate::app::TestApp::spawn($crate::helpers::TestDb::sqlite().await).await;
+                let db = $crate::helpers::TestDb::sqlite().await;
+                #[allow(unused_variables)]
+                let tweak = $crate::app::no_tweak;
+                $(let tweak = $crate::app::tweak($tweak);)?
+                let app = $crate::app::TestApp::spawn_tweaked(db, tweak).await;
                 super::$name(&app).await;
                 app.finish().await;
             }
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn postgres() {
-                let app = $crate::app::TestApp::spawn($crate::helpers::TestDb::postgres().await).await;
+                let db = $crate::helpers::TestDb::postgres().await;
+                #[allow(unused_variables)]
+                let tweak = $crate::app::no_tweak;
+                $(let tweak = $crate::app::tweak($tweak);)?
+                let app = $crate::app::TestApp::spawn_tweaked(db, tweak).await;
                 super::$name(&app).await;
                 app.finish().await;
             }
         }
     )*};
+}
+
+/// The configuration change of a test that asks for none.
+pub fn no_tweak(_: &mut Config) {}
+
+/// Gives a test's closure its parameter's type.
+pub fn tweak<F: FnOnce(&mut Config)>(tweak: F) -> F {
+    tweak
 }
 
 pub struct TestApp {
@@ -63,6 +80,15 @@ impl TestApp {
     /// Registration is open, so tests can create several users.
     pub async fn spawn(db: TestDb) -> TestApp {
         Self::spawn_with(db, |config| config.auth.registration = Registration::Open).await
+    }
+
+    /// As [`TestApp::spawn`] (registration open), then `tweak` changes the configuration.
+    pub async fn spawn_tweaked(db: TestDb, tweak: impl FnOnce(&mut Config)) -> TestApp {
+        Self::spawn_with(db, |config| {
+            config.auth.registration = Registration::Open;
+            tweak(config);
+        })
+        .await
     }
 
     pub async fn spawn_with(db: TestDb, tweak: impl FnOnce(&mut Config)) -> TestApp {

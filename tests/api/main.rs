@@ -1,6 +1,9 @@
 //! Juke's integration tests: one binary, a module per area. Storage tests run against SQLite
 //! and against a real PostgreSQL (`TEST_POSTGRES_URL`, which `scripts/test` provides).
 
+// A failed expectation in a test is a panic by design.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod accounts;
 mod app;
 mod app_passwords;

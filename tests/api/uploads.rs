@@ -164,12 +164,8 @@ async fn uploads_complete_into_the_media_tree(app: &TestApp) {
     assert_eq!(incoming, 0, "received files are removed once settled");
 }
 
-async fn oversize_and_empty_uploads_are_refused(app: &TestApp) {
-    let db = match app.storage.engine() {
-        Engine::Sqlite => TestDb::sqlite().await,
-        Engine::Postgres => TestDb::postgres().await,
-    };
-    let small = TestApp::spawn_with(db, |c| c.uploads.max_file_bytes = 10_000).await;
+/// With `uploads.max_file_bytes = 10_000`.
+async fn oversize_and_empty_uploads_are_refused(small: &TestApp) {
     let ann = small.register("ann").await;
     let dir = tempfile::tempdir().unwrap();
     let big = make(
@@ -181,15 +177,8 @@ async fn oversize_and_empty_uploads_are_refused(app: &TestApp) {
             tags: &[],
         },
     );
-    let (status, code, _) = error_of(
-        send(
-            &small,
-            &ann,
-            vec![("big.flac", std::fs::read(big).unwrap())],
-        )
-        .await,
-    )
-    .await;
+    let (status, code, _) =
+        error_of(send(small, &ann, vec![("big.flac", std::fs::read(big).unwrap())]).await).await;
     assert_eq!(
         (status, code.as_str()),
         (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large")
@@ -221,7 +210,6 @@ async fn oversize_and_empty_uploads_are_refused(app: &TestApp) {
         .await
         .unwrap();
     assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
-    small.finish().await;
 }
 
 async fn a_restart_resumes_interrupted_uploads(app: &TestApp) {
@@ -397,7 +385,7 @@ async fn changes_in_watched_folders_are_picked_up(app: &TestApp) {
 http_on_both_engines!(
     changes_in_watched_folders_are_picked_up,
     uploads_complete_into_the_media_tree,
-    oversize_and_empty_uploads_are_refused,
+    oversize_and_empty_uploads_are_refused with |c| c.uploads.max_file_bytes = 10_000,
     a_restart_resumes_interrupted_uploads,
     admins_scan_the_library_over_http,
 );
