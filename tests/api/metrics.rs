@@ -284,4 +284,41 @@ async fn metrics_parse_and_count_what_happens(app: &TestApp) {
     assert!(gone, "a closed stream is still counted");
 }
 
-http_on_both_engines!(metrics_parse_and_count_what_happens);
+/// `storage.max_connections` is the pool's ceiling, whichever the engine; 0 is its default.
+async fn the_pool_has_the_configured_ceiling(app: &TestApp) {
+    let metrics = scrape(app).await;
+    let max = |metrics: &Value| {
+        value(
+            metrics,
+            "juke_db_connections_max",
+            "juke_db_connections_max",
+            &[],
+        )
+    };
+    assert_eq!(max(&metrics), Some(3.0));
+    // Busy the pool past its ceiling: requests wait for a connection, none fails.
+    let admin = app.register("admin").await;
+    let answers = futures_util::future::join_all(
+        (0..12).map(|_| app.get("/api/v1/tracks?limit=5", &admin.token)),
+    )
+    .await;
+    assert!(answers.iter().all(|r| r.status() == StatusCode::OK));
+    let metrics = scrape(app).await;
+    let open: f64 = ["idle", "busy"]
+        .iter()
+        .filter_map(|state| {
+            value(
+                &metrics,
+                "juke_db_connections",
+                "juke_db_connections",
+                &[("state", state)],
+            )
+        })
+        .sum();
+    assert!((1.0..=3.0).contains(&open), "{open} connections open");
+}
+
+http_on_both_engines!(
+    metrics_parse_and_count_what_happens,
+    the_pool_has_the_configured_ceiling with |config| config.storage.max_connections = 3,
+);

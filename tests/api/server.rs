@@ -94,7 +94,7 @@ type Env<'a> = &'a [(&'a str, &'a str)];
 
 #[test]
 fn bad_configuration_exits_2_naming_the_key() {
-    let cases: [(Env, Option<&str>, &str); 8] = [
+    let cases: [(Env, Option<&str>, &str); 9] = [
         (
             &[("JUKE_STORAGE__DATABASE_URL", "mysql://db/juke")],
             None,
@@ -104,6 +104,11 @@ fn bad_configuration_exits_2_naming_the_key() {
             &[("JUKE_STORAGE__DATABASE_URL", "postgres://")],
             None,
             "storage.database_url",
+        ),
+        (
+            &[("JUKE_STORAGE__MAX_CONNECTIONS", "5000")],
+            None,
+            "storage.max_connections",
         ),
         (
             &[("JUKE_SERVER__BIND", "not-an-address")],
