@@ -20,6 +20,7 @@ mod social;
 mod tracks;
 mod uploads;
 mod users;
+mod views;
 
 use actix_web::web;
 
