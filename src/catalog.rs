@@ -17,7 +17,8 @@ const PROSE_MAX_CHARS: usize = 5000;
 const SOCIAL_LINKS_MAX: usize = 20;
 const SOCIAL_NAME_MAX_CHARS: usize = 40;
 
-#[derive(Debug, Deserialize)]
+/// Absent leaves a field alone; `null` clears it.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TrackEdit {
     pub title: Option<String>,
@@ -33,7 +34,8 @@ pub struct TrackEdit {
     pub year: Option<Option<i32>>,
 }
 
-#[derive(Debug, Deserialize)]
+/// Absent leaves a field alone; `null` clears it.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AlbumEdit {
     pub title: Option<String>,
@@ -49,7 +51,8 @@ pub struct AlbumEdit {
     pub year: Option<Option<i32>>,
 }
 
-#[derive(Debug, Deserialize)]
+/// Absent leaves a field alone; `null` clears it. `verified` and `image_url`: admins only.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ArtistEdit {
     pub name: Option<String>,
@@ -59,6 +62,8 @@ pub struct ArtistEdit {
     pub website_url: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
     pub image_url: Option<Option<String>>,
+    /// Site name → URL.
+    #[schema(value_type = Option<Object>)]
     pub social_links: Option<Value>,
     pub verified: Option<bool>,
 }

@@ -42,8 +42,10 @@ const MAX_PLAY_SECONDS: i64 = 24 * 60 * 60;
 /// Players queue scrobbles offline and clocks drift; a play this far in the future is a bug.
 const FUTURE_SKEW: Duration = Duration::minutes(5);
 
-#[derive(Debug, Deserialize)]
+/// A play to record; `played_at` defaults to now.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = NewPlay)]
 pub struct PlayRequest {
     pub track_id: Id,
     pub duration_played: i64,

@@ -25,8 +25,9 @@ pub enum PlaylistError {
     Storage(#[from] StorageError),
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = NewPlaylist)]
 pub struct CreateRequest {
     pub name: String,
     pub description: Option<String>,
@@ -37,8 +38,10 @@ pub struct CreateRequest {
     pub is_collaborative: bool,
 }
 
-#[derive(Debug, Deserialize)]
+/// Absent leaves a field alone; `null` clears it.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = PlaylistEdit)]
 pub struct PatchRequest {
     pub name: Option<String>,
     #[serde(default, deserialize_with = "nullable")]
@@ -49,15 +52,18 @@ pub struct PatchRequest {
     pub is_collaborative: Option<bool>,
 }
 
-#[derive(Debug, Deserialize)]
+/// Tracks to add, at the end or from `position` (0 is first) on.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = NewEntries)]
 pub struct AddRequest {
     pub track_ids: Vec<Id>,
     pub position: Option<i64>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = EntryMove)]
 pub struct MoveRequest {
     pub position: i64,
 }

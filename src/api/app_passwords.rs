@@ -3,11 +3,13 @@
 
 use actix_web::{HttpResponse, delete, get, post, web};
 use serde::Deserialize;
-use serde_json::json;
+use utoipa::ToSchema;
 
 use super::ApiError;
 use super::body::Json;
 use super::extract::AuthUser;
+use super::page::Page;
+use super::views::{AppPasswordView, NewAppPasswordView};
 use crate::auth::AuthService;
 use crate::storage::{Id, Storage};
 use crate::validate::required_line;
@@ -21,12 +23,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 #[get("/me/app-passwords")]
 async fn list(me: AuthUser, storage: web::Data<Storage>) -> Result<HttpResponse, ApiError> {
     let items = storage.app_passwords_of(me.user.id).await?;
-    Ok(HttpResponse::Ok().json(json!({ "items": items, "next_cursor": null })))
+    Ok(HttpResponse::Ok().json(Page::whole(items).map(AppPasswordView::from)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct CreateBody {
+#[schema(as = NewAppPassword)]
+pub(super) struct CreateBody {
     /// Which device or app it is for ("Tempo on Anna's phone").
     name: String,
 }
@@ -44,9 +47,10 @@ async fn create(
         .create(&storage, me.user.id, name)
         .await?;
     tracing::info!(user = %me.user.username, app_password = %created.id, "app password created");
-    let mut view = serde_json::to_value(&created).map_err(ApiError::internal)?;
-    view["password"] = json!(secret);
-    Ok(HttpResponse::Created().json(view))
+    Ok(HttpResponse::Created().json(NewAppPasswordView {
+        app_password: AppPasswordView::from(created),
+        password: secret,
+    }))
 }
 
 #[delete("/me/app-passwords/{id}")]

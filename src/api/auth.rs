@@ -2,11 +2,12 @@
 
 use actix_web::{HttpRequest, HttpResponse, post, web};
 use serde::Deserialize;
-use serde_json::json;
+use utoipa::ToSchema;
 
 use super::ApiError;
 use super::body::Json;
 use super::extract::{AuthUser, media_cookie};
+use super::views::{SignedInView, UserView};
 use crate::accounts::{self, AccountRequest};
 use crate::auth::{AuthService, ClientInfo};
 use crate::config::{Config, Registration};
@@ -16,9 +17,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(register).service(login).service(logout);
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct RegisterBody {
+#[schema(as = Registration)]
+pub(super) struct RegisterBody {
     username: String,
     email: String,
     password: String,
@@ -51,12 +53,17 @@ async fn register(
     tracing::info!(user = %user.username, admin = user.is_admin, "account registered");
     Ok(HttpResponse::Created()
         .cookie(media_cookie(&req, Some(&issued)))
-        .json(json!({"token": issued.token, "expires_at": issued.expires_at, "user": user})))
+        .json(SignedInView {
+            token: issued.token,
+            expires_at: issued.expires_at,
+            user: UserView::from(user),
+        }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct LoginBody {
+#[schema(as = Login)]
+pub(super) struct LoginBody {
     /// A username or an email address.
     username: String,
     password: String,
@@ -82,7 +89,11 @@ async fn login(
         .await?;
     Ok(HttpResponse::Ok()
         .cookie(media_cookie(&req, Some(&issued)))
-        .json(json!({"token": issued.token, "expires_at": issued.expires_at, "user": user})))
+        .json(SignedInView {
+            token: issued.token,
+            expires_at: issued.expires_at,
+            user: UserView::from(user),
+        }))
 }
 
 #[post("/auth/logout")]

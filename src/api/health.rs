@@ -3,9 +3,9 @@
 use std::time::Duration;
 
 use actix_web::{HttpResponse, get, web};
-use serde_json::json;
 
 use super::ApiError;
+use super::views::HealthView;
 use crate::storage::Storage;
 
 /// A load balancer waits this long at most before calling the instance unhealthy.
@@ -16,7 +16,10 @@ pub async fn healthz(storage: web::Data<Storage>) -> Result<HttpResponse, ApiErr
     match tokio::time::timeout(PING_TIMEOUT, storage.ping()).await {
         Ok(Ok(())) => Ok(HttpResponse::Ok()
             .insert_header(("Cache-Control", "no-store"))
-            .json(json!({"status": "ok", "database": storage.engine().name()}))),
+            .json(HealthView {
+                status: "ok".into(),
+                database: storage.engine().name().into(),
+            })),
         Ok(Err(err)) => Err(ApiError::Unavailable(err.to_string())),
         Err(_) => Err(ApiError::Unavailable("ping timed out".into())),
     }

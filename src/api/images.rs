@@ -24,8 +24,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     );
 }
 
-#[derive(Debug, Deserialize)]
-struct SizeQuery {
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(super) struct SizeQuery {
+    /// Longest side in pixels (1–4096), rounded up to 64/128/256/512/1024.
     size: Option<u32>,
 }
 

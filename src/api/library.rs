@@ -5,6 +5,7 @@ use serde::Deserialize;
 
 use super::ApiError;
 use super::extract::AuthUser;
+use super::views::{ScanQueuedView, ScanStatusView};
 use crate::auth::policy::require_admin;
 use crate::library::service::Library;
 
@@ -12,9 +13,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(start_scan).service(scan_status);
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
-struct ScanQuery {
+pub(super) struct ScanQuery {
+    /// true: re-read every file, changed or not.
     #[serde(default)]
     full: bool,
 }
@@ -28,13 +31,14 @@ async fn start_scan(
 ) -> Result<HttpResponse, ApiError> {
     require_admin(&me.user)?;
     let queued = library.request_scan(query.full);
-    let mut status = serde_json::to_value(library.status()).map_err(ApiError::internal)?;
-    status["queued"] = serde_json::json!(queued);
-    Ok(HttpResponse::Accepted().json(status))
+    Ok(HttpResponse::Accepted().json(ScanQueuedView {
+        status: ScanStatusView::from(library.status()),
+        queued,
+    }))
 }
 
 #[get("/library/scan")]
 async fn scan_status(me: AuthUser, library: web::Data<Library>) -> Result<HttpResponse, ApiError> {
     require_admin(&me.user)?;
-    Ok(HttpResponse::Ok().json(library.status()))
+    Ok(HttpResponse::Ok().json(ScanStatusView::from(library.status())))
 }

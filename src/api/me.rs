@@ -2,14 +2,17 @@
 
 use actix_web::{HttpResponse, delete, get, patch, put, web};
 use chrono::Utc;
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Deserializer};
+use utoipa::ToSchema;
 
 use super::ApiError;
 use super::body::Json;
 use super::extract::AuthUser;
+use super::page::Page;
+use super::views::{SessionView, UserView};
 use crate::accounts::{self, AccountError, BIO_MAX_CHARS, NAME_MAX_CHARS};
 use crate::auth::AuthService;
-use crate::storage::{Id, ProfilePatch, Session, Storage};
+use crate::storage::{Id, ProfilePatch, Storage};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(profile)
@@ -21,7 +24,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 
 #[get("/me")]
 async fn profile(me: AuthUser) -> HttpResponse {
-    HttpResponse::Ok().json(me.user)
+    HttpResponse::Ok().json(UserView::from(me.user))
 }
 
 /// Absent leaves a field alone; `null` (or an empty string) clears it.
@@ -29,9 +32,11 @@ fn nullable<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D
     Option::<String>::deserialize(d).map(Some)
 }
 
-#[derive(Deserialize)]
+/// Profile fields to change: absent leaves a field alone, `null` or `""` clears it.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct ProfileBody {
+#[schema(as = ProfileEdit)]
+pub(super) struct ProfileBody {
     #[serde(default, deserialize_with = "nullable")]
     first_name: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
@@ -84,12 +89,13 @@ async fn update_me(
         .update_profile(me.user.id, &patch)
         .await
         .map_err(AccountError::from)?;
-    Ok(HttpResponse::Ok().json(user))
+    Ok(HttpResponse::Ok().json(UserView::from(user)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct PasswordBody {
+#[schema(as = PasswordChange)]
+pub(super) struct PasswordBody {
     current_password: String,
     new_password: String,
 }
@@ -127,26 +133,15 @@ async fn change_password(
     Ok(HttpResponse::NoContent().finish())
 }
 
-#[derive(Serialize)]
-struct SessionView {
-    #[serde(flatten)]
-    session: Session,
-    /// The session this request came with.
-    current: bool,
-}
-
 #[get("/me/sessions")]
 async fn sessions(me: AuthUser, storage: web::Data<Storage>) -> Result<HttpResponse, ApiError> {
     let items: Vec<SessionView> = storage
         .sessions_of(me.user.id, Utc::now())
         .await?
         .into_iter()
-        .map(|session| SessionView {
-            current: session.id == me.session_id,
-            session,
-        })
+        .map(|session| SessionView::new(session, me.session_id))
         .collect();
-    Ok(HttpResponse::Ok().json(serde_json::json!({"items": items, "next_cursor": null})))
+    Ok(HttpResponse::Ok().json(Page::whole(items)))
 }
 
 #[delete("/me/sessions/{id}")]

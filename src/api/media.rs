@@ -24,8 +24,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     );
 }
 
-#[derive(Debug, Deserialize)]
-struct StreamQuery {
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(super) struct StreamQuery {
+    /// mp3 | opus | aac: transcode (raw or empty: the file as it is).
     format: Option<String>,
     /// kbps; 0 is no limit.
     max_bitrate: Option<u32>,

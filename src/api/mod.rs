@@ -21,6 +21,7 @@ mod social;
 mod tracks;
 mod uploads;
 mod users;
+mod views;
 
 use actix_web::web;
 

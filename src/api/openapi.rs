@@ -1,17 +1,33 @@
 //! `GET /api/openapi.json` (OpenAPI 3.1 of every route) and `GET /api/docs` (a page that
 //! renders it, embedded, no network needed). The document is built from [`ROUTES`], one row
-//! per operation; a test checks that every row names a route the server really serves.
+//! per operation naming the Rust types of its query, body and reply: the schemas are derived
+//! from the very types the handlers read and send, and a test checks that every row names a
+//! route the server really serves.
+
+use std::collections::BTreeMap;
 
 use actix_web::{HttpResponse, get};
 use utoipa::openapi::path::{
-    HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn, PathItem, PathsBuilder,
+    HttpMethod, OperationBuilder, Parameter, ParameterBuilder, ParameterIn, PathItem, PathsBuilder,
 };
 use utoipa::openapi::request_body::RequestBodyBuilder;
+use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Schema, SchemaFormat, Type};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{
-    ComponentsBuilder, ContentBuilder, InfoBuilder, OpenApi, OpenApiBuilder, Required,
-    ResponseBuilder, SecurityRequirement,
+    ComponentsBuilder, ContentBuilder, InfoBuilder, KnownFormat, OpenApi, OpenApiBuilder, Ref,
+    RefOr, Required, ResponseBuilder, SecurityRequirement,
 };
+use utoipa::{IntoParams, PartialSchema, ToSchema};
+
+use super::page::PageQuery;
+use super::views::*;
+use super::{
+    app_passwords, auth, catalog, images, library, me, media, playlists, search, social, users,
+};
+use crate::catalog::{AlbumEdit, ArtistEdit, TrackEdit};
+use crate::listening::PlayRequest;
+use crate::playlists::{AddRequest, CreateRequest, MoveRequest, PatchRequest};
+use crate::storage::Id;
 
 /// Who may call a route.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -25,6 +41,34 @@ pub enum Auth {
     Admin,
 }
 
+/// Component schemas by name, gathered while the operations are built.
+type Schemas = BTreeMap<String, RefOr<Schema>>;
+/// A body's schema: registers it (and what it refers to) and returns a reference to it.
+pub type SchemaOf = fn(&mut Schemas) -> RefOr<Schema>;
+
+/// A request body.
+#[derive(Clone, Copy)]
+pub enum Body {
+    Json(SchemaOf),
+    /// `multipart/form-data`, one or more `file` parts.
+    Files,
+    /// An M3U/M3U8 playlist file, taken whatever its declared type.
+    M3u8,
+}
+
+/// A success response's body.
+#[derive(Clone, Copy)]
+pub enum Reply {
+    Empty,
+    Json(SchemaOf),
+    /// Text of this content type.
+    Text(&'static str),
+    /// An audio file with ranges (206, 416) and validators (304).
+    Audio,
+    /// An image with validators (304).
+    Image,
+}
+
 /// One operation of the API.
 pub struct Route {
     pub method: &'static str,
@@ -32,149 +76,189 @@ pub struct Route {
     pub tag: &'static str,
     pub summary: &'static str,
     pub auth: Auth,
-    /// Query parameters: name and meaning.
-    pub query: &'static [(&'static str, &'static str)],
-    /// The request body, described (JSON unless it says otherwise).
-    pub body: Option<&'static str>,
+    /// The query parameters, from the type the handler reads them into.
+    pub query: Option<fn() -> Vec<Parameter>>,
+    pub body: Option<Body>,
     /// The success status.
     pub ok: u16,
+    pub reply: Reply,
+    /// Statuses the handler answers beyond those its auth, path, query and body imply.
+    pub errors: &'static [u16],
 }
 
-const PAGE: &[(&str, &str)] = &[
-    ("limit", "page size, 1–500 (default 50)"),
-    ("cursor", "`next_cursor` of the previous page"),
-];
+/// The schema of `T`, as a component.
+fn json<T: ToSchema>(schemas: &mut Schemas) -> RefOr<Schema> {
+    let mut found = Vec::new();
+    T::schemas(&mut found);
+    schemas.extend(found);
+    schemas.insert(T::name().into_owned(), T::schema());
+    Ref::from_schema_name(T::name()).into()
+}
 
-const BROWSE: &[(&str, &str)] = &[
-    (
-        "sort",
-        "name | added | year | play_count | like_count | random",
-    ),
-    (
-        "order",
-        "asc | desc (default: asc for name, desc otherwise)",
-    ),
-    ("genre", "only this genre (case-insensitive)"),
-    ("year_from", "only from this year"),
-    ("year_to", "only up to this year"),
-    ("artist_id", "only this artist's (tracks, albums)"),
-    ("album_id", "only this album's (tracks)"),
-    ("favorites", "true: only what I like (artists: follow)"),
-    ("available", "true: only what can be played"),
-    ("limit", "page size, 1–500 (default 50)"),
-    ("cursor", "`next_cursor` of the previous page"),
-];
+/// `{"items": [T…], "next_cursor": string | null}`, as a component named after `T`.
+fn page<T: ToSchema>(schemas: &mut Schemas) -> RefOr<Schema> {
+    let item = json::<T>(schemas);
+    let name = format!("{}Page", T::name().trim_end_matches("View"));
+    let cursor = ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::SchemaType::from_iter([
+            Type::String,
+            Type::Null,
+        ]))
+        .description(Some("`?cursor=` of the next page; null on the last page"));
+    let schema = ObjectBuilder::new()
+        .property("items", ArrayBuilder::new().items(item))
+        .property("next_cursor", cursor)
+        .required("items")
+        .required("next_cursor")
+        .build();
+    schemas.insert(name.clone(), schema.into());
+    Ref::from_schema_name(name).into()
+}
+
+fn query<T: IntoParams>() -> Vec<Parameter> {
+    T::into_params(|| Some(ParameterIn::Query))
+}
 
 macro_rules! route {
-    ($method:literal $path:literal, $tag:literal, $auth:ident, $ok:literal, $summary:literal
-     $(, query = $query:expr)? $(, body = $body:literal)?) => {
+    ($method:literal $path:literal, $tag:literal, $auth:ident, $ok:literal, $reply:expr, $summary:literal
+     $(, query = $query:ty)? $(, body = $body:expr)? $(, errors = $errors:expr)?) => {
         Route {
             method: $method,
             path: $path,
             tag: $tag,
             summary: $summary,
             auth: Auth::$auth,
-            query: { #[allow(unused_variables)] let q: &[(&str, &str)] = &[]; $(let q = $query;)? q },
-            body: { #[allow(unused_variables)] let b: Option<&str> = None; $(let b = Some($body);)? b },
+            query: {
+                #[allow(unused_variables)]
+                let q: Option<fn() -> Vec<Parameter>> = None;
+                $(let q: Option<fn() -> Vec<Parameter>> = Some(query::<$query>);)?
+                q
+            },
+            body: { #[allow(unused_variables)] let b: Option<Body> = None; $(let b = Some($body);)? b },
             ok: $ok,
+            reply: $reply,
+            errors: { #[allow(unused_variables)] let e: &[u16] = &[]; $(let e: &[u16] = &$errors;)? e },
         }
     };
 }
 
+use Body::{Files, M3u8};
+use Reply::{Audio, Empty, Image, Text};
+
+const fn one(schema: SchemaOf) -> Reply {
+    Reply::Json(schema)
+}
+
+const fn body(schema: SchemaOf) -> Body {
+    Body::Json(schema)
+}
+
 /// Every operation the server answers, in the order the docs page shows them.
 pub const ROUTES: &[Route] = &[
-    route!("get" "/healthz", "server", Public, 200, "200 when the database answers, 503 when it does not"),
-    route!("get" "/metrics", "server", Public, 200, "Prometheus (OpenMetrics) text: cache hits and misses per kind"),
-    route!("post" "/api/v1/auth/register", "accounts", Public, 201, "Create an account (the first of an empty server is admin); returns a token",
-        body = "{username, email, password, first_name?, last_name?}"),
-    route!("post" "/api/v1/auth/login", "accounts", Public, 200, "Log in by username or email; returns a token",
-        body = "{username, password}"),
-    route!("post" "/api/v1/auth/logout", "accounts", Bearer, 204, "Revoke this session"),
-    route!("get" "/api/v1/me", "accounts", Bearer, 200, "My profile"),
-    route!("patch" "/api/v1/me", "accounts", Bearer, 200, "Edit my profile (null clears a field)",
-        body = "{first_name?, last_name?, bio?, avatar_url?, email?}"),
-    route!("put" "/api/v1/me/password", "accounts", Bearer, 204, "Change my password; my other sessions end",
-        body = "{current_password, new_password}"),
-    route!("get" "/api/v1/me/sessions", "accounts", Bearer, 200, "My sessions"),
-    route!("delete" "/api/v1/me/sessions/{id}", "accounts", Bearer, 204, "Revoke one of my sessions"),
-    route!("get" "/api/v1/me/app-passwords", "accounts", Bearer, 200, "My app passwords for Subsonic apps (never their secrets)"),
-    route!("post" "/api/v1/me/app-passwords", "accounts", Bearer, 201, "A new app password for a Subsonic app: the password is shown this once",
-        body = "{name}"),
-    route!("delete" "/api/v1/me/app-passwords/{id}", "accounts", Bearer, 204, "Revoke one of my app passwords"),
-    route!("get" "/api/v1/users", "admin", Admin, 200, "Accounts", query = PAGE),
-    route!("post" "/api/v1/users", "admin", Admin, 201, "Create an account",
-        body = "{username, email?, password, is_admin?}"),
-    route!("get" "/api/v1/users/{id}", "admin", Admin, 200, "One account"),
-    route!("patch" "/api/v1/users/{id}", "admin", Admin, 200, "Set is_admin, is_active, subscription, email_verified",
-        body = "{is_admin?, is_active?, subscription?, email_verified?}"),
-    route!("delete" "/api/v1/users/{id}", "admin", Admin, 204, "Deactivate an account"),
-    route!("post" "/api/v1/library/scan", "admin", Admin, 202, "Start a library scan",
-        query = &[("full", "true: re-read every file")]),
-    route!("get" "/api/v1/library/scan", "admin", Admin, 200, "The running scan's progress and the last summary"),
-    route!("post" "/api/v1/uploads", "library", Bearer, 202, "Upload audio files",
-        body = "multipart/form-data, one or more `file` parts"),
-    route!("get" "/api/v1/uploads", "library", Bearer, 200, "My uploads and their status", query = PAGE),
-    route!("get" "/api/v1/uploads/{id}", "library", Bearer, 200, "One of my uploads"),
-    route!("get" "/api/v1/tracks", "catalog", Bearer, 200, "Tracks, filtered and sorted, in pages", query = BROWSE),
-    route!("get" "/api/v1/tracks/{id}", "catalog", Bearer, 200, "A track with names, my like and signed media URLs"),
-    route!("patch" "/api/v1/tracks/{id}", "catalog", Bearer, 200, "Edit a track (admins, its uploader)",
-        body = "{title?, genre?, is_explicit?, lyrics?, release_date?, year?}"),
-    route!("get" "/api/v1/albums", "catalog", Bearer, 200, "Albums, filtered and sorted, in pages", query = BROWSE),
-    route!("get" "/api/v1/albums/{id}", "catalog", Bearer, 200, "An album with its tracks in disc/track order"),
-    route!("patch" "/api/v1/albums/{id}", "catalog", Bearer, 200, "Edit an album (admins, the uploader of all its tracks)",
-        body = "{title?, genre?, label?, description?, release_date?, year?}"),
-    route!("get" "/api/v1/artists", "catalog", Bearer, 200, "Artists, filtered and sorted, in pages", query = BROWSE),
-    route!("get" "/api/v1/artists/{id}", "catalog", Bearer, 200, "An artist with albums, follower count and whether I follow"),
-    route!("patch" "/api/v1/artists/{id}", "catalog", Bearer, 200, "Edit an artist (admins, the uploader of all their tracks; verified: admins)",
-        body = "{name?, bio?, website_url?, image_url?, social_links?, verified?}"),
-    route!("get" "/api/v1/genres", "catalog", Bearer, 200, "Genres with track and album counts"),
-    route!("get" "/api/v1/search", "search", Bearer, 200, "Tracks, albums and artists matching as-you-type text, best first: {tracks, albums, artists}",
-        query = &[("q", "what to find (plain text, 1+ characters; long text is cut)"), ("types", "track,album,artist (default all)"), ("limit", "1-100 per kind (default 20)")]),
-    route!("get" "/api/v1/tracks/{id}/stream", "media", Media, 200, "The audio, with ranges; or a transcode",
-        query = &[("format", "mp3 | opus | aac: transcode"), ("max_bitrate", "kbps cap (0: none)"), ("offset", "start at this many seconds"), ("t", "media token")]),
-    route!("head" "/api/v1/tracks/{id}/stream", "media", Media, 200, "The stream's headers"),
-    route!("get" "/api/v1/tracks/{id}/download", "media", Media, 200, "The original file as an attachment",
-        query = &[("t", "media token")]),
-    route!("head" "/api/v1/tracks/{id}/download", "media", Media, 200, "The download's headers"),
-    route!("get" "/api/v1/albums/{id}/cover", "media", Media, 200, "The album's cover (or a placeholder)",
-        query = &[("size", "longest side in pixels, rounded up to 64/128/256/512/1024"), ("t", "media token")]),
-    route!("head" "/api/v1/albums/{id}/cover", "media", Media, 200, "The cover's headers"),
-    route!("get" "/api/v1/artists/{id}/image", "media", Media, 200, "The artist's image (or a placeholder)",
-        query = &[("size", "longest side in pixels, rounded up to 64/128/256/512/1024"), ("t", "media token")]),
-    route!("head" "/api/v1/artists/{id}/image", "media", Media, 200, "The image's headers"),
-    route!("post" "/api/v1/plays", "listening", Bearer, 201, "Record a play",
-        body = "{track_id, duration_played, device_type?, source_type?, played_at?}"),
-    route!("get" "/api/v1/me/history", "listening", Bearer, 200, "My plays, newest first", query = PAGE),
-    route!("get" "/api/v1/me/stats", "listening", Bearer, 200, "My plays, listening time and tops over 7, 30 and 365 days"),
-    route!("get" "/api/v1/playlists", "playlists", Bearer, 200, "Mine and public playlists, newest first",
-        query = &[("scope", "all | mine | public"), ("limit", "page size, 1–500"), ("cursor", "`next_cursor` of the previous page")]),
-    route!("post" "/api/v1/playlists", "playlists", Bearer, 201, "Create a playlist",
-        body = "{name, description?, cover_image_url?, is_public?, is_collaborative?}"),
-    route!("post" "/api/v1/playlists/import", "playlists", Bearer, 201, "A new playlist from an M3U/M3U8 file",
-        query = &[("name", "the playlist's name"), ("is_public", "true: public")], body = "the M3U8 text (at most 1 MiB)"),
-    route!("get" "/api/v1/playlists/{id}", "playlists", Bearer, 200, "A playlist with its entries and what I may do"),
-    route!("patch" "/api/v1/playlists/{id}", "playlists", Bearer, 200, "Edit a playlist (owner)",
-        body = "{name?, description?, cover_image_url?, is_public?, is_collaborative?}"),
-    route!("delete" "/api/v1/playlists/{id}", "playlists", Bearer, 204, "Delete a playlist (owner)"),
-    route!("get" "/api/v1/playlists/{id}/m3u8", "playlists", Bearer, 200, "The playlist as M3U8"),
-    route!("post" "/api/v1/playlists/{id}/tracks", "playlists", Bearer, 201, "Add tracks at the end or at a position (owner, collaborators)",
-        body = "{track_ids, position?}"),
-    route!("delete" "/api/v1/playlists/{id}/tracks/{entry_id}", "playlists", Bearer, 204, "Remove an entry (owner, collaborators)"),
-    route!("post" "/api/v1/playlists/{id}/tracks/{entry_id}/move", "playlists", Bearer, 200, "Move an entry (owner, collaborators)",
-        body = "{position}"),
-    route!("put" "/api/v1/tracks/{id}/favorite", "social", Bearer, 204, "Like a track (idempotent)"),
-    route!("delete" "/api/v1/tracks/{id}/favorite", "social", Bearer, 204, "Unlike a track (idempotent)"),
-    route!("get" "/api/v1/me/favorites", "social", Bearer, 200, "Tracks I like, newest like first", query = PAGE),
-    route!("put" "/api/v1/artists/{id}/follow", "social", Bearer, 204, "Follow an artist (idempotent)"),
-    route!("delete" "/api/v1/artists/{id}/follow", "social", Bearer, 204, "Unfollow an artist (idempotent)"),
-    route!("get" "/api/v1/me/following", "social", Bearer, 200, "Artists I follow", query = PAGE),
-    route!("get" "/api/v1/me/following/albums", "social", Bearer, 200, "Newest albums of the artists I follow",
-        query = &[("limit", "1–100 (default 20)")]),
-    route!("get" "/api/v1/tracks/{id}/comments", "social", Bearer, 200, "A track's comments, newest first", query = PAGE),
-    route!("post" "/api/v1/tracks/{id}/comments", "social", Bearer, 201, "Comment on a track (1–2000 characters, plain text)",
-        body = "{body}"),
-    route!("patch" "/api/v1/comments/{id}", "social", Bearer, 200, "Edit my comment", body = "{body}"),
-    route!("delete" "/api/v1/comments/{id}", "social", Bearer, 204, "Delete my comment (admins: any)"),
+    route!("get" "/healthz", "server", Public, 200, one(json::<HealthView>), "200 when the database answers, 503 when it does not",
+        errors = [503]),
+    route!("get" "/metrics", "server", Public, 200, Text("application/openmetrics-text"), "Prometheus (OpenMetrics) text: cache hits and misses per kind",
+        errors = [503]),
+    route!("post" "/api/v1/auth/register", "accounts", Public, 201, one(json::<SignedInView>), "Create an account (the first of an empty server is admin); returns a token",
+        body = body(json::<auth::RegisterBody>), errors = [403, 409]),
+    route!("post" "/api/v1/auth/login", "accounts", Public, 200, one(json::<SignedInView>), "Log in by username or email; returns a token",
+        body = body(json::<auth::LoginBody>), errors = [401, 429]),
+    route!("post" "/api/v1/auth/logout", "accounts", Bearer, 204, Empty, "Revoke this session"),
+    route!("get" "/api/v1/me", "accounts", Bearer, 200, one(json::<UserView>), "My profile"),
+    route!("patch" "/api/v1/me", "accounts", Bearer, 200, one(json::<UserView>), "Edit my profile (null clears a field)",
+        body = body(json::<me::ProfileBody>), errors = [409]),
+    route!("put" "/api/v1/me/password", "accounts", Bearer, 204, Empty, "Change my password; my other sessions end",
+        body = body(json::<me::PasswordBody>), errors = [403]),
+    route!("get" "/api/v1/me/sessions", "accounts", Bearer, 200, one(page::<SessionView>), "My sessions"),
+    route!("delete" "/api/v1/me/sessions/{id}", "accounts", Bearer, 204, Empty, "Revoke one of my sessions"),
+    route!("get" "/api/v1/me/app-passwords", "accounts", Bearer, 200, one(page::<AppPasswordView>), "My app passwords for Subsonic apps (never their secrets)"),
+    route!("post" "/api/v1/me/app-passwords", "accounts", Bearer, 201, one(json::<NewAppPasswordView>), "A new app password for a Subsonic app: the password is shown this once",
+        body = body(json::<app_passwords::CreateBody>)),
+    route!("delete" "/api/v1/me/app-passwords/{id}", "accounts", Bearer, 204, Empty, "Revoke one of my app passwords"),
+    route!("get" "/api/v1/users", "admin", Admin, 200, one(page::<UserView>), "Accounts", query = PageQuery),
+    route!("post" "/api/v1/users", "admin", Admin, 201, one(json::<UserView>), "Create an account",
+        body = body(json::<users::CreateBody>), errors = [409]),
+    route!("get" "/api/v1/users/{id}", "admin", Admin, 200, one(json::<UserView>), "One account"),
+    route!("patch" "/api/v1/users/{id}", "admin", Admin, 200, one(json::<UserView>), "Set is_admin, is_active, subscription, email_verified",
+        body = body(json::<users::UpdateBody>), errors = [409]),
+    route!("delete" "/api/v1/users/{id}", "admin", Admin, 204, Empty, "Deactivate an account", errors = [409]),
+    route!("post" "/api/v1/library/scan", "admin", Admin, 202, one(json::<ScanQueuedView>), "Start a library scan",
+        query = library::ScanQuery),
+    route!("get" "/api/v1/library/scan", "admin", Admin, 200, one(json::<ScanStatusView>), "The running scan's progress and the last summary"),
+    route!("post" "/api/v1/uploads", "library", Bearer, 202, one(json::<UploadsAcceptedView>), "Upload audio files",
+        body = Files),
+    route!("get" "/api/v1/uploads", "library", Bearer, 200, one(page::<UploadView>), "My uploads and their status", query = PageQuery),
+    route!("get" "/api/v1/uploads/{id}", "library", Bearer, 200, one(json::<UploadView>), "One of my uploads"),
+    route!("get" "/api/v1/tracks", "catalog", Bearer, 200, one(page::<TrackSummaryView>), "Tracks, filtered and sorted, in pages",
+        query = catalog::BrowseParams),
+    route!("get" "/api/v1/tracks/{id}", "catalog", Bearer, 200, one(json::<TrackDetailView>), "A track with names, my like and signed media URLs"),
+    route!("patch" "/api/v1/tracks/{id}", "catalog", Bearer, 200, one(json::<TrackView>), "Edit a track (admins, its uploader)",
+        body = body(json::<TrackEdit>), errors = [403]),
+    route!("get" "/api/v1/albums", "catalog", Bearer, 200, one(page::<AlbumSummaryView>), "Albums, filtered and sorted, in pages",
+        query = catalog::BrowseParams),
+    route!("get" "/api/v1/albums/{id}", "catalog", Bearer, 200, one(json::<AlbumPageView>), "An album with its tracks in disc/track order"),
+    route!("patch" "/api/v1/albums/{id}", "catalog", Bearer, 200, one(json::<AlbumView>), "Edit an album (admins, the uploader of all its tracks)",
+        body = body(json::<AlbumEdit>), errors = [403, 409]),
+    route!("get" "/api/v1/artists", "catalog", Bearer, 200, one(page::<ArtistSummaryView>), "Artists, filtered and sorted, in pages",
+        query = catalog::BrowseParams),
+    route!("get" "/api/v1/artists/{id}", "catalog", Bearer, 200, one(json::<ArtistPageView>), "An artist with albums, follower count and whether I follow"),
+    route!("patch" "/api/v1/artists/{id}", "catalog", Bearer, 200, one(json::<ArtistView>), "Edit an artist (admins, the uploader of all their tracks; verified: admins)",
+        body = body(json::<ArtistEdit>), errors = [403, 409]),
+    route!("get" "/api/v1/genres", "catalog", Bearer, 200, one(page::<GenreView>), "Genres with track and album counts"),
+    route!("get" "/api/v1/search", "search", Bearer, 200, one(json::<SearchResultsView>), "Tracks, albums and artists matching as-you-type text, best first",
+        query = search::SearchParams),
+    route!("get" "/api/v1/tracks/{id}/stream", "media", Media, 200, Audio, "The audio, with ranges; or a transcode",
+        query = media::StreamQuery, errors = [410, 503]),
+    route!("head" "/api/v1/tracks/{id}/stream", "media", Media, 200, Audio, "The stream's headers",
+        query = media::StreamQuery, errors = [410, 503]),
+    route!("get" "/api/v1/tracks/{id}/download", "media", Media, 200, Audio, "The original file as an attachment",
+        errors = [410]),
+    route!("head" "/api/v1/tracks/{id}/download", "media", Media, 200, Audio, "The download's headers",
+        errors = [410]),
+    route!("get" "/api/v1/albums/{id}/cover", "media", Media, 200, Image, "The album's cover (or a placeholder)",
+        query = images::SizeQuery),
+    route!("head" "/api/v1/albums/{id}/cover", "media", Media, 200, Image, "The cover's headers",
+        query = images::SizeQuery),
+    route!("get" "/api/v1/artists/{id}/image", "media", Media, 200, Image, "The artist's image (or a placeholder; a redirect to an image set by an admin)",
+        query = images::SizeQuery, errors = [302]),
+    route!("head" "/api/v1/artists/{id}/image", "media", Media, 200, Image, "The image's headers",
+        query = images::SizeQuery, errors = [302]),
+    route!("post" "/api/v1/plays", "listening", Bearer, 201, one(json::<PlayView>), "Record a play",
+        body = body(json::<PlayRequest>)),
+    route!("get" "/api/v1/me/history", "listening", Bearer, 200, one(page::<HistoryEntryView>), "My plays, newest first", query = PageQuery),
+    route!("get" "/api/v1/me/stats", "listening", Bearer, 200, one(json::<StatsView>), "My plays, listening time and tops over 7, 30 and 365 days"),
+    route!("get" "/api/v1/playlists", "playlists", Bearer, 200, one(page::<PlaylistView>), "Mine and public playlists, newest first",
+        query = playlists::ListQuery),
+    route!("post" "/api/v1/playlists", "playlists", Bearer, 201, one(json::<PlaylistView>), "Create a playlist",
+        body = body(json::<CreateRequest>)),
+    route!("post" "/api/v1/playlists/import", "playlists", Bearer, 201, one(json::<PlaylistImportView>), "A new playlist from an M3U/M3U8 file (at most 1 MiB)",
+        query = playlists::ImportQuery, body = M3u8),
+    route!("get" "/api/v1/playlists/{id}", "playlists", Bearer, 200, one(json::<PlaylistDetailView>), "A playlist with its entries and what I may do"),
+    route!("patch" "/api/v1/playlists/{id}", "playlists", Bearer, 200, one(json::<PlaylistView>), "Edit a playlist (owner)",
+        body = body(json::<PatchRequest>), errors = [403]),
+    route!("delete" "/api/v1/playlists/{id}", "playlists", Bearer, 204, Empty, "Delete a playlist (owner)", errors = [403]),
+    route!("get" "/api/v1/playlists/{id}/m3u8", "playlists", Bearer, 200, Text("audio/x-mpegurl"), "The playlist as M3U8"),
+    route!("post" "/api/v1/playlists/{id}/tracks", "playlists", Bearer, 201, one(json::<EntriesAddedView>), "Add tracks at the end or at a position (owner, collaborators)",
+        body = body(json::<AddRequest>), errors = [403]),
+    route!("delete" "/api/v1/playlists/{id}/tracks/{entry_id}", "playlists", Bearer, 204, Empty, "Remove an entry (owner, collaborators)",
+        errors = [403]),
+    route!("post" "/api/v1/playlists/{id}/tracks/{entry_id}/move", "playlists", Bearer, 200, one(json::<PlaylistEntryView>), "Move an entry (owner, collaborators)",
+        body = body(json::<MoveRequest>), errors = [403]),
+    route!("put" "/api/v1/tracks/{id}/favorite", "social", Bearer, 204, Empty, "Like a track (idempotent)"),
+    route!("delete" "/api/v1/tracks/{id}/favorite", "social", Bearer, 204, Empty, "Unlike a track (idempotent)"),
+    route!("get" "/api/v1/me/favorites", "social", Bearer, 200, one(page::<FavoriteTrackView>), "Tracks I like, newest like first", query = PageQuery),
+    route!("put" "/api/v1/artists/{id}/follow", "social", Bearer, 204, Empty, "Follow an artist (idempotent)"),
+    route!("delete" "/api/v1/artists/{id}/follow", "social", Bearer, 204, Empty, "Unfollow an artist (idempotent)"),
+    route!("get" "/api/v1/me/following", "social", Bearer, 200, one(page::<FollowedArtistView>), "Artists I follow", query = PageQuery),
+    route!("get" "/api/v1/me/following/albums", "social", Bearer, 200, one(page::<AlbumView>), "Newest albums of the artists I follow",
+        query = social::LimitQuery),
+    route!("get" "/api/v1/tracks/{id}/comments", "social", Bearer, 200, one(page::<CommentWithAuthorView>), "A track's comments, newest first",
+        query = PageQuery),
+    route!("post" "/api/v1/tracks/{id}/comments", "social", Bearer, 201, one(json::<CommentView>), "Comment on a track (1–2000 characters, plain text)",
+        body = body(json::<social::CommentBody>)),
+    route!("patch" "/api/v1/comments/{id}", "social", Bearer, 200, one(json::<CommentView>), "Edit my comment",
+        body = body(json::<social::CommentBody>), errors = [403]),
+    route!("delete" "/api/v1/comments/{id}", "social", Bearer, 204, Empty, "Delete my comment (admins: any)", errors = [403]),
 ];
 
 fn method(name: &str) -> HttpMethod {
@@ -188,110 +272,224 @@ fn method(name: &str) -> HttpMethod {
     }
 }
 
+/// What an error status means, for every operation that answers it.
+fn meaning(status: u16, route: &Route) -> &'static str {
+    match status {
+        302 => "the image lives elsewhere: `Location` says where",
+        304 => "not modified since the validator the request sent",
+        400 => "a body that is not JSON, an unknown field, or a query string that does not parse",
+        401 if route.auth == Auth::Media => "not signed in, or a bad media link",
+        401 => "not signed in (or, logging in, a wrong username or password)",
+        403 => "not allowed to do this",
+        404 => "no such thing, or not yours to see",
+        409 => "conflicts with existing data: `error.code` says how",
+        410 => "the track's file is not available right now",
+        413 => "the body is too large",
+        416 => "the range is outside the file",
+        422 => "a field is wrong; `error.field` names it",
+        429 => "too many attempts: wait `Retry-After` seconds",
+        503 => "busy or the database is unavailable: try again after `Retry-After` seconds",
+        _ => "an error",
+    }
+}
+
 fn error_response(description: &str) -> utoipa::openapi::Response {
     ResponseBuilder::new()
         .description(description)
         .content(
             "application/json",
             ContentBuilder::new()
-                .schema(Some(utoipa::openapi::Ref::from_schema_name("Error")))
+                .schema(Some(Ref::from_schema_name("Error")))
                 .build(),
         )
         .build()
 }
 
-fn text() -> utoipa::openapi::schema::Object {
-    utoipa::openapi::schema::ObjectBuilder::new()
-        .schema_type(utoipa::openapi::schema::Type::String)
+fn binary() -> ObjectBuilder {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .format(Some(SchemaFormat::KnownFormat(KnownFormat::Binary)))
+}
+
+fn text() -> ObjectBuilder {
+    ObjectBuilder::new().schema_type(Type::String)
+}
+
+fn media_response(description: &str, kind: &str) -> utoipa::openapi::Response {
+    ResponseBuilder::new()
+        .description(description)
+        .content(kind, ContentBuilder::new().schema(Some(binary())).build())
         .build()
+}
+
+/// The statuses a route answers besides its success, by what it is.
+fn error_statuses(route: &Route) -> Vec<u16> {
+    let mut statuses = route.errors.to_vec();
+    if route.auth != Auth::Public {
+        statuses.push(401);
+    }
+    if route.auth == Auth::Admin {
+        statuses.push(403);
+    }
+    if route.path.contains('{') {
+        statuses.push(404);
+    }
+    if route.query.is_some() {
+        statuses.extend([400, 422]);
+    }
+    match route.body {
+        Some(Body::Json(_)) | Some(Body::Files) => statuses.extend([400, 413, 422]),
+        Some(Body::M3u8) => statuses.extend([413, 422]),
+        None => {}
+    }
+    match route.reply {
+        Reply::Audio => statuses.extend([304, 416]),
+        Reply::Image => statuses.push(304),
+        Reply::Empty | Reply::Json(_) | Reply::Text(_) => {}
+    }
+    statuses.sort_unstable();
+    statuses.dedup();
+    statuses
+}
+
+fn operation(route: &Route, schemas: &mut Schemas) -> utoipa::openapi::path::Operation {
+    let success = match route.reply {
+        Reply::Empty => ResponseBuilder::new().description("done").build(),
+        Reply::Json(schema) => ResponseBuilder::new()
+            .description("success")
+            .content(
+                "application/json",
+                ContentBuilder::new().schema(Some(schema(schemas))).build(),
+            )
+            .build(),
+        Reply::Text(kind) => ResponseBuilder::new()
+            .description("success")
+            .content(kind, ContentBuilder::new().schema(Some(text())).build())
+            .build(),
+        Reply::Audio => media_response("the audio", "audio/*"),
+        Reply::Image => media_response("the image", "image/*"),
+    };
+    let mut op = OperationBuilder::new()
+        .tag(route.tag)
+        .summary(Some(route.summary))
+        .operation_id(Some(format!(
+            "{}_{}",
+            route.method,
+            route
+                .path
+                .trim_start_matches('/')
+                .replace(['/', '{', '}'], "_")
+        )))
+        .response(route.ok.to_string(), success);
+    if let Reply::Audio = route.reply {
+        op = op.response("206", media_response("the range asked for", "audio/*"));
+    }
+    for status in error_statuses(route) {
+        op = op.response(status.to_string(), error_response(meaning(status, route)));
+    }
+    for segment in route.path.split('/') {
+        if let Some(name) = segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+            op = op.parameter(
+                ParameterBuilder::new()
+                    .name(name)
+                    .parameter_in(ParameterIn::Path)
+                    .required(Required::True)
+                    .schema(Some(Id::schema())),
+            );
+        }
+    }
+    if let Some(params) = route.query {
+        for parameter in params() {
+            op = op.parameter(parameter);
+        }
+    }
+    op = match route.body {
+        None => op,
+        Some(Body::Json(schema)) => op.request_body(Some(
+            RequestBodyBuilder::new()
+                .content(
+                    "application/json",
+                    ContentBuilder::new().schema(Some(schema(schemas))).build(),
+                )
+                .required(Some(Required::True))
+                .build(),
+        )),
+        Some(Body::Files) => op.request_body(Some(
+            RequestBodyBuilder::new()
+                .description(Some("one or more `file` parts, each an audio file"))
+                .content(
+                    "multipart/form-data",
+                    ContentBuilder::new()
+                        .schema(Some(
+                            ObjectBuilder::new()
+                                .property("file", ArrayBuilder::new().items(binary()))
+                                .required("file"),
+                        ))
+                        .build(),
+                )
+                .required(Some(Required::True))
+                .build(),
+        )),
+        // The handler reads the bytes whatever their declared type: players export M3U8
+        // under several names.
+        Some(Body::M3u8) => op.request_body(Some(
+            RequestBodyBuilder::new()
+                .description(Some("the M3U/M3U8 text, UTF-8, at most 1 MiB"))
+                .content(
+                    "audio/x-mpegurl",
+                    ContentBuilder::new().schema(Some(text())).build(),
+                )
+                .content(
+                    "text/plain",
+                    ContentBuilder::new().schema(Some(text())).build(),
+                )
+                .required(Some(Required::True))
+                .build(),
+        )),
+    };
+    match route.auth {
+        Auth::Public => op,
+        Auth::Bearer | Auth::Admin => {
+            op.security(SecurityRequirement::new("bearer", Vec::<String>::new()))
+        }
+        Auth::Media => op
+            .security(SecurityRequirement::new("bearer", Vec::<String>::new()))
+            .security(SecurityRequirement::new(
+                "media_token",
+                Vec::<String>::new(),
+            ))
+            .security(SecurityRequirement::new(
+                "session_cookie",
+                Vec::<String>::new(),
+            )),
+    }
+    .build()
+}
+
+fn error_schema() -> Schema {
+    ObjectBuilder::new()
+        .property(
+            "error",
+            ObjectBuilder::new()
+                .property("code", text().description(Some("snake_case, for programs")))
+                .property("message", text().description(Some("for people")))
+                .property("field", text().description(Some("the field that is wrong")))
+                .required("code")
+                .required("message"),
+        )
+        .required("error")
+        .into()
 }
 
 /// The OpenAPI document of [`ROUTES`].
 pub fn document() -> OpenApi {
+    let mut schemas = Schemas::new();
     let mut paths = PathsBuilder::new();
     for route in ROUTES {
-        let mut op = OperationBuilder::new()
-            .tag(route.tag)
-            .summary(Some(route.summary))
-            .operation_id(Some(format!(
-                "{}_{}",
-                route.method,
-                route
-                    .path
-                    .trim_start_matches('/')
-                    .replace(['/', '{', '}'], "_")
-            )))
-            .response(
-                route.ok.to_string(),
-                ResponseBuilder::new().description("success").build(),
-            );
-        for segment in route.path.split('/') {
-            if let Some(name) = segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
-                op = op.parameter(
-                    ParameterBuilder::new()
-                        .name(name)
-                        .parameter_in(ParameterIn::Path)
-                        .required(Required::True)
-                        .description(Some("a UUID")),
-                );
-            }
-        }
-        for (name, description) in route.query {
-            op = op.parameter(
-                ParameterBuilder::new()
-                    .name(*name)
-                    .parameter_in(ParameterIn::Query)
-                    .required(Required::False)
-                    .description(Some(*description)),
-            );
-        }
-        if let Some(body) = route.body {
-            let kind = if body.starts_with("multipart") {
-                "multipart/form-data"
-            } else if body.contains("M3U8") {
-                "audio/x-mpegurl"
-            } else {
-                "application/json"
-            };
-            op = op.request_body(Some(
-                RequestBodyBuilder::new()
-                    .description(Some(body))
-                    .content(kind, ContentBuilder::new().build())
-                    .required(Some(Required::True))
-                    .build(),
-            ));
-        }
-        op = match route.auth {
-            Auth::Public => op,
-            Auth::Bearer | Auth::Admin => op
-                .security(SecurityRequirement::new("bearer", Vec::<String>::new()))
-                .response("401", error_response("not signed in")),
-            Auth::Media => op
-                .security(SecurityRequirement::new("bearer", Vec::<String>::new()))
-                .security(SecurityRequirement::new(
-                    "media_token",
-                    Vec::<String>::new(),
-                ))
-                .security(SecurityRequirement::new(
-                    "session_cookie",
-                    Vec::<String>::new(),
-                ))
-                .response("401", error_response("not signed in, or a bad media link")),
-        };
-        if route.auth == Auth::Admin {
-            op = op.response("403", error_response("not an admin"));
-        }
-        if route.path.contains('{') {
-            op = op.response("404", error_response("no such thing, or not yours to see"));
-        }
-        if route.body.is_some() || !route.query.is_empty() {
-            op = op.response(
-                "422",
-                error_response("a field is wrong; `error.field` names it"),
-            );
-        }
+        let op = operation(route, &mut schemas);
         paths = paths.path(route.path, PathItem::new(method(route.method), op));
     }
+    schemas.insert("Error".into(), error_schema().into());
     let components = ComponentsBuilder::new()
         .security_scheme(
             "bearer",
@@ -313,20 +511,7 @@ pub fn document() -> OpenApi {
                 super::extract::MEDIA_COOKIE,
             ))),
         )
-        .schema(
-            "Error",
-            utoipa::openapi::schema::ObjectBuilder::new()
-                .property(
-                    "error",
-                    utoipa::openapi::schema::ObjectBuilder::new()
-                        .property("code", text())
-                        .property("message", text())
-                        .property("field", text())
-                        .required("code")
-                        .required("message"),
-                )
-                .required("error"),
-        )
+        .schemas_from_iter(schemas)
         .build();
     OpenApiBuilder::new()
         .info(

@@ -12,9 +12,12 @@ use crate::storage::Id;
 pub const DEFAULT_LIMIT: i64 = 50;
 pub const MAX_LIMIT: i64 = 500;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PageQuery {
+    /// Page size, 1–500 (default 50).
     pub limit: Option<i64>,
+    /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
 }
 
@@ -85,5 +88,21 @@ impl<T> Page<T> {
             None
         };
         Page { items, next_cursor }
+    }
+
+    /// A list that always fits one page.
+    pub fn whole(items: Vec<T>) -> Self {
+        Page {
+            items,
+            next_cursor: None,
+        }
+    }
+
+    /// The same page with each item turned into what the API sends.
+    pub fn map<V>(self, view: impl FnMut(T) -> V) -> Page<V> {
+        Page {
+            items: self.items.into_iter().map(view).collect(),
+            next_cursor: self.next_cursor,
+        }
     }
 }

@@ -5,12 +5,16 @@ use actix_web::body::SizedStream;
 use actix_web::http::header::{self, ContentDisposition, DispositionParam, DispositionType};
 use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse, web};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use super::ApiError;
 use super::body::Json;
 use super::extract::AuthUser;
 use super::page::{Page, PageQuery, time_position};
+use super::views::{
+    EntriesAddedView, PlaylistAccess, PlaylistEntryView, PlaylistHeadView, PlaylistImportView,
+    PlaylistItemView, PlaylistView,
+};
 use crate::auth::policy::{self, Access, Shared};
 use crate::playlists::{
     self, AddRequest, CreateRequest, MAX_IMPORT_BYTES, MoveRequest, PatchRequest, PlaylistError,
@@ -78,10 +82,14 @@ async fn load(
     Ok((playlist, access))
 }
 
-#[derive(Debug, Deserialize)]
-struct ListQuery {
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(super) struct ListQuery {
+    /// all (default) | mine | public
     scope: Option<String>,
+    /// Page size, 1–500 (default 50).
     limit: Option<i64>,
+    /// `next_cursor` of the previous page.
     cursor: Option<String>,
 }
 
@@ -106,9 +114,8 @@ async fn list(
     let items = storage
         .playlists_for(me.user.id, scope, after, limit)
         .await?;
-    Ok(HttpResponse::Ok().json(Page::new(items, limit, |p| {
-        time_position(p.created_at, p.id)
-    })))
+    let page = Page::new(items, limit, |p| time_position(p.created_at, p.id));
+    Ok(HttpResponse::Ok().json(page.map(|p| PlaylistView::from(&p))))
 }
 
 async fn create(
@@ -118,22 +125,14 @@ async fn create(
 ) -> Result<HttpResponse, ApiError> {
     let new = body.into_inner().validate(me.user.id)?;
     let playlist = storage.create_playlist(&new).await?;
-    Ok(HttpResponse::Created().json(playlist))
+    Ok(HttpResponse::Created().json(PlaylistView::from(&playlist)))
 }
 
-#[derive(Serialize)]
-struct Detail<'a> {
-    #[serde(flatten)]
-    playlist: &'a Playlist,
-    /// What the caller may do: `manage` (owner), `contribute` (add, remove, move) or `read`.
-    access: &'static str,
-}
-
-fn access_name(access: Access) -> &'static str {
+fn access_view(access: Access) -> PlaylistAccess {
     match access {
-        Access::Manage => "manage",
-        Access::Contribute => "contribute",
-        Access::Read | Access::None => "read",
+        Access::Manage => PlaylistAccess::Manage,
+        Access::Contribute => PlaylistAccess::Contribute,
+        Access::Read | Access::None => PlaylistAccess::Read,
     }
 }
 
@@ -147,10 +146,12 @@ async fn detail(
     let playlist = storage.cached_playlist(id.into_inner()).await?;
     let access = policy::access(&me.user, shared(&playlist));
     policy::require(access, Access::Read)?;
-    let tracks = storage.cached_playlist_items_json(playlist.id).await?;
-    let head = serde_json::to_vec(&Detail {
-        playlist: &playlist,
-        access: access_name(access),
+    let tracks = storage
+        .cached_playlist_items_json(playlist.id, |item| PlaylistItemView::from(item))
+        .await?;
+    let head = serde_json::to_vec(&PlaylistHeadView {
+        playlist: PlaylistView::from(&*playlist),
+        access: access_view(access),
     })
     .map_err(ApiError::internal)?;
     // `{…head…}` becomes `{…head…,"tracks":[…]}` around the cached array, uncopied.
@@ -187,7 +188,7 @@ async fn update(
     let patch = body.into_inner().validate()?;
     let (playlist, _) = load(&storage, &me.user, id.into_inner(), Access::Manage).await?;
     let updated = storage.update_playlist(playlist.id, &patch).await?;
-    Ok(HttpResponse::Ok().json(updated))
+    Ok(HttpResponse::Ok().json(PlaylistView::from(&updated)))
 }
 
 async fn remove(
@@ -217,10 +218,10 @@ async fn add_tracks(
         .add_playlist_entries(playlist.id, &body.track_ids, position, Some(me.user.id))
         .await?;
     let playlist = storage.playlist(playlist.id).await?;
-    Ok(HttpResponse::Created().json(serde_json::json!({
-        "entries": entries,
-        "playlist": playlist,
-    })))
+    Ok(HttpResponse::Created().json(EntriesAddedView {
+        entries: entries.into_iter().map(PlaylistEntryView::from).collect(),
+        playlist: PlaylistView::from(&playlist),
+    }))
 }
 
 async fn remove_entry(
@@ -246,7 +247,7 @@ async fn move_entry(
     let entry = storage
         .move_playlist_entry(playlist.id, entry_id, to)
         .await?;
-    Ok(HttpResponse::Ok().json(entry))
+    Ok(HttpResponse::Ok().json(PlaylistEntryView::from(entry)))
 }
 
 /// The playlist as an M3U8 file of this server's stream URLs.
@@ -272,10 +273,13 @@ async fn export(
         .body(body))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
-struct ImportQuery {
+pub(super) struct ImportQuery {
+    /// The new playlist's name.
     name: String,
+    /// true: public.
     #[serde(default)]
     is_public: bool,
 }
@@ -326,9 +330,9 @@ async fn import(
             .await?;
     }
     let playlist = storage.playlist(playlist.id).await?;
-    Ok(HttpResponse::Created().json(serde_json::json!({
-        "playlist": playlist,
-        "matched": matched.len(),
-        "unmatched": unmatched,
-    })))
+    Ok(HttpResponse::Created().json(PlaylistImportView {
+        playlist: PlaylistView::from(&playlist),
+        matched: matched.len(),
+        unmatched,
+    }))
 }

@@ -1,15 +1,15 @@
 //! `/api/v1/plays` and the listener's own `/me/history` and `/me/stats`.
 
 use actix_web::{HttpResponse, get, post, web};
-use chrono::{DateTime, Duration, Utc};
-use serde::Serialize;
+use chrono::{Duration, Utc};
 
 use super::ApiError;
 use super::body::Json;
 use super::extract::AuthUser;
 use super::page::{Page, PageQuery, time_position};
+use super::views::{HistoryEntryView, PlayView, StatsPeriodView, StatsView};
 use crate::listening::{self, PlayError, PlayRequest, STATS_PERIODS_DAYS, STATS_TOP};
-use crate::storage::{ListeningStats, Storage};
+use crate::storage::Storage;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(record).service(history).service(stats);
@@ -32,7 +32,7 @@ async fn record(
     storage: web::Data<Storage>,
 ) -> Result<HttpResponse, ApiError> {
     let play = listening::record(&storage, me.user.id, body.into_inner()).await?;
-    Ok(HttpResponse::Created().json(play))
+    Ok(HttpResponse::Created().json(PlayView::from(play)))
 }
 
 #[get("/me/history")]
@@ -44,17 +44,8 @@ async fn history(
     let limit = query.limit()?;
     let after = query.time_position()?;
     let items = storage.history(me.user.id, after, limit).await?;
-    Ok(HttpResponse::Ok().json(Page::new(items, limit, |e| {
-        time_position(e.played_at, e.id)
-    })))
-}
-
-#[derive(Serialize)]
-struct Period {
-    days: i64,
-    since: DateTime<Utc>,
-    #[serde(flatten)]
-    stats: ListeningStats,
+    let page = Page::new(items, limit, |e| time_position(e.played_at, e.id));
+    Ok(HttpResponse::Ok().json(page.map(HistoryEntryView::from)))
 }
 
 /// Plays, listening time and top tracks, artists and genres over the last 7, 30 and 365 days.
@@ -67,7 +58,7 @@ async fn stats(me: AuthUser, storage: web::Data<Storage>) -> Result<HttpResponse
         let stats = storage
             .listening_stats(me.user.id, since, STATS_TOP)
             .await?;
-        periods.push(Period { days, since, stats });
+        periods.push(StatsPeriodView::new(days, since, stats));
     }
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "periods": periods })))
+    Ok(HttpResponse::Ok().json(StatsView { periods }))
 }

@@ -11,11 +11,15 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(search);
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
-struct SearchParams {
+pub(super) struct SearchParams {
+    /// What to find: plain text, 1+ characters (long text is cut).
     q: Option<String>,
+    /// track,album,artist (default all).
     types: Option<String>,
+    /// 1–100 per kind (default 20).
     limit: Option<String>,
 }
 

@@ -3,11 +3,15 @@
 
 use actix_web::{HttpResponse, delete, get, patch, post, put, web};
 use serde::Deserialize;
+use utoipa::ToSchema;
 
 use super::ApiError;
 use super::body::Json;
 use super::extract::AuthUser;
 use super::page::{Page, PageQuery, time_position};
+use super::views::{
+    AlbumView, CommentView, CommentWithAuthorView, FavoriteTrackView, FollowedArtistView,
+};
 use crate::auth::policy;
 use crate::storage::{Id, Storage, StorageError};
 use crate::validate;
@@ -74,9 +78,8 @@ async fn favorites(
     let items = storage
         .favorites_of(me.user.id, query.time_position()?, limit)
         .await?;
-    Ok(HttpResponse::Ok().json(Page::new(items, limit, |f| {
-        time_position(f.favorited_at, f.track.id)
-    })))
+    let page = Page::new(items, limit, |f| time_position(f.favorited_at, f.track.id));
+    Ok(HttpResponse::Ok().json(page.map(FavoriteTrackView::from)))
 }
 
 #[put("/artists/{id}/follow")]
@@ -110,13 +113,14 @@ async fn following(
     let items = storage
         .following_of(me.user.id, query.time_position()?, limit)
         .await?;
-    Ok(HttpResponse::Ok().json(Page::new(items, limit, |f| {
-        time_position(f.followed_at, f.artist.id)
-    })))
+    let page = Page::new(items, limit, |f| time_position(f.followed_at, f.artist.id));
+    Ok(HttpResponse::Ok().json(page.map(FollowedArtistView::from)))
 }
 
-#[derive(Debug, Deserialize)]
-struct LimitQuery {
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(super) struct LimitQuery {
+    /// 1–100 (default 20).
     limit: Option<i64>,
 }
 
@@ -139,10 +143,7 @@ async fn following_albums(
         }
     };
     let items = storage.new_albums_for(me.user.id, limit).await?;
-    Ok(HttpResponse::Ok().json(Page::<crate::storage::Album> {
-        items,
-        next_cursor: None,
-    }))
+    Ok(HttpResponse::Ok().json(Page::whole(items).map(|a| AlbumView::from(&a))))
 }
 
 /// A track's comments, newest first.
@@ -158,14 +159,17 @@ async fn comments(
     let items = storage
         .comments_of(track.id, query.time_position()?, limit)
         .await?;
-    Ok(HttpResponse::Ok().json(Page::new(items, limit, |c| {
+    let page = Page::new(items, limit, |c| {
         time_position(c.comment.created_at, c.comment.id)
-    })))
+    });
+    Ok(HttpResponse::Ok().json(page.map(CommentWithAuthorView::from)))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct CommentBody {
+#[schema(as = CommentText)]
+pub(super) struct CommentBody {
+    /// 1–2000 characters, plain text.
     body: String,
 }
 
@@ -190,7 +194,7 @@ async fn add_comment(
     let text = body.text()?;
     let track = storage.cached_track(id.into_inner()).await?;
     let comment = storage.add_comment(track.id, me.user.id, &text).await?;
-    Ok(HttpResponse::Created().json(comment))
+    Ok(HttpResponse::Created().json(CommentView::from(comment)))
 }
 
 /// Only the author edits a comment.
@@ -205,7 +209,7 @@ async fn edit_comment(
     let comment = storage.comment(id.into_inner()).await?;
     policy::require_comment_author(&me.user, comment.user_id)?;
     let updated = storage.update_comment(comment.id, &text).await?;
-    Ok(HttpResponse::Ok().json(updated))
+    Ok(HttpResponse::Ok().json(CommentView::from(updated)))
 }
 
 /// The author deletes their comment; admins delete any.

@@ -1,33 +1,15 @@
 //! `/api/v1/tracks/{id}`: one track, with signed media URLs that `<audio>` and `<img>` can use.
 
-use std::sync::Arc;
-
 use actix_web::{HttpResponse, get, web};
-use serde::Serialize;
 
 use super::ApiError;
 use super::extract::AuthUser;
+use super::views::{TrackDetailView, TrackView};
 use crate::auth::AuthService;
-use crate::storage::{Id, Storage, Track};
+use crate::storage::{Id, Storage};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(track);
-}
-
-#[derive(Serialize)]
-struct TrackView {
-    #[serde(flatten)]
-    track: Arc<Track>,
-    stream_url: String,
-    download_url: String,
-    /// The album's cover, else the artist's image (a placeholder when there is no art).
-    cover_url: String,
-    artist_name: String,
-    album_title: Option<String>,
-    /// Whether the caller likes it.
-    liked: bool,
-    /// When the `?t=` token in the URLs stops working.
-    media_expires_at: chrono::DateTime<chrono::Utc>,
 }
 
 #[get("/tracks/{id}")]
@@ -59,7 +41,7 @@ async fn track(
             auth.media_token(me.user.id, track.artist_id)?.token
         ),
     };
-    Ok(HttpResponse::Ok().json(TrackView {
+    Ok(HttpResponse::Ok().json(TrackDetailView {
         cover_url,
         artist_name: artist.name.clone(),
         album_title,
@@ -67,6 +49,6 @@ async fn track(
         stream_url: format!("/api/v1/tracks/{}/stream?t={}", track.id, media.token),
         download_url: format!("/api/v1/tracks/{}/download?t={}", track.id, media.token),
         media_expires_at: media.expires_at,
-        track,
+        track: TrackView::from(&*track),
     }))
 }

@@ -9,6 +9,7 @@ use tokio::io::AsyncWriteExt;
 use super::ApiError;
 use super::extract::AuthUser;
 use super::page::{Page, PageQuery, time_position};
+use super::views::{UploadView, UploadsAcceptedView};
 use crate::library::uploads::{PARTIAL_SUFFIX, Uploads};
 use crate::storage::{Id, Storage, StorageError};
 
@@ -82,11 +83,10 @@ async fn receive(
         tokio::fs::rename(&partial, &received)
             .await
             .map_err(ApiError::internal)?;
-        rows.push(
-            uploads
-                .accept(me.user.id, &original, &received, size)
-                .await?,
-        );
+        let row = uploads
+            .accept(me.user.id, &original, &received, size)
+            .await?;
+        rows.push(UploadView::from(row));
     }
     if rows.is_empty() {
         return Err(ApiError::InvalidField {
@@ -94,7 +94,7 @@ async fn receive(
             message: "send one or more files in parts named \"file\"".into(),
         });
     }
-    Ok(HttpResponse::Accepted().json(serde_json::json!({ "uploads": rows })))
+    Ok(HttpResponse::Accepted().json(UploadsAcceptedView { uploads: rows }))
 }
 
 /// The client's file name, reduced to its last component and a sane length.
@@ -124,9 +124,8 @@ async fn list(
     let limit = query.limit()?;
     let after = query.time_position()?;
     let rows = storage.uploads_of(me.user.id, after, limit).await?;
-    Ok(HttpResponse::Ok().json(Page::new(rows, limit, |u| {
-        time_position(u.created_at, u.id)
-    })))
+    let page = Page::new(rows, limit, |u| time_position(u.created_at, u.id));
+    Ok(HttpResponse::Ok().json(page.map(UploadView::from)))
 }
 
 /// One of my uploads; someone else's is a 404.
@@ -141,5 +140,5 @@ async fn get_one(
         Ok(_) | Err(StorageError::NotFound) => return Err(ApiError::NotFound),
         Err(err) => return Err(err.into()),
     };
-    Ok(HttpResponse::Ok().json(upload))
+    Ok(HttpResponse::Ok().json(UploadView::from(upload)))
 }

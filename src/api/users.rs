@@ -2,11 +2,13 @@
 
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use serde::Deserialize;
+use utoipa::ToSchema;
 
 use super::ApiError;
 use super::body::Json;
 use super::extract::AuthUser;
 use super::page::{Page, PageQuery};
+use super::views::UserView;
 use crate::accounts::{self, AccountError, AccountRequest};
 use crate::auth::AuthService;
 use crate::auth::policy::require_admin;
@@ -30,12 +32,14 @@ async fn list(
     let limit = query.limit()?;
     let after = query.position()?;
     let users = storage.list_users(after.as_deref(), limit).await?;
-    Ok(HttpResponse::Ok().json(Page::new(users, limit, |u| u.username.to_lowercase())))
+    let page = Page::new(users, limit, |u| u.username.to_lowercase());
+    Ok(HttpResponse::Ok().json(page.map(UserView::from)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct CreateBody {
+#[schema(as = NewAccount)]
+pub(super) struct CreateBody {
     username: String,
     email: Option<String>,
     password: String,
@@ -79,7 +83,7 @@ async fn create(
         user = storage.admin_update_user(user.id, &patch).await?;
     }
     tracing::info!(user = %user.username, by = %me.user.username, "account created by an admin");
-    Ok(HttpResponse::Created().json(user))
+    Ok(HttpResponse::Created().json(UserView::from(user)))
 }
 
 #[get("/users/{id}")]
@@ -89,12 +93,13 @@ async fn get(
     storage: web::Data<Storage>,
 ) -> Result<HttpResponse, ApiError> {
     require_admin(&me.user)?;
-    Ok(HttpResponse::Ok().json(storage.user(id.into_inner()).await?))
+    Ok(HttpResponse::Ok().json(UserView::from(storage.user(id.into_inner()).await?)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct UpdateBody {
+#[schema(as = AccountEdit)]
+pub(super) struct UpdateBody {
     is_admin: Option<bool>,
     is_active: Option<bool>,
     subscription: Option<String>,
@@ -125,7 +130,7 @@ async fn update(
         .admin_update_user(id.into_inner(), &patch)
         .await
         .map_err(AccountError::from)?;
-    Ok(HttpResponse::Ok().json(user))
+    Ok(HttpResponse::Ok().json(UserView::from(user)))
 }
 
 /// Deactivates (a soft delete): sessions revoked, data kept, login refused.

@@ -1,5 +1,8 @@
 //! Rows as the storage boundary hands them out, and the values it takes to create them.
-//! Field names are the schema's column names, which are also the API's JSON names.
+//! Field names are the schema's column names. The API never sends a row: it sends the views
+//! of `api::views`, built from rows field by field. The catalog summaries (and the artist and
+//! album they flatten) alone serialize, because the search index keeps each hit's JSON; tests
+//! in `api::views` hold that JSON equal to the views'.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
@@ -7,7 +10,7 @@ use sqlx::types::Json;
 
 use super::Id;
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct User {
     pub id: Id,
     pub username: String,
@@ -54,7 +57,7 @@ pub struct AdminUserPatch {
     pub email_verified: Option<bool>,
 }
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Session {
     pub id: Id,
     pub user_id: Id,
@@ -66,7 +69,7 @@ pub struct Session {
 }
 
 /// An app password as its owner sees it: never its secret.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct AppPassword {
     pub id: Id,
     pub user_id: Id,
@@ -155,7 +158,7 @@ pub struct NewAlbum {
     pub year: Option<i32>,
 }
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Track {
     pub id: Id,
     pub title: String,
@@ -166,7 +169,6 @@ pub struct Track {
     pub cover_image_url: Option<String>,
     pub audio_url: Option<String>,
     pub video_url: Option<String>,
-    #[serde(skip_serializing)]
     pub file_path: Option<String>,
     pub file_size: Option<i64>,
     pub duration_seconds: i32,
@@ -184,9 +186,7 @@ pub struct Track {
     pub is_available: bool,
     pub release_date: Option<NaiveDate>,
     pub year: Option<i32>,
-    #[serde(skip_serializing)]
     pub content_hash: Option<String>,
-    #[serde(skip_serializing)]
     pub file_mtime: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -245,7 +245,7 @@ impl NewTrack {
     }
 }
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Playlist {
     pub id: Id,
     pub user_id: Id,
@@ -379,7 +379,7 @@ pub struct ArtistSummary {
     pub sort_name: String,
 }
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct GenreCount {
     pub genre: String,
     pub track_count: i64,
@@ -387,7 +387,7 @@ pub struct GenreCount {
 }
 
 /// One entry of a playlist with its track.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct PlaylistItem {
     pub entry_id: Id,
     pub position: i32,
@@ -398,24 +398,22 @@ pub struct PlaylistItem {
 }
 
 /// A liked track, with when it was liked.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct FavoriteTrack {
     pub favorited_at: DateTime<Utc>,
-    #[serde(flatten)]
     #[sqlx(flatten)]
     pub track: TrackSummary,
 }
 
 /// A followed artist, with when they were followed.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct FollowedArtist {
     pub followed_at: DateTime<Utc>,
-    #[serde(flatten)]
     #[sqlx(flatten)]
     pub artist: Artist,
 }
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct PlaylistEntry {
     pub id: Id,
     pub playlist_id: Id,
@@ -425,7 +423,7 @@ pub struct PlaylistEntry {
     pub position: i32,
 }
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Comment {
     pub id: Id,
     pub track_id: Id,
@@ -436,15 +434,14 @@ pub struct Comment {
 }
 
 /// A comment with its author's name, as a track's comment list shows it.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct CommentView {
-    #[serde(flatten)]
     #[sqlx(flatten)]
     pub comment: Comment,
     pub username: String,
 }
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Play {
     pub id: Id,
     pub user_id: Id,
@@ -466,7 +463,7 @@ pub struct NewPlay {
 }
 
 /// One row of a listener's history: the play and enough of its track to show it.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct HistoryEntry {
     pub id: Id,
     pub track_id: Id,
@@ -483,7 +480,7 @@ pub struct HistoryEntry {
 }
 
 /// A listener's totals over one period.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct ListeningStats {
     pub plays: i64,
     pub listening_seconds: i64,
@@ -493,7 +490,7 @@ pub struct ListeningStats {
     pub top_genres: Vec<TopGenre>,
 }
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct TopTrack {
     pub track_id: Id,
     pub title: String,
@@ -503,7 +500,7 @@ pub struct TopTrack {
     pub listening_seconds: i64,
 }
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct TopArtist {
     pub artist_id: Id,
     pub name: String,
@@ -511,20 +508,19 @@ pub struct TopArtist {
     pub listening_seconds: i64,
 }
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct TopGenre {
     pub genre: String,
     pub plays: i64,
     pub listening_seconds: i64,
 }
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Upload {
     pub id: Id,
     pub user_id: Id,
     pub file_name: String,
     pub original_name: String,
-    #[serde(skip_serializing)]
     pub file_path: String,
     pub file_size: i64,
     pub mime_type: Option<String>,
@@ -547,7 +543,7 @@ pub struct NewUpload {
 
 /// A stored counter that disagrees with the count it caches. Always empty on a healthy
 /// database: the triggers keep the counters true.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct CounterDrift {
     pub table_name: String,
     pub row_id: Id,

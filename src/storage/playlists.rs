@@ -148,11 +148,17 @@ impl Storage {
     /// on: a long playlist is read far more often than edited, and serializing thousands of
     /// entries is most of the cost of reading it.
     #[tracing::instrument(level = "debug", skip_all, fields(%id))]
-    pub async fn cached_playlist_items_json(&self, id: Id) -> StorageResult<bytes::Bytes> {
+    /// `view` is the shape the caller sends each entry in.
+    pub async fn cached_playlist_items_json<V: serde::Serialize>(
+        &self,
+        id: Id,
+        view: fn(&PlaylistItem) -> V,
+    ) -> StorageResult<bytes::Bytes> {
         let json = self
             .cache
             .get_or_load(CacheKind::PlaylistItems, id, async {
-                super::to_json(&self.playlist_items(id).await?)
+                let items = self.playlist_items(id).await?;
+                super::to_json(&items.iter().map(view).collect::<Vec<V>>())
             })
             .await?;
         Ok(bytes::Bytes::clone(&json))

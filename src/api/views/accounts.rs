@@ -1,0 +1,111 @@
+//! Accounts, sessions, app passwords and issued tokens.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::storage::{AppPassword, Id, Session, User};
+
+/// An account as its owner and admins see it (never its password).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserView {
+    pub id: Id,
+    pub username: String,
+    pub email: Option<String>,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub avatar_url: Option<String>,
+    pub bio: Option<String>,
+    pub subscription: String,
+    pub is_active: bool,
+    pub email_verified: bool,
+    pub is_admin: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<User> for UserView {
+    fn from(user: User) -> Self {
+        UserView {
+            id: user.id,
+            username: user.username,
+            email: user.email,
+            first_name: user.first_name,
+            last_name: user.last_name,
+            avatar_url: user.avatar_url,
+            bio: user.bio,
+            subscription: user.subscription,
+            is_active: user.is_active,
+            email_verified: user.email_verified,
+            is_admin: user.is_admin,
+            created_at: user.created_at,
+            updated_at: user.updated_at,
+        }
+    }
+}
+
+/// A new bearer token (log-in, registration) and whose it is.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SignedInView {
+    pub token: String,
+    pub expires_at: DateTime<Utc>,
+    pub user: UserView,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SessionView {
+    pub id: Id,
+    pub user_id: Id,
+    pub expires_at: DateTime<Utc>,
+    pub created_at: DateTime<Utc>,
+    pub last_used_at: Option<DateTime<Utc>>,
+    pub ip_address: Option<String>,
+    pub user_agent: Option<String>,
+    /// The session this request came with.
+    pub current: bool,
+}
+
+impl SessionView {
+    pub fn new(session: Session, current: Id) -> Self {
+        SessionView {
+            current: session.id == current,
+            id: session.id,
+            user_id: session.user_id,
+            expires_at: session.expires_at,
+            created_at: session.created_at,
+            last_used_at: session.last_used_at,
+            ip_address: session.ip_address,
+            user_agent: session.user_agent,
+        }
+    }
+}
+
+/// An app password as its owner sees it later: never its secret.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AppPasswordView {
+    pub id: Id,
+    pub user_id: Id,
+    pub name: String,
+    pub created_at: DateTime<Utc>,
+    pub last_used_at: Option<DateTime<Utc>>,
+}
+
+impl From<AppPassword> for AppPasswordView {
+    fn from(row: AppPassword) -> Self {
+        AppPasswordView {
+            id: row.id,
+            user_id: row.user_id,
+            name: row.name,
+            created_at: row.created_at,
+            last_used_at: row.last_used_at,
+        }
+    }
+}
+
+/// A new app password, with its secret: shown this once.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NewAppPasswordView {
+    #[serde(flatten)]
+    pub app_password: AppPasswordView,
+    pub password: String,
+}
