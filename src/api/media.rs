@@ -19,8 +19,8 @@ use serde::Deserialize;
 
 use super::ApiError;
 use crate::auth::MediaUser;
-use crate::library::uploads::mime_for;
-use crate::media::transcode::{self, Format, Job, TranscodeError, Transcoder};
+use crate::media::audio_format::{AudioFormat, TranscodeTarget};
+use crate::media::transcode::{self, Job, TranscodeError, Transcoder};
 use crate::storage::{Id, Storage, StorageError, Track};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -82,10 +82,12 @@ async fn stream(
 ) -> Result<HttpResponse, ApiError> {
     let format = match query.format.as_deref() {
         None | Some("") | Some("raw") => None,
-        Some(name) => Some(Format::parse(name).ok_or_else(|| ApiError::InvalidField {
-            field: "format",
-            message: format!("must be one of {} (or raw)", Format::NAMES),
-        })?),
+        Some(name) => Some(
+            TranscodeTarget::parse(name).ok_or_else(|| ApiError::InvalidField {
+                field: "format",
+                message: format!("must be one of {} (or raw)", TranscodeTarget::NAMES),
+            })?,
+        ),
     };
     let offset = query.offset.unwrap_or(0.0);
     stream_track(
@@ -107,7 +109,7 @@ pub(crate) async fn stream_track(
     storage: &Storage,
     transcoder: &Transcoder,
     id: Id,
-    format: Option<Format>,
+    format: Option<TranscodeTarget>,
     max_bitrate: Option<u32>,
     offset: f64,
 ) -> Result<HttpResponse, ApiError> {
@@ -263,13 +265,8 @@ fn rechunk(response: HttpResponse, file: std::fs::File) -> HttpResponse {
         .map_into_boxed_body()
 }
 
-fn track_format(track: &Track) -> &str {
-    track
-        .metadata
-        .0
-        .get("format")
-        .and_then(|f| f.as_str())
-        .unwrap_or("")
+fn track_format(track: &Track) -> Option<AudioFormat> {
+    AudioFormat::from_metadata(&track.metadata.0)
 }
 
 /// The track's file, ready to serve. A track whose file is gone answers 410 and is marked
@@ -297,7 +294,7 @@ async fn open(storage: &Storage, id: Id) -> Result<(Arc<Track>, NamedFile), ApiE
             return Err(gone());
         }
     };
-    let mime = mime_for(track_format(&track))
+    let mime = AudioFormat::mime_or_binary(track_format(&track))
         .parse()
         .unwrap_or(actix_web::mime::APPLICATION_OCTET_STREAM);
     // Audio is already compressed; `identity` also keeps the compression middleware away

@@ -1,4 +1,8 @@
-//! Serving media beyond the file itself: transcodes (ffmpeg) and art at bounded sizes.
+//! Media beyond the file itself: the audio formats Juke knows, the picture types of stored
+//! covers, transcodes (ffmpeg) and art at bounded sizes. Nothing here depends on the library;
+//! the library depends on these format types.
 
 pub mod artwork;
+pub mod audio_format;
+pub mod cover_format;
 pub mod transcode;

@@ -11,7 +11,8 @@ use super::views::{self, Kind};
 use crate::api::ApiError;
 use crate::api::{images, media};
 use crate::media::artwork::{self, Artwork};
-use crate::media::transcode::{Format, Transcoder};
+use crate::media::audio_format::TranscodeTarget;
+use crate::media::transcode::Transcoder;
 
 /// The largest cover side a client may ask for (as the native API).
 const MAX_SIZE: i64 = 4096;
@@ -36,8 +37,11 @@ pub async fn stream(
         None | Some("raw") => None,
         // Subsonic clients name Ogg Opus "opus" and sometimes "ogg".
         Some(name) => Some(
-            Format::parse(if name == "ogg" { "opus" } else { name }).ok_or_else(|| {
-                SubsonicError::Invalid("format", format!("{name:?}: use raw, {}", Format::NAMES))
+            TranscodeTarget::parse(if name == "ogg" { "opus" } else { name }).ok_or_else(|| {
+                SubsonicError::Invalid(
+                    "format",
+                    format!("{name:?}: use raw, {}", TranscodeTarget::NAMES),
+                )
             })?,
         ),
     };
