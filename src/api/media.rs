@@ -7,8 +7,9 @@ use serde::Deserialize;
 
 use super::ApiError;
 use super::extract::MediaUser;
+use crate::media::audio_format::TranscodeTarget;
 use crate::media::serve;
-use crate::media::transcode::{Format, Transcoder};
+use crate::media::transcode::Transcoder;
 use crate::storage::{Id, Storage};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -45,10 +46,12 @@ async fn stream(
 ) -> Result<HttpResponse, ApiError> {
     let format = match query.format.as_deref() {
         None | Some("") | Some("raw") => None,
-        Some(name) => Some(Format::parse(name).ok_or_else(|| ApiError::InvalidField {
-            field: "format",
-            message: format!("must be one of {} (or raw)", Format::NAMES),
-        })?),
+        Some(name) => Some(
+            TranscodeTarget::parse(name).ok_or_else(|| ApiError::InvalidField {
+                field: "format",
+                message: format!("must be one of {} (or raw)", TranscodeTarget::NAMES),
+            })?,
+        ),
     };
     let offset = query.offset.unwrap_or(0.0);
     Ok(serve::stream_track(

@@ -1,106 +1,28 @@
-//! The one pipeline every file goes through, from a folder scan or an upload: read (blocking,
-//! off the async threads) → resolve artist and album → insert or update the track → store the
-//! album's cover once.
+//! The one pipeline every file goes through, from a folder scan or an upload: resolve artist
+//! and album → insert or update the track → store the album's cover once. It is the one
+//! writer of track rows from files: new tracks from a scan wait in a batch and go in
+//! together, one transaction per batch.
 
 use std::collections::{HashMap, HashSet};
-use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
-use chrono::{DateTime, Utc};
-use sha2::{Digest, Sha256};
-
 use super::covers;
-use super::tags::{self, ScannedTrack, TagError, VARIOUS_ARTISTS};
+use super::read::{ReadError, ReadFile};
+use super::tags::VARIOUS_ARTISTS;
 use crate::storage::{AlbumIdentity, Id, NewTrack, Storage, StorageError, Track};
-
-/// A file read and hashed, ready to be saved.
-#[derive(Debug)]
-pub struct ReadFile {
-    pub path: PathBuf,
-    pub size: i64,
-    pub mtime: Option<DateTime<Utc>>,
-    pub hash: String,
-    pub scanned: ScannedTrack,
-}
 
 #[derive(Debug, thiserror::Error)]
 pub enum IngestError {
     #[error(transparent)]
-    Tags(#[from] TagError),
-    #[error("reader crashed on this file")]
-    Crashed,
+    Read(#[from] ReadError),
     #[error("database: {0}")]
     Storage(#[from] StorageError),
 }
 
-/// Reads one file's tags, properties and content hash. Blocking.
-pub fn read_file(path: &Path, relative: &Path) -> Result<ReadFile, IngestError> {
-    let mut file = std::fs::File::open(path).map_err(TagError::Io)?;
-    let meta = file.metadata().map_err(TagError::Io)?;
-    let hash = hash_open(&mut file, meta.len()).map_err(TagError::Io)?;
-    let scanned = tags::read_open(file, path, relative)?;
-    Ok(ReadFile {
-        path: path.to_path_buf(),
-        size: meta.len() as i64,
-        mtime: meta.modified().ok().map(millis),
-        hash,
-        scanned,
-    })
-}
-
-/// [`read_file`] on the blocking pool; a panic inside a parser fails this file only.
-pub async fn read_file_async(path: PathBuf, relative: PathBuf) -> Result<ReadFile, IngestError> {
-    tokio::task::spawn_blocking(move || read_file(&path, &relative))
-        .await
-        .unwrap_or(Err(IngestError::Crashed))
-}
-
-/// [`read_file`] for several files in one trip to the blocking pool (a hand-off per file
-/// costs more than reading a small one). A panic inside a parser fails that file only.
-pub async fn read_files_async(
-    files: Vec<(PathBuf, PathBuf)>,
-) -> Vec<Result<ReadFile, IngestError>> {
-    let count = files.len();
-    let results = tokio::task::spawn_blocking(move || {
-        files
-            .iter()
-            .map(|(path, relative)| {
-                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| read_file(path, relative)))
-                    .unwrap_or(Err(IngestError::Crashed))
-            })
-            .collect::<Vec<_>>()
-    })
-    .await;
-    results.unwrap_or_else(|_| (0..count).map(|_| Err(IngestError::Crashed)).collect())
-}
-
-/// Timestamps are compared at the millisecond, the precision SQLite keeps.
-pub fn millis(time: std::time::SystemTime) -> DateTime<Utc> {
-    let at: DateTime<Utc> = time.into();
-    DateTime::from_timestamp_millis(at.timestamp_millis()).unwrap_or(at)
-}
-
-/// A content fingerprint that finds a moved file without reading all of it: SHA-256 over the
-/// size, the first 64 KiB and the last 64 KiB.
-pub fn content_hash(path: &Path, size: u64) -> std::io::Result<String> {
-    hash_open(&mut std::fs::File::open(path)?, size)
-}
-
-fn hash_open(file: &mut std::fs::File, size: u64) -> std::io::Result<String> {
-    const SAMPLE: u64 = 64 * 1024;
-    let mut hasher = Sha256::new();
-    hasher.update(size.to_le_bytes());
-    let mut head = Vec::with_capacity(SAMPLE as usize);
-    (&mut *file).take(SAMPLE).read_to_end(&mut head)?;
-    hasher.update(&head);
-    if size > SAMPLE {
-        file.seek(SeekFrom::Start(size.saturating_sub(SAMPLE).max(SAMPLE)))?;
-        let mut tail = Vec::with_capacity(SAMPLE as usize);
-        (&mut *file).take(SAMPLE).read_to_end(&mut tail)?;
-        hasher.update(&tail);
-    }
-    Ok(hex::encode(hasher.finalize()))
-}
+/// New tracks per insert transaction: large enough to amortise the commit, small enough that
+/// a scan's progress is saved as it goes (an interrupted scan loses at most one batch, which
+/// the next one adds again).
+const INSERT_BATCH: usize = 256;
 
 /// Names compared ignoring case and runs of white space.
 pub fn identity_key(name: &str) -> String {
@@ -110,12 +32,20 @@ pub fn identity_key(name: &str) -> String {
         .to_lowercase()
 }
 
-/// What saving a file did.
+/// What rewriting a track from its file did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Saved {
-    Added,
+pub enum Rewritten {
+    /// Same path, new content or tags.
     Updated,
+    /// The same content at a new path: the track keeps its id.
     Moved,
+}
+
+/// New tracks written from the queue so far, and the ones the database refused.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Inserted {
+    pub added: u64,
+    pub failed: u64,
 }
 
 /// Saves read files: resolves artists and albums (remembering them for the run) and writes
@@ -126,6 +56,8 @@ pub struct Ingest {
     artists: HashMap<String, Id>,
     albums: HashMap<(Id, String), (Id, bool)>,
     folders_tried: HashSet<(Id, PathBuf)>,
+    queued: Vec<NewTrack>,
+    inserted: Inserted,
 }
 
 impl Ingest {
@@ -136,6 +68,8 @@ impl Ingest {
             artists: HashMap::new(),
             albums: HashMap::new(),
             folders_tried: HashSet::new(),
+            queued: Vec::with_capacity(INSERT_BATCH),
+            inserted: Inserted::default(),
         }
     }
 
@@ -149,28 +83,82 @@ impl Ingest {
         Ok(id)
     }
 
-    /// Saves a read file as the track `existing` (a changed or moved file), or as a new one.
-    pub async fn save(
+    /// Saves a read file as a new track now, for a caller that needs the row (an upload).
+    pub async fn create(
         &mut self,
         file: &ReadFile,
-        existing: Option<Id>,
         uploader: Option<Id>,
-    ) -> Result<(Track, Saved), IngestError> {
+    ) -> Result<Track, IngestError> {
         let new = self.prepare(file, uploader).await?;
-        let saved = match existing {
-            Some(id) => {
-                let moved = self.storage.track(id).await?.file_path != new.file_path;
-                let track = self.storage.update_track_file(id, &new).await?;
-                (track, if moved { Saved::Moved } else { Saved::Updated })
+        Ok(self.storage.create_track(&new).await?)
+    }
+
+    /// Queues a read file as a new track; it is written with its batch, when the batch is
+    /// full or at [`Ingest::flush`]. An error names this file; a batch that fails to go in
+    /// is counted in [`Ingest::inserted`] instead, unless the database is unreachable.
+    pub async fn queue(&mut self, file: &ReadFile) -> Result<(), IngestError> {
+        let new = self.prepare(file, None).await?;
+        self.queued.push(new);
+        if self.queued.len() >= INSERT_BATCH {
+            self.flush().await?;
+        }
+        Ok(())
+    }
+
+    /// Writes the queued tracks in one transaction. Should the batch be refused (one bad
+    /// row), each is tried alone, so only the bad one fails. Fails only when the database
+    /// cannot be reached.
+    pub async fn flush(&mut self) -> Result<(), StorageError> {
+        if self.queued.is_empty() {
+            return Ok(());
+        }
+        if self.storage.create_tracks(&self.queued).await.is_ok() {
+            self.inserted.added += self.queued.len() as u64;
+            self.queued.clear();
+            return Ok(());
+        }
+        for new in std::mem::take(&mut self.queued) {
+            match self.storage.create_track(&new).await {
+                Ok(_) => self.inserted.added += 1,
+                Err(StorageError::Unavailable(why)) => return Err(StorageError::Unavailable(why)),
+                Err(err) => {
+                    let path = new.file_path.unwrap_or_default();
+                    tracing::warn!(path = %path, reason = %err, "cannot save");
+                    self.inserted.failed += 1;
+                }
             }
-            None => (self.storage.create_track(&new).await?, Saved::Added),
-        };
-        Ok(saved)
+        }
+        Ok(())
+    }
+
+    /// What the flushed batches did since the last call.
+    pub fn inserted(&mut self) -> Inserted {
+        std::mem::take(&mut self.inserted)
+    }
+
+    /// Rewrites the track `id` from a read file: a changed file, or the same content found at
+    /// a new path.
+    pub async fn rewrite(&mut self, file: &ReadFile, id: Id) -> Result<Rewritten, IngestError> {
+        let new = self.prepare(file, None).await?;
+        let rewrite = self.storage.update_track_file(id, &new).await?;
+        Ok(if rewrite.moved {
+            Rewritten::Moved
+        } else {
+            Rewritten::Updated
+        })
+    }
+
+    /// Marks tracks whose files are back (`true`) or gone (`false`); returns how many changed.
+    pub async fn set_available(&self, ids: &[Id], available: bool) -> Result<u64, StorageError> {
+        if ids.is_empty() {
+            return Ok(0);
+        }
+        self.storage.set_tracks_available(ids, available).await
     }
 
     /// The track row a read file becomes, its artist and album resolved (and created when
-    /// new). Writing the row is the caller's: a scan inserts new tracks in batches.
-    pub async fn prepare(
+    /// new).
+    async fn prepare(
         &mut self,
         file: &ReadFile,
         uploader: Option<Id>,
@@ -273,22 +261,5 @@ mod tests {
     fn identity_ignores_case_and_spacing() {
         assert_eq!(identity_key("  The   Beatles "), "the beatles");
         assert_eq!(identity_key("MOTÖRHEAD"), "motörhead");
-    }
-
-    #[test]
-    fn content_hash_sees_head_tail_and_size() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("a");
-        std::fs::write(&path, vec![1u8; 300_000]).unwrap();
-        let first = content_hash(&path, 300_000).unwrap();
-        assert_eq!(first, content_hash(&path, 300_000).unwrap());
-        let mut bytes = vec![1u8; 300_000];
-        bytes[299_999] = 2;
-        std::fs::write(&path, &bytes).unwrap();
-        assert_ne!(
-            first,
-            content_hash(&path, 300_000).unwrap(),
-            "the tail counts"
-        );
     }
 }

@@ -7,12 +7,14 @@ use std::path::Path;
 
 use chrono::NaiveDate;
 use lofty::config::{ParseOptions, ParsingMode};
-use lofty::file::{AudioFile, FileType, TaggedFileExt};
+use lofty::file::{AudioFile, TaggedFileExt};
 use lofty::picture::{MimeType, PictureType};
 use lofty::prelude::{Accessor, ItemKey};
 use lofty::probe::Probe;
 use lofty::tag::{ItemValue, Tag, TagType};
 use serde_json::{Map, Value, json};
+
+use crate::media::audio_format::AudioFormat;
 
 /// Tag values longer than this are cut: a corrupt or hostile tag cannot bloat the database.
 const MAX_TEXT_CHARS: usize = 64 * 1024;
@@ -20,7 +22,7 @@ const MAX_TEXT_CHARS: usize = 64 * 1024;
 pub const MAX_PICTURE_BYTES: usize = 16 * 1024 * 1024;
 
 /// Everything Juke keeps from one audio file.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct ScannedTrack {
     pub title: String,
     pub artist: String,
@@ -45,11 +47,45 @@ pub struct ScannedTrack {
     pub bitrate_kbps: Option<u32>,
     pub sample_rate: Option<u32>,
     pub channels: Option<u8>,
-    /// `mp3`, `flac`, …: the format the content sniffed as.
-    pub format: &'static str,
+    /// The format the content sniffed as.
+    pub format: AudioFormat,
     /// Every other tag item, and ReplayGain, totals, format details.
     pub metadata: Map<String, Value>,
     pub picture: Option<Picture>,
+}
+
+impl ScannedTrack {
+    /// Nothing known yet but the format.
+    pub fn new(format: AudioFormat) -> ScannedTrack {
+        ScannedTrack {
+            title: String::new(),
+            artist: String::new(),
+            album_artist: None,
+            album: None,
+            track_number: None,
+            track_total: None,
+            disc_number: None,
+            disc_total: None,
+            year: None,
+            release_date: None,
+            genres: Vec::new(),
+            label: None,
+            lyrics: None,
+            compilation: false,
+            explicit: false,
+            musicbrainz_track_id: None,
+            musicbrainz_album_id: None,
+            musicbrainz_artist_id: None,
+            musicbrainz_album_artist_id: None,
+            duration_seconds: 0,
+            bitrate_kbps: None,
+            sample_rate: None,
+            channels: None,
+            format,
+            metadata: Map::new(),
+            picture: None,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -72,31 +108,13 @@ pub enum TagError {
 
 /// The format of audio content, sniffed from its first bytes; `None` when it is not audio
 /// Juke plays.
-pub fn sniff(path: &Path) -> Result<Option<&'static str>, TagError> {
+pub fn sniff(path: &Path) -> Result<Option<AudioFormat>, TagError> {
     let probe = Probe::open(path).map_err(parse_error)?.guess_file_type()?;
-    Ok(probe.file_type().and_then(format_name))
+    Ok(probe.file_type().and_then(AudioFormat::from_file_type))
 }
 
 fn parse_error(err: lofty::error::FileParseError) -> TagError {
     TagError::Parse(err.to_string())
-}
-
-fn format_name(file_type: FileType) -> Option<&'static str> {
-    Some(match file_type {
-        FileType::Mpeg => "mp3",
-        FileType::Flac => "flac",
-        FileType::Vorbis => "ogg",
-        FileType::Opus => "opus",
-        FileType::Speex => "spx",
-        FileType::Mp4 => "m4a",
-        FileType::Aac => "aac",
-        FileType::Wav => "wav",
-        FileType::Aiff => "aiff",
-        FileType::WavPack => "wv",
-        FileType::Ape => "ape",
-        FileType::Mpc => "mpc",
-        _ => return None,
-    })
 }
 
 /// Reads a file's tags and properties. `relative` is the path below the library folder, for
@@ -131,7 +149,7 @@ pub fn read_open(
             .guess_file_type()?;
         let format = probe
             .file_type()
-            .and_then(format_name)
+            .and_then(AudioFormat::from_file_type)
             .ok_or(TagError::NotAudio)?;
         Ok((format, probe.read().map_err(parse_error)?))
     };
@@ -154,8 +172,7 @@ pub fn read_open(
         bitrate_kbps: properties.audio_bitrate().or(properties.overall_bitrate()),
         sample_rate: properties.sample_rate(),
         channels: properties.channels(),
-        format,
-        ..ScannedTrack::default()
+        ..ScannedTrack::new(format)
     };
     if let Some(problem) = tag_problem {
         scanned
@@ -359,7 +376,8 @@ fn fill_from_path(s: &mut ScannedTrack, relative: &Path) {
     if let Some(id) = &s.musicbrainz_artist_id {
         s.metadata.insert("musicbrainz_artist_id".into(), json!(id));
     }
-    s.metadata.insert("format".into(), json!(s.format));
+    s.metadata
+        .insert(AudioFormat::METADATA_KEY.into(), json!(s.format.name()));
 }
 
 pub const UNKNOWN_ARTIST: &str = "Unknown Artist";
@@ -404,7 +422,7 @@ mod tests {
 
     #[test]
     fn paths_fill_missing_tags() {
-        let mut s = ScannedTrack::default();
+        let mut s = ScannedTrack::new(AudioFormat::Mp3);
         fill_from_path(
             &mut s,
             Path::new("Nina Simone/Pastel Blues/07 Sinnerman.mp3"),
@@ -414,7 +432,7 @@ mod tests {
             ("Nina Simone", Some("Pastel Blues"), "Sinnerman")
         );
         assert_eq!(s.track_number, Some(7));
-        let mut loose = ScannedTrack::default();
+        let mut loose = ScannedTrack::new(AudioFormat::Vorbis);
         fill_from_path(&mut loose, Path::new("song.ogg"));
         assert_eq!(
             (loose.artist.as_str(), loose.album.as_deref()),

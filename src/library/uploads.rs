@@ -9,7 +9,8 @@ use std::sync::Arc;
 
 use tokio::sync::Notify;
 
-use super::ingest::{self, Ingest, ReadFile};
+use super::ingest::Ingest;
+use super::read::{self, ReadFile};
 use super::tags;
 use crate::config::Config;
 use crate::storage::{Id, NewUpload, Storage, StorageError, Upload};
@@ -99,7 +100,7 @@ impl Uploads {
                 original_name: original_name.to_owned(),
                 file_path: received.to_string_lossy().into_owned(),
                 file_size: size as i64,
-                mime_type: format.map(mime_for).map(str::to_owned),
+                mime_type: format.map(|f| f.mime().to_owned()),
             })
             .await?;
         if format.is_none() {
@@ -167,7 +168,7 @@ impl Uploads {
             return Err("the uploaded file is gone".into());
         }
         let mut file =
-            ingest::read_file_async(received.clone(), PathBuf::from(&upload.original_name))
+            read::read_file_async(received.clone(), PathBuf::from(&upload.original_name))
                 .await
                 .map_err(|err| format!("not imported: {err}"))?;
         let existing = self
@@ -185,8 +186,8 @@ impl Uploads {
             .place(&received, &file)
             .await
             .map_err(|err| format!("cannot store the file: {err}"))?;
-        let (track, _) = ingest
-            .save(&file, None, Some(upload.user_id))
+        let track = ingest
+            .create(&file, Some(upload.user_id))
             .await
             .map_err(|err| format!("not imported: {err}"))?;
         Ok((
@@ -218,11 +219,10 @@ impl Uploads {
             let target = folder.join(name);
             if let Ok(meta) = tokio::fs::metadata(&target).await {
                 let existing = target.clone();
-                let hash = tokio::task::spawn_blocking(move || {
-                    ingest::content_hash(&existing, meta.len())
-                })
-                .await
-                .map_err(std::io::Error::other)??;
+                let hash =
+                    tokio::task::spawn_blocking(move || read::content_hash(&existing, meta.len()))
+                        .await
+                        .map_err(std::io::Error::other)??;
                 if hash == file.hash {
                     return Ok(target);
                 }
@@ -255,24 +255,6 @@ fn component(name: &str) -> String {
         "Unknown".to_owned()
     } else {
         cleaned.to_owned()
-    }
-}
-
-pub fn mime_for(format: &str) -> &'static str {
-    match format {
-        "mp3" => "audio/mpeg",
-        "flac" => "audio/flac",
-        "ogg" => "audio/ogg",
-        "opus" => "audio/opus",
-        "spx" => "audio/ogg",
-        "m4a" => "audio/mp4",
-        "aac" => "audio/aac",
-        "wav" => "audio/wav",
-        "aiff" => "audio/aiff",
-        "wv" => "audio/wavpack",
-        "ape" => "audio/ape",
-        "mpc" => "audio/musepack",
-        _ => "application/octet-stream",
     }
 }
 

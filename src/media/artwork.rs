@@ -11,7 +11,7 @@ use image::codecs::png::PngEncoder;
 use image::{DynamicImage, ImageReader, Limits, Rgb, RgbImage};
 use tokio::sync::Semaphore;
 
-use crate::library::covers::STORED_EXTENSIONS;
+use super::cover_format::CoverFormat;
 use crate::storage::Id;
 
 /// The sizes (longest side, pixels) covers are scaled to; a request is rounded up to one of
@@ -105,8 +105,10 @@ impl Artwork {
 
     /// The stored original: `<covers>/<album>.<ext>`.
     async fn original(&self, album_id: Id) -> Option<PathBuf> {
-        for ext in STORED_EXTENSIONS {
-            let path = self.covers_dir.join(format!("{album_id}.{ext}"));
+        for format in CoverFormat::ALL {
+            let path = self
+                .covers_dir
+                .join(format!("{album_id}.{}", format.extension()));
             if tokio::fs::metadata(&path).await.is_ok_and(|m| m.is_file()) {
                 return Some(path);
             }
@@ -116,13 +118,9 @@ impl Artwork {
 }
 
 fn mime_of(path: &Path) -> &'static str {
-    match path.extension().and_then(|e| e.to_str()) {
-        Some("png") => "image/png",
-        Some("webp") => "image/webp",
-        Some("gif") => "image/gif",
-        Some("bmp") => "image/bmp",
-        _ => "image/jpeg",
-    }
+    CoverFormat::of_path(path)
+        .unwrap_or(CoverFormat::Jpeg)
+        .mime()
 }
 
 /// A cached copy counts when it is at least as new as the original (a rescan that finds a new

@@ -18,8 +18,8 @@ use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse};
 
 use super::artwork::{self, Artwork, Picture};
-use super::transcode::{self, Format, Job, TranscodeError, Transcoder};
-use crate::library::uploads::mime_for;
+use super::audio_format::{AudioFormat, TranscodeTarget};
+use super::transcode::{self, Job, TranscodeError, Transcoder};
 use crate::storage::{Id, Storage, StorageError, Track};
 
 #[derive(Debug, thiserror::Error)]
@@ -57,7 +57,7 @@ pub async fn stream_track(
     storage: &Storage,
     transcoder: &Transcoder,
     id: Id,
-    format: Option<Format>,
+    format: Option<TranscodeTarget>,
     max_bitrate: Option<u32>,
     offset: f64,
 ) -> Result<HttpResponse, ServeError> {
@@ -204,13 +204,8 @@ fn rechunk(response: HttpResponse, file: std::fs::File) -> HttpResponse {
         .map_into_boxed_body()
 }
 
-fn track_format(track: &Track) -> &str {
-    track
-        .metadata
-        .0
-        .get("format")
-        .and_then(|f| f.as_str())
-        .unwrap_or("")
+fn track_format(track: &Track) -> Option<AudioFormat> {
+    AudioFormat::from_metadata(&track.metadata.0)
 }
 
 /// The track's file, ready to serve. A track whose file is gone answers 410 and is marked
@@ -237,7 +232,7 @@ async fn open(storage: &Storage, id: Id) -> Result<(Arc<Track>, NamedFile), Serv
             return Err(ServeError::Gone);
         }
     };
-    let mime = mime_for(track_format(&track))
+    let mime = AudioFormat::mime_or_binary(track_format(&track))
         .parse()
         .unwrap_or(actix_web::mime::APPLICATION_OCTET_STREAM);
     // Audio is already compressed; `identity` also keeps the compression middleware away

@@ -17,6 +17,7 @@ use tokio::process::{Child, ChildStdout, Command};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio_util::io::ReaderStream;
 
+use super::audio_format::{AudioFormat, TranscodeTarget};
 use crate::config::TranscodingConfig;
 
 /// How long a request waits for a free transcoding slot before it is told to come back.
@@ -27,79 +28,10 @@ const FIRST_BYTES_WAIT: Duration = Duration::from_secs(30);
 const STDERR_LIMIT: u64 = 8 * 1024;
 const CHUNK_BYTES: usize = 64 * 1024;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
-    Mp3,
-    Opus,
-    Aac,
-}
-
-impl Format {
-    pub const NAMES: &'static str = "mp3, opus, aac";
-
-    pub fn parse(name: &str) -> Option<Format> {
-        match name.to_ascii_lowercase().as_str() {
-            "mp3" => Some(Format::Mp3),
-            "opus" => Some(Format::Opus),
-            "aac" | "m4a" => Some(Format::Aac),
-            _ => None,
-        }
-    }
-
-    /// The name the scanner records in a track's `metadata.format` for this codec.
-    pub fn scanned_name(self) -> &'static str {
-        match self {
-            Format::Mp3 => "mp3",
-            Format::Opus => "opus",
-            Format::Aac => "aac",
-        }
-    }
-
-    pub fn mime(self) -> &'static str {
-        match self {
-            Format::Mp3 => "audio/mpeg",
-            Format::Opus => "audio/ogg",
-            Format::Aac => "audio/aac",
-        }
-    }
-
-    /// Transparent for most listeners at a fraction of a FLAC's size.
-    pub fn default_kbps(self) -> u32 {
-        match self {
-            Format::Mp3 => 192,
-            Format::Opus => 128,
-            Format::Aac => 160,
-        }
-    }
-
-    /// The lowest bitrate worth encoding at; asking for less gets this.
-    fn min_kbps(self) -> u32 {
-        match self {
-            Format::Opus => 16,
-            Format::Mp3 | Format::Aac => 32,
-        }
-    }
-
-    /// The bitrate to encode at, under `max_kbps` when one is asked.
-    pub fn kbps(self, max_kbps: Option<u32>) -> u32 {
-        let wanted = max_kbps.map_or(self.default_kbps(), |max| max.min(self.default_kbps()));
-        wanted.max(self.min_kbps())
-    }
-
-    /// Codec and container: streamable ones only (no MP4, whose index comes last).
-    fn args(self) -> &'static [&'static str] {
-        match self {
-            Format::Mp3 => &["-c:a", "libmp3lame", "-f", "mp3"],
-            Format::Opus => &["-c:a", "libopus", "-ar", "48000", "-f", "ogg"],
-            Format::Aac => &["-c:a", "aac", "-f", "adts"],
-        }
-    }
-}
-
 /// One transcode to run.
 #[derive(Debug, Clone, Copy)]
 pub struct Job {
-    pub format: Format,
+    pub format: TranscodeTarget,
     pub kbps: u32,
     pub offset_seconds: f64,
 }
@@ -108,21 +40,21 @@ pub struct Job {
 /// whenever it already is what was asked: same format, within the bitrate, from the start.
 /// `max_kbps` of 0 means no limit (as Subsonic clients send it).
 pub fn plan(
-    source_format: &str,
+    source_format: Option<AudioFormat>,
     source_kbps: Option<i32>,
-    format: Option<Format>,
+    format: Option<TranscodeTarget>,
     max_kbps: Option<u32>,
     offset_seconds: f64,
 ) -> Option<Job> {
     let max_kbps = max_kbps.filter(|&max| max > 0);
-    let other_format = format.is_some_and(|f| f.scanned_name() != source_format);
+    let other_format = format.is_some_and(|f| Some(f.format()) != source_format);
     let too_rich = max_kbps.is_some_and(|max| {
         source_kbps.is_none_or(|source| u32::try_from(source).map_or(true, |s| s > max))
     });
     if !(other_format || too_rich || offset_seconds > 0.0) {
         return None;
     }
-    let format = format.unwrap_or(Format::Mp3);
+    let format = format.unwrap_or(TranscodeTarget::MP3);
     Some(Job {
         format,
         kbps: format.kbps(max_kbps),
@@ -230,7 +162,7 @@ impl Transcoder {
                 "-ac",
                 "2",
             ])
-            .args(job.format.args())
+            .args(job.format.ffmpeg_args())
             .args(["-b:a", &format!("{}k", job.kbps)])
             .arg("pipe:1")
             .stdin(Stdio::null())
@@ -310,33 +242,35 @@ mod tests {
     use super::*;
 
     #[test]
-    fn bitrates_stay_between_floor_and_default() {
-        assert_eq!(Format::Mp3.kbps(None), 192);
-        assert_eq!(Format::Mp3.kbps(Some(96)), 96);
-        assert_eq!(Format::Mp3.kbps(Some(1000)), 192);
-        assert_eq!(Format::Mp3.kbps(Some(8)), 32);
-        assert_eq!(Format::Opus.kbps(Some(8)), 16);
-        assert_eq!(Format::parse("OPUS"), Some(Format::Opus));
-        assert_eq!(Format::parse("wav"), None);
-    }
-
-    #[test]
     fn originals_are_served_when_they_already_fit() {
-        assert!(plan("flac", Some(900), None, None, 0.0).is_none());
-        assert!(plan("mp3", Some(320), Some(Format::Mp3), None, 0.0).is_none());
-        assert!(plan("mp3", Some(128), None, Some(192), 0.0).is_none());
+        let (flac, mp3) = (Some(AudioFormat::Flac), Some(AudioFormat::Mp3));
+        assert!(plan(flac, Some(900), None, None, 0.0).is_none());
+        assert!(plan(mp3, Some(320), Some(TranscodeTarget::MP3), None, 0.0).is_none());
+        assert!(plan(mp3, Some(128), None, Some(192), 0.0).is_none());
         assert!(
-            plan("mp3", Some(128), None, Some(0), 0.0).is_none(),
+            plan(mp3, Some(128), None, Some(0), 0.0).is_none(),
             "0 is no limit"
         );
 
-        let job = plan("flac", Some(900), Some(Format::Opus), None, 0.0).unwrap();
-        assert_eq!((job.format, job.kbps), (Format::Opus, 128));
-        let job = plan("mp3", Some(320), None, Some(96), 0.0).unwrap();
-        assert_eq!((job.format, job.kbps), (Format::Mp3, 96));
-        let job = plan("mp3", None, None, Some(96), 0.0).unwrap();
+        let job = plan(flac, Some(900), Some(TranscodeTarget::OPUS), None, 0.0).unwrap();
+        assert_eq!((job.format, job.kbps), (TranscodeTarget::OPUS, 128));
+        let job = plan(mp3, Some(320), None, Some(96), 0.0).unwrap();
+        assert_eq!((job.format, job.kbps), (TranscodeTarget::MP3, 96));
+        let job = plan(mp3, None, None, Some(96), 0.0).unwrap();
         assert_eq!(job.kbps, 96, "an unknown bitrate may be over the limit");
-        let job = plan("mp3", Some(128), None, None, 30.0).unwrap();
-        assert_eq!((job.format, job.offset_seconds), (Format::Mp3, 30.0));
+        let job = plan(mp3, Some(128), None, None, 30.0).unwrap();
+        assert_eq!(
+            (job.format, job.offset_seconds),
+            (TranscodeTarget::MP3, 30.0)
+        );
+        let job = plan(
+            Some(AudioFormat::Mp4),
+            None,
+            Some(TranscodeTarget::AAC),
+            None,
+            0.0,
+        );
+        assert!(job.is_some(), "AAC in MP4 is not the ADTS stream asked for");
+        assert!(plan(None, Some(128), Some(TranscodeTarget::MP3), None, 0.0).is_some());
     }
 }

@@ -8,7 +8,7 @@ const ROWS_PER_INSERT: usize = 100;
 use super::users::found;
 use super::{
     AlbumIdentity, CatalogChange, Id, KnownFile, NewTrack, ResolvedAlbum, Storage, StorageResult,
-    Track, Ts, with_pool,
+    Track, TrackRewrite, Ts, with_pool,
 };
 use sqlx::types::Json;
 
@@ -148,7 +148,7 @@ impl Storage {
     /// Rewrites a track from its file (a changed file, or a moved one found by its content),
     /// keeping its id, so playlists, likes and history stay attached. Marks it available.
     #[tracing::instrument(level = "debug", skip_all, fields(%id))]
-    pub async fn update_track_file(&self, id: Id, new: &NewTrack) -> StorageResult<Track> {
+    pub async fn update_track_file(&self, id: Id, new: &NewTrack) -> StorageResult<TrackRewrite> {
         let _write = self.cache.catalog_write();
         let sql = format!(
             "UPDATE tracks SET title = $2, artist_id = $3, album_id = $4, album = $5, file_path = $6, \
@@ -157,8 +157,9 @@ impl Storage {
              is_explicit = $17, release_date = $18, content_hash = $19, file_mtime = $20, year = $21, \
              is_available = TRUE WHERE id = $1 RETURNING {TRACK_COLUMNS}"
         );
-        // The album and artist it may leave count one fewer.
-        let before = self.track(id).await.ok();
+        // Read once: whether the file moved, and the album and artist it may leave (they
+        // count one fewer).
+        let before = self.track(id).await?;
         let track = with_pool!(self, |pool, DB| {
             sqlx::query_as::<DB, Track>(&sql)
                 .bind(id)
@@ -186,18 +187,19 @@ impl Storage {
                 .await?
         });
         self.changed(CatalogChange::Track(id));
-        if let Some(before) = before {
-            if before.album_id != track.album_id {
-                before
-                    .album_id
-                    .into_iter()
-                    .for_each(|a| self.changed(CatalogChange::AlbumCounts(a)));
-            }
-            if before.artist_id != track.artist_id {
-                self.changed(CatalogChange::ArtistCounts(before.artist_id));
-            }
+        if before.album_id != track.album_id {
+            before
+                .album_id
+                .into_iter()
+                .for_each(|a| self.changed(CatalogChange::AlbumCounts(a)));
         }
-        Ok(track)
+        if before.artist_id != track.artist_id {
+            self.changed(CatalogChange::ArtistCounts(before.artist_id));
+        }
+        Ok(TrackRewrite {
+            moved: before.file_path != track.file_path,
+            track,
+        })
     }
 
     /// Inserts new tracks in one transaction: a scan's bulk path. Either all go in or none.

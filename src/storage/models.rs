@@ -563,6 +563,14 @@ pub struct KnownFile {
     pub is_available: bool,
 }
 
+/// A track rewritten from its file.
+#[derive(Debug, Clone)]
+pub struct TrackRewrite {
+    pub track: Track,
+    /// The file was somewhere else before: the same content found at a new path.
+    pub moved: bool,
+}
+
 /// An album as ingest resolves it: found by MusicBrainz id, else by artist and title.
 #[derive(Debug, Clone)]
 pub struct AlbumIdentity {

@@ -147,8 +147,8 @@ impl Storage {
     /// A playlist's entries as readers see them, as a JSON array, from the cache when it is
     /// on: a long playlist is read far more often than edited, and serializing thousands of
     /// entries is most of the cost of reading it.
-    #[tracing::instrument(level = "debug", skip_all, fields(%id))]
     /// `view` is the shape the caller sends each entry in.
+    #[tracing::instrument(level = "debug", skip_all, fields(%id))]
     pub async fn cached_playlist_items_json<V: serde::Serialize>(
         &self,
         id: Id,

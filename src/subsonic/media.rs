@@ -9,8 +9,9 @@ use super::Ctx;
 use super::error::SubsonicError;
 use super::views::{self, Kind};
 use crate::media::artwork::{self, Artwork};
+use crate::media::audio_format::TranscodeTarget;
 use crate::media::serve::{self, MAX_REQUESTED_SIZE};
-use crate::media::transcode::{Format, Transcoder};
+use crate::media::transcode::Transcoder;
 
 /// `stream`: `maxBitRate` (kbps, 0 none), `format` (`raw`, or mp3/opus/aac and the like),
 /// `timeOffset` (seconds) go through the transcoder when one is needed.
@@ -24,8 +25,11 @@ pub async fn stream(
         None | Some("raw") => None,
         // Subsonic clients name Ogg Opus "opus" and sometimes "ogg".
         Some(name) => Some(
-            Format::parse(if name == "ogg" { "opus" } else { name }).ok_or_else(|| {
-                SubsonicError::Invalid("format", format!("{name:?}: use raw, {}", Format::NAMES))
+            TranscodeTarget::parse(if name == "ogg" { "opus" } else { name }).ok_or_else(|| {
+                SubsonicError::Invalid(
+                    "format",
+                    format!("{name:?}: use raw, {}", TranscodeTarget::NAMES),
+                )
             })?,
         ),
     };
