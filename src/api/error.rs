@@ -58,6 +58,9 @@ pub enum ApiError {
     TooManyRequests { retry_after: Duration },
     #[error("the database is unavailable, try again shortly")]
     Unavailable(String),
+    /// 507: a disk Juke writes to is full; nothing of the request was kept.
+    #[error("{message}")]
+    InsufficientStorage { reason: String, message: String },
     #[error("internal error")]
     Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
@@ -89,6 +92,7 @@ impl ApiError {
             ApiError::Unprocessable(_) => "invalid_input",
             ApiError::TooManyRequests { .. } => "too_many_requests",
             ApiError::Unavailable(_) => "database_unavailable",
+            ApiError::InsufficientStorage { .. } => "insufficient_storage",
             ApiError::Internal(_) => "internal_error",
         }
     }
@@ -105,6 +109,10 @@ impl From<StorageError> for ApiError {
             },
             StorageError::Invalid(what) => ApiError::Unprocessable(format!("rejected: {what}")),
             StorageError::Unavailable(why) => ApiError::Unavailable(why),
+            StorageError::Full(why) => ApiError::InsufficientStorage {
+                reason: why,
+                message: "the server's disk is full: nothing was saved; ask the server's admin to free space".into(),
+            },
             StorageError::Unexpected(source) => ApiError::Internal(Box::new(source)),
             StorageError::Encode(source) => ApiError::Internal(Box::new(source)),
         }
@@ -239,6 +247,7 @@ impl ResponseError for ApiError {
             | ApiError::Unsupported { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable(_) | ApiError::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::InsufficientStorage { .. } => StatusCode::INSUFFICIENT_STORAGE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -248,6 +257,9 @@ impl ResponseError for ApiError {
             // The cause stays in the log; the client gets a generic message.
             ApiError::Internal(source) => tracing::error!(error = ?source, "internal error"),
             ApiError::Unavailable(why) => tracing::warn!(reason = %why, "database unavailable"),
+            ApiError::InsufficientStorage { reason, .. } => {
+                tracing::error!(%reason, "a write failed: the disk is full")
+            }
             _ => {}
         }
         let mut response = HttpResponse::build(self.status_code());

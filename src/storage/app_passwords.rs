@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
+use super::Returned;
 use super::users::found;
 use super::{
     AppPassword, Id, NewAppPassword, SealedAppPassword, Storage, StorageResult, Ts, with_pool,
@@ -32,8 +33,9 @@ impl Storage {
                 .bind(&new.lookup_hash)
                 .bind(&new.sealed_secret)
                 .bind(most)
-                .fetch_optional(pool)
+                .fetch_all(pool)
                 .await?
+                .returned_optional()
         }))
     }
 

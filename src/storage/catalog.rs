@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use sqlx::types::Json;
 
+use super::Returned;
 use super::users::found;
 use super::{
     Album, AlbumPatch, Artist, ArtistPatch, CacheKind, CatalogChange, Engine, Id, NewAlbum,
@@ -97,8 +98,9 @@ impl Storage {
                 .bind(Id::new())
                 .bind(&new.name)
                 .bind(&new.musicbrainz_id)
-                .fetch_one(pool)
+                .fetch_all(pool)
                 .await?
+                .returned_one()?
         });
         self.changed(CatalogChange::Artist(artist.id));
         Ok(artist)
@@ -167,8 +169,9 @@ impl Storage {
                 .bind(&new.label)
                 .bind(&new.musicbrainz_id)
                 .bind(new.year)
-                .fetch_one(pool)
+                .fetch_all(pool)
                 .await?
+                .returned_one()?
         });
         self.changed(CatalogChange::Album(album.id));
         self.changed(CatalogChange::ArtistCounts(album.artist_id));
@@ -216,8 +219,9 @@ impl Storage {
         let sql = format!("{INSERT_TRACK_SQL} RETURNING {TRACK_COLUMNS}");
         let track = with_pool!(self, |pool, DB| {
             bind_new_track!(sqlx::query_as::<DB, Track>(&sql), Id::new(), new)
-                .fetch_one(pool)
+                .fetch_all(pool)
                 .await?
+                .returned_one()?
         });
         self.changed(CatalogChange::Track(track.id));
         Ok(track)
@@ -418,8 +422,9 @@ impl Storage {
                 .bind(patch.release_date.flatten())
                 .bind(patch.year.is_some())
                 .bind(patch.year.flatten())
-                .fetch_one(pool)
+                .fetch_all(pool)
                 .await?
+                .returned_one()?
         });
         self.changed(CatalogChange::Track(id));
         Ok(track)
@@ -455,8 +460,9 @@ impl Storage {
                 .bind(patch.release_date.flatten())
                 .bind(patch.year.is_some())
                 .bind(patch.year.flatten())
-                .fetch_one(pool)
+                .fetch_all(pool)
                 .await?
+                .returned_one()?
         });
         self.changed(CatalogChange::Album(id));
         Ok(album)
@@ -490,8 +496,9 @@ impl Storage {
                 .bind(patch.image_url.clone().flatten())
                 .bind(patch.social_links.as_ref().map(Json))
                 .bind(patch.verified)
-                .fetch_one(pool)
+                .fetch_all(pool)
                 .await?
+                .returned_one()?
         });
         self.changed(CatalogChange::Artist(id));
         Ok(artist)

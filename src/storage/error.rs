@@ -18,6 +18,9 @@ pub enum StorageError {
     /// The database cannot be reached or is overloaded.
     #[error("database unavailable: {0}")]
     Unavailable(String),
+    /// The disk under the database is full: the write was rolled back, nothing was stored.
+    #[error("the database's disk is full: {0}")]
+    Full(String),
     /// Anything else: a bug or a broken database.
     #[error("unexpected database error")]
     Unexpected(#[source] sqlx::Error),
@@ -48,6 +51,9 @@ impl From<sqlx::Error> for StorageError {
                     | ErrorKind::CheckViolation => StorageError::Invalid(detail),
                     _ if is_busy(db.code().as_deref()) => {
                         StorageError::Unavailable(db.message().to_owned())
+                    }
+                    _ if is_disk_full(db.code().as_deref()) => {
+                        StorageError::Full(db.message().to_owned())
                     }
                     _ => StorageError::Unexpected(err),
                 }
@@ -84,6 +90,11 @@ fn constraint_from_message(message: &str) -> String {
 /// cannot_connect_now: the database is there but cannot answer now.
 fn is_busy(code: Option<&str>) -> bool {
     matches!(code, Some("5" | "6" | "517" | "53300" | "57P03"))
+}
+
+/// SQLITE_FULL (13) and PostgreSQL's disk_full (53100): the write could not be stored.
+fn is_disk_full(code: Option<&str>) -> bool {
+    matches!(code, Some("13" | "53100"))
 }
 
 /// SQLite reports a RESTRICT foreign key as SQLITE_CONSTRAINT_TRIGGER (1811), which sqlx

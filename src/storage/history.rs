@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
+use super::Returned;
 use super::paging;
 use super::{
     CacheKind, HistoryEntry, Id, ListeningStats, NewPlay, Play, Storage, StorageError,
@@ -30,8 +31,9 @@ impl Storage {
                 .bind(new.duration_played)
                 .bind(&new.device_type)
                 .bind(&new.source_type)
-                .fetch_one(pool)
+                .fetch_all(pool)
                 .await?
+                .returned_one()?
         }))
     }
 
@@ -42,8 +44,9 @@ impl Storage {
                 "DELETE FROM play_history WHERE id = $1 RETURNING track_id",
             )
             .bind(id)
-            .fetch_optional(pool)
+            .fetch_all(pool)
             .await?
+            .returned_optional()
         });
         let track = track.ok_or(StorageError::NotFound)?;
         // Its play_count moved down by trigger.

@@ -1,6 +1,7 @@
 //! What the ingest pipeline needs: the files a folder already holds, artists and albums
 //! resolved by identity, and tracks saved from files.
 
+use super::Returned;
 use super::catalog::{TRACK_COLUMNS, bind_new_track, insert_tracks_sql};
 
 /// 22 parameters a row: 100 rows stay far below both engines' parameter limits.
@@ -47,8 +48,9 @@ impl Storage {
             .bind(name)
             .bind(name_key)
             .bind(musicbrainz_id)
-            .fetch_optional(pool)
-            .await?;
+            .fetch_all(pool)
+            .await?
+            .returned_optional();
             match created {
                 Some(id) => {
                     self.changed(CatalogChange::Artist(id));
@@ -96,8 +98,8 @@ impl Storage {
             .bind(&album.genre)
             .bind(&album.label)
             .bind(album.is_compilation)
-            .fetch_optional(pool)
-            .await?;
+            .fetch_all(pool)
+            .await?.returned_optional();
             match created {
                 Some(created) => {
                     self.changed(CatalogChange::Album(created.id));
@@ -183,8 +185,9 @@ impl Storage {
                 .bind(&new.content_hash)
                 .bind(new.file_mtime.map(Ts))
                 .bind(new.year)
-                .fetch_one(pool)
+                .fetch_all(pool)
                 .await?
+                .returned_one()?
         });
         self.changed(CatalogChange::Track(id));
         if before.album_id != track.album_id {

@@ -101,6 +101,29 @@ fn to_json(value: &impl serde::Serialize) -> StorageResult<bytes::Bytes> {
         .map_err(StorageError::Encode)
 }
 
+/// The rows a write statement returned, read with `fetch_all` and never `fetch_one`.
+///
+/// SQLite commits an autocommit statement when it is stepped to its end. sqlx's `fetch_one`
+/// and `fetch_optional` stop after the first row and reset the statement, dropping the commit's
+/// error: on a full disk the row was returned, then rolled back, and the write reported success.
+/// `fetch_all` steps to the end, so a failed commit is the statement's error on both engines.
+pub(crate) trait Returned<T> {
+    /// The one row the write returned; `NotFound` when it matched none.
+    fn returned_one(self) -> StorageResult<T>;
+    /// The row the write returned, if it wrote one (`ON CONFLICT DO NOTHING`, `WHERE`).
+    fn returned_optional(self) -> Option<T>;
+}
+
+impl<T> Returned<T> for Vec<T> {
+    fn returned_one(self) -> StorageResult<T> {
+        self.into_iter().next().ok_or(StorageError::NotFound)
+    }
+
+    fn returned_optional(self) -> Option<T> {
+        self.into_iter().next()
+    }
+}
+
 /// Runs `$body` once per engine with `$pool` bound to that engine's pool and `$db` naming its
 /// sqlx database type, so one statement is written once and type-checked for both engines.
 macro_rules! with_pool {

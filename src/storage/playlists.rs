@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
+use super::Returned;
 use super::catalog::{SUMMARY_COLUMNS, SUMMARY_JOINS};
 use super::paging;
 use super::users::found;
@@ -45,8 +46,9 @@ impl Storage {
                 .bind(new.is_public)
                 .bind(new.is_collaborative)
                 .bind(&new.cover_image_url)
-                .fetch_one(pool)
+                .fetch_all(pool)
                 .await?
+                .returned_one()?
         }))
     }
 
@@ -86,8 +88,9 @@ impl Storage {
                 .bind(cover.clone().flatten())
                 .bind(patch.is_public)
                 .bind(patch.is_collaborative)
-                .fetch_one(pool)
+                .fetch_all(pool)
                 .await?
+                .returned_one()?
         }))
     }
 

@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
+use super::Returned;
 use super::catalog::{ALBUM_COLUMNS, ARTIST_COLUMNS, SUMMARY_COLUMNS, SUMMARY_JOINS};
 use super::paging;
 use super::users::found;
@@ -93,8 +94,9 @@ impl Storage {
                 .bind(track_id)
                 .bind(user_id)
                 .bind(body)
-                .fetch_one(pool)
+                .fetch_all(pool)
                 .await?
+                .returned_one()?
         }))
     }
 
@@ -259,8 +261,9 @@ impl Storage {
             sqlx::query_as::<DB, Comment>(&sql)
                 .bind(id)
                 .bind(body)
-                .fetch_one(pool)
+                .fetch_all(pool)
                 .await?
+                .returned_one()?
         }))
     }
 

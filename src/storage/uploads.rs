@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
+use super::Returned;
 use super::paging;
 use super::users::found;
 use super::{Id, NewUpload, Storage, StorageResult, Ts, Upload, with_pool};
@@ -25,8 +26,9 @@ impl Storage {
                 .bind(&new.file_path)
                 .bind(new.file_size)
                 .bind(&new.mime_type)
-                .fetch_one(pool)
+                .fetch_all(pool)
                 .await?
+                .returned_one()?
         }))
     }
 

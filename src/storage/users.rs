@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
+use super::Returned;
 use super::{
     AdminUserPatch, CacheKind, Engine, Id, NewSession, NewUser, ProfilePatch, Session,
     SessionEntry, Storage, StorageError, StorageResult, Ts, User, with_pool,
@@ -148,8 +149,9 @@ impl Storage {
                 .bind(&avatar.1)
                 .bind(email.0)
                 .bind(&email.1)
-                .fetch_one(pool)
+                .fetch_all(pool)
                 .await?
+                .returned_one()?
         });
         self.cache.forget_sessions();
         Ok(user)
@@ -364,8 +366,9 @@ impl Storage {
                 .bind(Ts(new.expires_at))
                 .bind(&new.ip_address)
                 .bind(&new.user_agent)
-                .fetch_one(pool)
+                .fetch_all(pool)
                 .await?
+                .returned_one()?
         }))
     }
 

@@ -53,6 +53,10 @@ impl From<StorageError> for SubsonicError {
     fn from(err: StorageError) -> Self {
         match err {
             StorageError::NotFound => SubsonicError::NotFound("data"),
+            StorageError::Full(reason) => {
+                tracing::error!(%reason, "a write failed: the disk is full");
+                SubsonicError::Internal("the server's disk is full: nothing was saved".into())
+            }
             other => {
                 tracing::error!(error = %other, "subsonic request failed in storage");
                 SubsonicError::Internal("the database did not answer".into())

@@ -51,6 +51,7 @@ pub struct TestDb {
     pub url: String,
     _dir: Option<TempDir>,
     pg_name: Option<String>,
+    tablespace: Option<String>,
 }
 
 impl TestDb {
@@ -63,6 +64,7 @@ impl TestDb {
             url,
             _dir: Some(dir),
             pg_name: None,
+            tablespace: None,
         }
     }
 
@@ -75,13 +77,80 @@ impl TestDb {
             url,
             _dir: None,
             pg_name: Some(name),
+            tablespace: None,
         }
+    }
+
+    /// A migrated SQLite database in `folder`, which the caller keeps.
+    pub async fn sqlite_in(folder: &Path) -> TestDb {
+        let url = format!("sqlite://{}", folder.join("juke.db").display());
+        let storage = Storage::connect(&url).await.expect("open sqlite");
+        storage.migrate().await.expect("migrate sqlite");
+        TestDb {
+            storage,
+            url,
+            _dir: None,
+            pg_name: None,
+            tablespace: None,
+        }
+    }
+
+    /// A migrated PostgreSQL database whose files live in `location` (a tablespace; an empty
+    /// folder the server's user owns). `None`, said loudly, when the server cannot use it: a
+    /// server on another machine.
+    pub async fn postgres_in(location: &Path) -> Option<TestDb> {
+        let admin = Storage::connect(&postgres_admin_url())
+            .await
+            .expect("connect admin");
+        let id = Id::new().0.simple().to_string();
+        let (name, tablespace) = (format!("juke_test_{id}"), format!("juke_ts_{id}"));
+        if let Err(err) = admin
+            .execute_sql(&format!(
+                "CREATE TABLESPACE {tablespace} LOCATION '{}'",
+                location.display()
+            ))
+            .await
+        {
+            eprintln!(
+                "\n*** SKIPPED: the test PostgreSQL cannot put a tablespace in {} ({err}); \
+                 it must run on this machine ***\n",
+                location.display()
+            );
+            admin.close().await;
+            return None;
+        }
+        admin
+            .execute_sql(&format!("CREATE DATABASE {name} TABLESPACE {tablespace}"))
+            .await
+            .expect("create test database");
+        admin.close().await;
+        let mut url = url::Url::parse(&postgres_admin_url()).expect("TEST_POSTGRES_URL is a URL");
+        url.set_path(&name);
+        let storage = Storage::connect(url.as_str()).await.expect("open postgres");
+        storage.migrate().await.expect("migrate postgres");
+        Some(TestDb {
+            storage,
+            url: url.to_string(),
+            _dir: None,
+            pg_name: Some(name),
+            tablespace: Some(tablespace),
+        })
     }
 
     pub async fn finish(self) {
         self.storage.close().await;
         if let Some(name) = self.pg_name {
             drop_postgres_database(&name).await;
+        }
+        if let Some(tablespace) = self.tablespace {
+            let admin = Storage::connect(&postgres_admin_url())
+                .await
+                .expect("connect admin");
+            admin
+                .execute_sql(&format!("DROP TABLESPACE IF EXISTS {tablespace}"))
+                .await
+                .expect("drop test tablespace");
+            admin.close().await;
         }
     }
 }
