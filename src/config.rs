@@ -171,12 +171,22 @@ impl Default for AuthConfig {
 #[serde(default)]
 pub struct UploadsConfig {
     pub max_file_bytes: u64,
+    /// What one account's uploads may take in all (0: no quota). Admins have none unless an
+    /// admin sets one on their account.
+    pub quota_bytes_per_user: u64,
+    /// Uploads are refused (507) while the data folder's disk has less than this free.
+    pub min_free_bytes: u64,
+    /// The longest one upload request may take to send its body, in seconds.
+    pub body_timeout_seconds: u64,
 }
 
 impl Default for UploadsConfig {
     fn default() -> Self {
         UploadsConfig {
             max_file_bytes: 2 * 1024 * 1024 * 1024,
+            quota_bytes_per_user: 20 * 1024 * 1024 * 1024,
+            min_free_bytes: 1024 * 1024 * 1024,
+            body_timeout_seconds: 3600,
         }
     }
 }
@@ -356,6 +366,12 @@ impl Config {
         }
         if self.uploads.max_file_bytes == 0 {
             return Err(invalid("uploads.max_file_bytes", "must be greater than 0"));
+        }
+        if self.uploads.body_timeout_seconds == 0 {
+            return Err(invalid(
+                "uploads.body_timeout_seconds",
+                "must be greater than 0",
+            ));
         }
         if self.transcoding.max_concurrent > 256 {
             return Err(invalid(

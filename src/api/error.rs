@@ -10,6 +10,7 @@ use serde_json::json;
 
 use crate::accounts::AccountError;
 use crate::auth::{AuthError, Denied};
+use crate::library::uploads::UploadRefused;
 use crate::media::serve::ServeError;
 use crate::media::transcode::TranscodeError;
 use crate::storage::StorageError;
@@ -60,7 +61,14 @@ pub enum ApiError {
     Unavailable(String),
     /// 507: a disk Juke writes to is full; nothing of the request was kept.
     #[error("{message}")]
-    InsufficientStorage { reason: String, message: String },
+    InsufficientStorage {
+        code: &'static str,
+        reason: String,
+        message: String,
+    },
+    /// 408: a request body stalled or took too long.
+    #[error("{0}")]
+    RequestTimeout(String),
     #[error("internal error")]
     Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
@@ -92,7 +100,8 @@ impl ApiError {
             ApiError::Unprocessable(_) => "invalid_input",
             ApiError::TooManyRequests { .. } => "too_many_requests",
             ApiError::Unavailable(_) => "database_unavailable",
-            ApiError::InsufficientStorage { .. } => "insufficient_storage",
+            ApiError::InsufficientStorage { code, .. } => code,
+            ApiError::RequestTimeout(_) => "request_timeout",
             ApiError::Internal(_) => "internal_error",
         }
     }
@@ -110,6 +119,7 @@ impl From<StorageError> for ApiError {
             StorageError::Invalid(what) => ApiError::Unprocessable(format!("rejected: {what}")),
             StorageError::Unavailable(why) => ApiError::Unavailable(why),
             StorageError::Full(why) => ApiError::InsufficientStorage {
+                code: "insufficient_storage",
                 reason: why,
                 message: "the server's disk is full: nothing was saved; ask the server's admin to free space".into(),
             },
@@ -196,6 +206,33 @@ impl From<TranscodeError> for ApiError {
     }
 }
 
+impl From<UploadRefused> for ApiError {
+    fn from(err: UploadRefused) -> Self {
+        let message = err.to_string();
+        match err {
+            UploadRefused::DiskNearlyFull { .. } | UploadRefused::DiskFull => {
+                ApiError::InsufficientStorage {
+                    code: "insufficient_storage",
+                    reason: message.clone(),
+                    message,
+                }
+            }
+            UploadRefused::Quota { .. } => ApiError::InsufficientStorage {
+                code: "quota_exceeded",
+                reason: message.clone(),
+                message,
+            },
+            UploadRefused::TooLarge(..) => ApiError::PayloadTooLarge(message),
+            UploadRefused::TooManyAtOnce => ApiError::TooManyRequests {
+                retry_after: Duration::from_secs(5),
+            },
+            UploadRefused::TimedOut(_) => ApiError::RequestTimeout(message),
+            UploadRefused::Io(source) => ApiError::internal(source),
+            UploadRefused::Storage(inner) => inner.into(),
+        }
+    }
+}
+
 impl From<FieldError> for ApiError {
     fn from(err: FieldError) -> Self {
         ApiError::InvalidField {
@@ -248,6 +285,7 @@ impl ResponseError for ApiError {
             ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable(_) | ApiError::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::InsufficientStorage { .. } => StatusCode::INSUFFICIENT_STORAGE,
+            ApiError::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -257,9 +295,11 @@ impl ResponseError for ApiError {
             // The cause stays in the log; the client gets a generic message.
             ApiError::Internal(source) => tracing::error!(error = ?source, "internal error"),
             ApiError::Unavailable(why) => tracing::warn!(reason = %why, "database unavailable"),
-            ApiError::InsufficientStorage { reason, .. } => {
-                tracing::error!(%reason, "a write failed: the disk is full")
-            }
+            ApiError::InsufficientStorage {
+                code: "insufficient_storage",
+                reason,
+                ..
+            } => tracing::error!(%reason, "a write failed: the disk is full"),
             _ => {}
         }
         let mut response = HttpResponse::build(self.status_code());

@@ -186,7 +186,7 @@ pub const ROUTES: &[Route] = &[
         query = library::ScanQuery),
     route!("get" "/api/v1/library/scan", "admin", Admin, 200, one(json::<ScanStatusView>), "The running scan's progress and the last summary"),
     route!("post" "/api/v1/uploads", "library", Bearer, 202, one(json::<UploadsAcceptedView>), "Upload audio files",
-        body = Files),
+        body = Files, errors = [408, 429]),
     route!("get" "/api/v1/uploads", "library", Bearer, 200, one(page::<UploadView>), "My uploads and their status", query = PageQuery),
     route!("get" "/api/v1/uploads/{id}", "library", Bearer, 200, one(json::<UploadView>), "One of my uploads"),
     route!("get" "/api/v1/tracks", "catalog", Bearer, 200, one(page::<TrackSummaryView>), "Tracks, filtered and sorted, in pages",
@@ -288,7 +288,11 @@ fn meaning(status: u16, route: &Route) -> &'static str {
         416 => "the range is outside the file",
         422 => "a field is wrong; `error.field` names it",
         429 => "too many attempts: wait `Retry-After` seconds",
+        408 => "the body stalled or took longer than `uploads.body_timeout_seconds`",
         503 => "busy or the database is unavailable: try again after `Retry-After` seconds",
+        507 => {
+            "a disk is full or nearly full, or (`quota_exceeded`) the account's upload quota is used up: nothing was saved"
+        }
         _ => "an error",
     }
 }
@@ -333,6 +337,10 @@ fn error_statuses(route: &Route) -> Vec<u16> {
     }
     if route.path.contains('{') {
         statuses.push(404);
+    }
+    if route.method != "get" && route.method != "head" {
+        // Any write can meet a full disk.
+        statuses.push(507);
     }
     if route.query.is_some() {
         statuses.extend([400, 422]);

@@ -104,9 +104,13 @@ pub(super) struct UpdateBody {
     is_active: Option<bool>,
     subscription: Option<String>,
     email_verified: Option<bool>,
+    /// This account's upload quota in bytes; `null` puts it back on the server's default.
+    #[serde(default, deserialize_with = "crate::validate::nullable")]
+    #[schema(value_type = Option<u64>)]
+    upload_quota_bytes: Option<Option<u64>>,
 }
 
-/// Sets admin, subscription, email_verified; deactivates or reactivates.
+/// Sets admin, subscription, email_verified, the upload quota; deactivates or reactivates.
 #[patch("/users/{id}")]
 async fn update(
     me: AuthUser,
@@ -125,6 +129,9 @@ async fn update(
             .map(accounts::subscription)
             .transpose()?,
         email_verified: body.email_verified,
+        upload_quota_bytes: body
+            .upload_quota_bytes
+            .map(|quota| quota.map(|bytes| i64::try_from(bytes).unwrap_or(i64::MAX))),
     };
     let user = storage
         .admin_update_user(id.into_inner(), &patch)

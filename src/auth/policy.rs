@@ -110,6 +110,7 @@ mod tests {
             email_verified: false,
             is_admin,
             created_at: Utc::now(),
+            upload_quota_bytes: None,
             updated_at: Utc::now(),
         }
     }

@@ -25,6 +25,8 @@ pub struct User {
     pub is_admin: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Set by an admin; `None`: the server's default.
+    pub upload_quota_bytes: Option<i64>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -55,6 +57,8 @@ pub struct AdminUserPatch {
     pub is_active: Option<bool>,
     pub subscription: Option<String>,
     pub email_verified: Option<bool>,
+    /// `Some(None)` puts the account back on the server's default quota.
+    pub upload_quota_bytes: Option<Option<i64>>,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]

@@ -165,4 +165,35 @@ impl Storage {
             .await?
         }))
     }
+
+    /// Bytes a user's uploads take: the available tracks they uploaded, plus the uploads still
+    /// queued (whose files already sit on disk). What an upload quota counts.
+    #[tracing::instrument(level = "debug", skip_all, fields(%user_id))]
+    pub async fn upload_usage(&self, user_id: Id) -> StorageResult<i64> {
+        Ok(with_pool!(self, |pool, DB| {
+            sqlx::query_scalar::<DB, i64>(
+                "SELECT CAST(COALESCE((SELECT SUM(file_size) FROM tracks \
+                 WHERE uploader_id = $1 AND is_available), 0) \
+                 + COALESCE((SELECT SUM(file_size) FROM upload_queue WHERE user_id = $1 \
+                 AND upload_status IN ('pending', 'processing')), 0) AS BIGINT)",
+            )
+            .bind(user_id)
+            .fetch_one(pool)
+            .await?
+        }))
+    }
+
+    /// The received files uploads still waiting or in progress point at: every other file in
+    /// the incoming folder is an orphan of a crash or a refused write.
+    #[tracing::instrument(level = "debug", skip_all)]
+    pub async fn queued_upload_paths(&self) -> StorageResult<Vec<String>> {
+        Ok(with_pool!(self, |pool, DB| {
+            sqlx::query_scalar::<DB, String>(
+                "SELECT file_path FROM upload_queue \
+                 WHERE upload_status IN ('pending', 'processing')",
+            )
+            .fetch_all(pool)
+            .await?
+        }))
+    }
 }

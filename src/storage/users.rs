@@ -9,7 +9,7 @@ use super::{
 };
 
 const USER_COLUMNS: &str = "id, username, email, first_name, last_name, avatar_url, bio, subscription, \
-     is_active, email_verified, is_admin, created_at, updated_at";
+     is_active, email_verified, is_admin, created_at, updated_at, upload_quota_bytes";
 
 const SESSION_COLUMNS: &str =
     "id, user_id, expires_at, created_at, last_used_at, ip_address, user_agent";
@@ -166,7 +166,8 @@ impl Storage {
              is_admin = COALESCE($2, is_admin), \
              is_active = COALESCE($3, is_active), \
              subscription = COALESCE($4, subscription), \
-             email_verified = COALESCE($5, email_verified) \
+             email_verified = COALESCE($5, email_verified), \
+             upload_quota_bytes = CASE WHEN $6 THEN $7 ELSE upload_quota_bytes END \
              WHERE id = $1 RETURNING {USER_COLUMNS}"
         );
         let engine = self.engine();
@@ -179,6 +180,8 @@ impl Storage {
                 .bind(patch.is_active)
                 .bind(&patch.subscription)
                 .bind(patch.email_verified)
+                .bind(patch.upload_quota_bytes.is_some())
+                .bind(patch.upload_quota_bytes.flatten())
                 .fetch_one(&mut *tx)
                 .await?;
             let admins = sqlx::query_scalar::<DB, i64>(

@@ -30,5 +30,6 @@ mod storage_constraints;
 mod storage_triggers;
 mod subsonic;
 mod transcode;
+mod upload_limits;
 mod uploads;
 mod web_player;

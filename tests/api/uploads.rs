@@ -224,6 +224,12 @@ async fn a_restart_resumes_interrupted_uploads(app: &TestApp) {
     let received = incoming.join("crashed.upload");
     std::fs::write(&received, flac(data.path(), "src.flac", "Survivor")).unwrap();
     std::fs::write(incoming.join("half.part"), b"half of something").unwrap();
+    // A received file whose row was never written (the disk filled), and half a copy into
+    // the media folder.
+    std::fs::write(incoming.join("orphan.upload"), b"no row points here").unwrap();
+    let media_album = data.path().join("media/Band/Album");
+    std::fs::create_dir_all(&media_album).unwrap();
+    std::fs::write(media_album.join(".0193.part"), b"half a copy").unwrap();
     let user = db
         .storage
         .create_user(&NewUser {
@@ -271,6 +277,14 @@ async fn a_restart_resumes_interrupted_uploads(app: &TestApp) {
     assert!(
         !incoming.join("half.part").exists(),
         "half-received files are removed"
+    );
+    assert!(
+        !incoming.join("orphan.upload").exists(),
+        "orphans are removed"
+    );
+    assert!(
+        !media_album.join(".0193.part").exists(),
+        "half copies are removed"
     );
     assert_eq!(storage.count_tracks().await.unwrap(), 1);
     restarted.finish().await;

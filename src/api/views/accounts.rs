@@ -22,6 +22,8 @@ pub struct UserView {
     pub is_admin: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// The account's own upload quota in bytes; `null`: the server's default.
+    pub upload_quota_bytes: Option<i64>,
 }
 
 impl From<User> for UserView {
@@ -40,6 +42,7 @@ impl From<User> for UserView {
             is_admin: user.is_admin,
             created_at: user.created_at,
             updated_at: user.updated_at,
+            upload_quota_bytes: user.upload_quota_bytes,
         }
     }
 }
