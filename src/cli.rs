@@ -25,7 +25,12 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Run the server (the default); migrations are applied first.
-    Serve,
+    Serve {
+        /// Start on an empty database even though the data folder belonged to a database
+        /// with accounts (one deleted or moved): the first to register becomes the admin.
+        #[arg(long)]
+        fresh: bool,
+    },
     /// Apply database migrations and exit.
     Migrate,
     /// Scan the library folders once, with a progress bar, then print a summary.
@@ -103,7 +108,7 @@ pub fn run() -> ExitCode {
     for name in &notes.unknown_env {
         tracing::warn!(variable = %name, "environment variable matches no configuration key; ignored");
     }
-    let command = cli.command.unwrap_or(Command::Serve);
+    let command = cli.command.unwrap_or(Command::Serve { fresh: false });
     if let Command::Config = command {
         if let Some(file) = &notes.file {
             println!("# from {} and the environment", file.display());
@@ -113,7 +118,7 @@ pub fn run() -> ExitCode {
     }
     let outcome = actix_web::rt::System::new().block_on(async move {
         match command {
-            Command::Serve => serve(config).await,
+            Command::Serve { fresh } => serve(config, fresh).await,
             Command::Migrate => migrate(config).await,
             Command::Scan { full } => scan(config, full).await,
             Command::Reindex => reindex(config).await,
@@ -144,12 +149,12 @@ fn config_failure(err: &ConfigError) -> ExitCode {
     ExitCode::from(EXIT_CONFIG)
 }
 
-async fn serve(config: Config) -> Result<(), StartError> {
+async fn serve(config: Config, fresh: bool) -> Result<(), StartError> {
     config.prepare_data_dir()?;
     // Held while serving: `juke restore` must not replace a database in use.
     let _lock = crate::lockfile::acquire(&config.data_dir)
         .map_err(|err| StartError::Usage(err.to_string()))?;
-    let app = Application::build(config).await?;
+    let app = Application::build_fresh(config, fresh).await?;
     app.run().await.map_err(StartError::Serve)
 }
 

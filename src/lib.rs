@@ -8,6 +8,7 @@ pub mod backup;
 pub mod catalog;
 pub mod cli;
 pub mod config;
+pub mod instance;
 pub mod library;
 pub mod listening;
 pub mod lockfile;

@@ -46,6 +46,8 @@ pub enum StartError {
     Search(#[from] crate::search::SearchError),
     #[error("server failed: {0}")]
     Serve(#[source] std::io::Error),
+    #[error(transparent)]
+    Instance(#[from] crate::instance::InstanceError),
 }
 
 /// Opens the database named by the configuration and brings its schema up to date.
@@ -64,9 +66,17 @@ pub struct Application {
 
 impl Application {
     pub async fn build(config: Config) -> Result<Application, StartError> {
+        Self::build_fresh(config, false).await
+    }
+
+    /// As [`Application::build`]; `fresh` allows an empty database beside a data folder
+    /// another database with accounts used (`juke serve --fresh`).
+    pub async fn build_fresh(config: Config, fresh: bool) -> Result<Application, StartError> {
         let storage = open_storage(&config)
             .await?
             .with_cache(config.cache.max_entries);
+        crate::instance::check(&storage, &config.data_dir, fresh).await?;
+        crate::instance::remember(storage.clone(), config.data_dir.clone());
         let auth = web::Data::new(AuthService::new(&config)?);
         let library = Library::start(storage.clone(), &config);
         let uploads = web::Data::from(Uploads::start(storage.clone(), &config));

@@ -118,6 +118,7 @@ impl From<StorageError> for ApiError {
             },
             StorageError::Invalid(what) => ApiError::Unprocessable(format!("rejected: {what}")),
             StorageError::Unavailable(why) => ApiError::Unavailable(why),
+            lost @ StorageError::Lost(_) => ApiError::Unavailable(lost.to_string()),
             StorageError::Full(why) => ApiError::InsufficientStorage {
                 code: "insufficient_storage",
                 reason: why,

@@ -212,6 +212,24 @@ impl TantivyIndex {
         &self.path
     }
 
+    /// Whether the index's folder is gone from under it (removed by hand while running):
+    /// searches still answer from open files, but nothing can be written to it again.
+    pub fn is_gone(&self) -> bool {
+        !self.path.join("meta.json").exists()
+    }
+
+    /// A new empty index in this one's place, under the same lock, to be rebuilt.
+    pub fn recreate(&self) -> Result<Arc<TantivyIndex>, SearchError> {
+        if self.path.exists() {
+            std::fs::remove_dir_all(&self.path)?;
+        }
+        std::fs::create_dir_all(&self.path)?;
+        let (schema, fields) = schema();
+        let index = Index::create_in_dir(&self.path, schema)?;
+        let fresh = Self::finish(index, fields, &self.path, self.writer_memory, &self._lock)?;
+        Ok(Arc::new(fresh))
+    }
+
     fn id_term(&self, id: Id) -> Term {
         Term::from_field_text(self.fields.id, &id.to_string())
     }

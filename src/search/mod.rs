@@ -10,7 +10,7 @@ pub mod sync;
 pub mod text;
 
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, PoisonError, RwLock};
 
 use bytes::{BufMut, Bytes, BytesMut};
 use chrono::{DateTime, Utc};
@@ -187,11 +187,17 @@ impl Hits {
 
 #[derive(Clone)]
 enum Backend {
-    Tantivy(Arc<TantivyIndex>),
+    /// The index in use: replaced by a new one when its folder disappears under the server.
+    Tantivy(Arc<RwLock<Arc<TantivyIndex>>>),
     Database,
 }
 
 /// The search engine the configuration chose, over the server's storage.
+/// The index a tantivy backend uses now.
+fn current(slot: &RwLock<Arc<TantivyIndex>>) -> Arc<TantivyIndex> {
+    Arc::clone(&slot.read().unwrap_or_else(PoisonError::into_inner))
+}
+
 #[derive(Clone)]
 pub struct Search {
     backend: Backend,
@@ -241,7 +247,7 @@ impl Search {
         };
         Ok((
             Search {
-                backend: Backend::Tantivy(index),
+                backend: Backend::Tantivy(Arc::new(RwLock::new(index))),
                 storage,
             },
             state,
@@ -264,7 +270,7 @@ impl Search {
         match &self.backend {
             // Sub-millisecond on a family library and a few on a million tracks: cheaper to
             // answer here than to hand to another thread.
-            Backend::Tantivy(index) => index.search(request),
+            Backend::Tantivy(slot) => current(slot).search(request),
             Backend::Database => database::search(&self.storage, request).await,
         }
     }
@@ -272,7 +278,15 @@ impl Search {
     /// Whether a search found the index damaged: the syncer then rebuilds it.
     pub fn is_damaged(&self) -> bool {
         match &self.backend {
-            Backend::Tantivy(index) => index.is_damaged(),
+            Backend::Tantivy(slot) => current(slot).is_damaged(),
+            Backend::Database => false,
+        }
+    }
+
+    /// Whether the index's folder is gone from under the server.
+    pub fn is_gone(&self) -> bool {
+        match &self.backend {
+            Backend::Tantivy(slot) => current(slot).is_gone(),
             Backend::Database => false,
         }
     }
@@ -280,9 +294,28 @@ impl Search {
     /// How many documents of a kind the engine holds.
     pub async fn count(&self, kind: SearchKind) -> Result<u64, SearchError> {
         match &self.backend {
-            Backend::Tantivy(index) => index.count(kind),
+            Backend::Tantivy(slot) => current(slot).count(kind),
             Backend::Database => Ok(self.storage.search_documents_count(kind).await?.max(0) as u64),
         }
+    }
+
+    /// When the index's folder was removed under the running server, puts a new empty index
+    /// in its place and returns true: the caller rebuilds it. Searches answer from the old
+    /// index's open files until then.
+    pub async fn replace_if_gone(&self) -> Result<bool, SearchError> {
+        let Backend::Tantivy(slot) = &self.backend else {
+            return Ok(false);
+        };
+        let index = current(slot);
+        if !index.is_gone() {
+            return Ok(false);
+        }
+        tracing::warn!(path = %index.path().display(), "the search index's folder was removed; making a new one and rebuilding it");
+        let fresh = tokio::task::spawn_blocking(move || index.recreate())
+            .await
+            .map_err(|err| SearchError::Index(err.to_string()))??;
+        *slot.write().unwrap_or_else(PoisonError::into_inner) = fresh;
+        Ok(true)
     }
 
     /// Whether the engine holds exactly the searchable rows the database has.

@@ -43,8 +43,8 @@ impl Search {
         removals: Vec<Id>,
     ) -> Result<(), SearchError> {
         match &self.backend {
-            Backend::Tantivy(index) => {
-                let index = index.clone();
+            Backend::Tantivy(slot) => {
+                let index = super::current(slot);
                 tokio::task::spawn_blocking(move || index.write(&upserts, &removals))
                     .await
                     .map_err(|err| SearchError::Index(err.to_string()))?
@@ -57,8 +57,8 @@ impl Search {
     /// before `caught_up` is in.
     pub async fn commit(&self, caught_up: DateTime<Utc>) -> Result<(), SearchError> {
         match &self.backend {
-            Backend::Tantivy(index) => {
-                let index = index.clone();
+            Backend::Tantivy(slot) => {
+                let index = super::current(slot);
                 let checkpoint = Checkpoint {
                     schema: SCHEMA_VERSION,
                     caught_up,
@@ -153,7 +153,7 @@ impl Search {
             return Ok(0);
         }
         match &self.backend {
-            Backend::Tantivy(index) => index.clear()?,
+            Backend::Tantivy(slot) => super::current(slot).clear()?,
             Backend::Database => self.storage.search_documents_clear().await?,
         }
         let mut done = 0u64;
@@ -274,7 +274,7 @@ impl Search {
                             Err(err) => tracing::warn!(error = %err, "search index poll failed"),
                         }
                         next_poll = Instant::now() + POLL_INTERVAL;
-                        if pending.is_empty() && !self.is_damaged() {
+                        if pending.is_empty() && !self.is_damaged() && !self.is_gone() {
                             continue;
                         }
                     }
@@ -288,6 +288,15 @@ impl Search {
                     }
                     Ok(None) | Err(_) => break,
                 }
+            }
+            match self.replace_if_gone().await {
+                Ok(true) => {
+                    if let Err(err) = self.rebuild(&|_, _| {}).await {
+                        tracing::error!(error = %err, "search index rebuild failed");
+                    }
+                }
+                Ok(false) => {}
+                Err(err) => tracing::error!(error = %err, "cannot make a new search index"),
             }
             if self.is_damaged() {
                 tracing::warn!("search index damaged; rebuilding it");

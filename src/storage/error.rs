@@ -18,6 +18,12 @@ pub enum StorageError {
     /// The database cannot be reached or is overloaded.
     #[error("database unavailable: {0}")]
     Unavailable(String),
+    /// The SQLite file was deleted or replaced under the running server: writes would go to a
+    /// file nobody can open again.
+    #[error(
+        "the database file {0} was deleted or replaced while Juke was running; restore it and restart Juke"
+    )]
+    Lost(String),
     /// The disk under the database is full: the write was rolled back, nothing was stored.
     #[error("the database's disk is full: {0}")]
     Full(String),

@@ -26,9 +26,11 @@ mod uploads;
 mod url;
 mod users;
 
-use std::path::Path;
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -92,6 +94,50 @@ pub struct Storage {
     pool: Pool,
     cache: Arc<Cache>,
     changes: Arc<changes::ChangeFeed>,
+    file: Option<Arc<SqliteFile>>,
+}
+
+/// The SQLite file a [`Storage`] opened, as the file system named it then. Deleting the file
+/// under a running server does not stop SQLite: it goes on writing into the unlinked file,
+/// which vanishes with the process. Every use first checks (one `stat`) that the path still
+/// names the same file, and once it does not, every use fails loudly until a restart.
+#[derive(Debug)]
+struct SqliteFile {
+    path: PathBuf,
+    identity: (u64, u64),
+    lost: AtomicBool,
+}
+
+impl SqliteFile {
+    fn open(path: &Path) -> Option<SqliteFile> {
+        let meta = std::fs::metadata(path).ok()?;
+        Some(SqliteFile {
+            path: path.to_path_buf(),
+            identity: (meta.dev(), meta.ino()),
+            lost: AtomicBool::new(false),
+        })
+    }
+
+    fn check(&self) -> StorageResult<()> {
+        let lost = || StorageError::Lost(self.path.display().to_string());
+        if self.lost.load(Ordering::Relaxed) {
+            return Err(lost());
+        }
+        let now = std::fs::metadata(&self.path)
+            .ok()
+            .map(|meta| (meta.dev(), meta.ino()));
+        if now == Some(self.identity) {
+            return Ok(());
+        }
+        if !self.lost.swap(true, Ordering::Relaxed) {
+            tracing::error!(
+                path = %self.path.display(),
+                "the database file was deleted or replaced while Juke was running: every request \
+                 now fails until it is restored and Juke restarted"
+            );
+        }
+        Err(lost())
+    }
 }
 
 /// Our own rows always serialize; the error is kept rather than unwrapped all the same.
@@ -128,7 +174,7 @@ impl<T> Returned<T> for Vec<T> {
 /// sqlx database type, so one statement is written once and type-checked for both engines.
 macro_rules! with_pool {
     ($storage:expr, |$pool:ident, $db:ident| $body:expr) => {
-        match &$storage.pool {
+        match $storage.checked_pool()? {
             $crate::storage::Pool::Sqlite($pool) => {
                 #[allow(dead_code)]
                 type $db = ::sqlx::Sqlite;
@@ -162,11 +208,25 @@ impl Storage {
             Engine::Sqlite => Pool::Sqlite(connect_sqlite(url, max_connections).await?),
             Engine::Postgres => Pool::Postgres(connect_postgres(url, max_connections).await?),
         };
+        // Opening made the file: from here it must stay the same one.
+        let file = url
+            .sqlite_file()
+            .and_then(|path| SqliteFile::open(&path))
+            .map(Arc::new);
         Ok(Storage {
             pool,
             cache: Arc::new(Cache::off()),
             changes: Arc::default(),
+            file,
         })
+    }
+
+    /// The pool, once the database file is known to be the one opened (SQLite).
+    fn checked_pool(&self) -> StorageResult<&Pool> {
+        if let Some(file) = &self.file {
+            file.check()?;
+        }
+        Ok(&self.pool)
     }
 
     /// Serves hot reads (sessions, tracks) from memory, at most `max_entries` rows; 0 keeps

@@ -245,10 +245,14 @@ pub struct RunningJuke {
 /// Starts `juke serve` on a free port, in a new folder, with these extra environment
 /// variables, and waits for the line that says where it listens.
 pub fn spawn_juke(envs: &[(&str, &str)]) -> RunningJuke {
-    let dir = tempfile::tempdir().expect("tempdir");
+    spawn_juke_in(tempfile::tempdir().expect("tempdir"), envs, &["serve"])
+}
+
+/// As [`spawn_juke`], in `dir` (a folder an earlier run used), with these arguments.
+pub fn spawn_juke_in(dir: TempDir, envs: &[(&str, &str)], args: &[&str]) -> RunningJuke {
     let mut command = juke_command(dir.path(), envs);
     command
-        .arg("serve")
+        .args(args)
         .stdout(Stdio::null())
         .stderr(Stdio::piped());
     let mut child = command.spawn().expect("start juke");
@@ -302,6 +306,13 @@ impl RunningJuke {
     /// Everything the server has written to stderr so far.
     pub fn logs(&self) -> String {
         self.logs.lock().map(|l| l.clone()).unwrap_or_default()
+    }
+
+    /// Stops the server (SIGTERM) and hands back its folder, for a next start in it.
+    pub fn stop_keeping_dir(mut self) -> TempDir {
+        let dir = std::mem::replace(&mut self.dir, tempfile::tempdir().expect("tempdir"));
+        assert_eq!(self.stop(), Some(0), "juke stopped cleanly");
+        dir
     }
 
     /// Sends SIGTERM and waits for the process; returns its exit code.
