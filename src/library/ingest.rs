@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use super::covers;
 use super::read::{ReadError, ReadFile};
-use super::tags::VARIOUS_ARTISTS;
+use super::tags::{ScannedTrack, VARIOUS_ARTISTS};
 use crate::storage::{AlbumIdentity, Id, NewTrack, Storage, StorageError, Track};
 
 #[derive(Debug, thiserror::Error)]
@@ -39,6 +39,56 @@ pub enum Rewritten {
     Updated,
     /// The same content at a new path: the track keeps its id.
     Moved,
+    /// Read again (a full scan), and nothing of the track would change.
+    Unchanged,
+}
+
+/// The tag values a rescan compares with the last read: those an edit in Juke can change, and
+/// those that place a track under an artist and an album.
+fn tag_values(s: &ScannedTrack) -> serde_json::Value {
+    use sha2::Digest;
+    serde_json::json!({
+        "title": s.title,
+        "artist": s.artist,
+        "album": s.album,
+        "album_artist": s.album_artist,
+        "compilation": s.compilation,
+        "genre": s.genres.first(),
+        "year": s.year,
+        "release_date": s.release_date,
+        "explicit": s.explicit,
+        // Lyrics can be long: only whether they changed matters.
+        "lyrics": s.lyrics.as_deref().map(|l| hex::encode(sha2::Sha256::digest(l.as_bytes()))),
+    })
+}
+
+/// Whether writing `new` over `before` would change nothing a listener or a scan can see.
+fn same_row(before: &Track, new: &NewTrack) -> bool {
+    let mtime_close = match (before.file_mtime, new.file_mtime) {
+        (Some(a), Some(b)) => (a - b).num_milliseconds().abs() < 1,
+        (a, b) => a == b,
+    };
+    mtime_close
+        && before.title == new.title
+        && before.artist_id == new.artist_id
+        && before.album_id == new.album_id
+        && before.album == new.album
+        && before.file_path == new.file_path
+        && before.file_size == new.file_size
+        && before.duration_seconds == new.duration_seconds
+        && before.bitrate == new.bitrate
+        && before.sample_rate == new.sample_rate
+        && before.channels == new.channels
+        && before.track_number == new.track_number
+        && before.disc_number == new.disc_number
+        && before.genre == new.genre
+        && before.lyrics == new.lyrics
+        && before.metadata.0 == new.metadata
+        && before.is_explicit == new.is_explicit
+        && before.release_date == new.release_date
+        && before.year == new.year
+        && before.content_hash == new.content_hash
+        && before.is_available
 }
 
 /// New tracks written from the queue so far, and the ones the database refused.
@@ -136,10 +186,61 @@ impl Ingest {
         std::mem::take(&mut self.inserted)
     }
 
-    /// Rewrites the track `id` from a read file: a changed file, or the same content found at
-    /// a new path.
+    /// Rewrites the track `id` from a read file: a changed file, the same content found at a
+    /// new path, or a file read again by a full scan.
+    ///
+    /// An edit made in Juke survives: a value the file still has as it was last read is the
+    /// track's own (perhaps edited) and stays; a value the file changed since is the file's,
+    /// the newer edit. So a renamed album keeps its tracks, and a retagged file still wins.
     pub async fn rewrite(&mut self, file: &ReadFile, id: Id) -> Result<Rewritten, IngestError> {
-        let new = self.prepare(file, None).await?;
+        let before = self.storage.track(id).await?;
+        let last = self.storage.track_tag_values(id).await?;
+        let s = &file.scanned;
+        let now = tag_values(s);
+        // Tracks read before tag values were kept: the same content has the same tags.
+        let same_content = before.content_hash.as_deref() == Some(file.hash.as_str());
+        let kept = |key: &str| match &last {
+            Some(last) => last.get(key) == now.get(key),
+            None => same_content,
+        };
+        let keep_artist = kept("artist");
+        let keep_album = kept("album")
+            && kept("album_artist")
+            && kept("compilation")
+            && (s.album_artist.is_some() || s.compilation || keep_artist);
+        let mut new = self
+            .prepare_keeping(
+                file,
+                None,
+                keep_artist.then_some(before.artist_id),
+                keep_album.then_some(before.album_id),
+            )
+            .await?;
+        new.uploader_id = before.uploader_id;
+        if keep_album {
+            new.album = before.album.clone();
+        }
+        if kept("title") {
+            new.title = before.title.clone();
+        }
+        if kept("genre") {
+            new.genre = before.genre.clone();
+        }
+        if kept("year") {
+            new.year = before.year;
+        }
+        if kept("release_date") {
+            new.release_date = before.release_date;
+        }
+        if kept("explicit") {
+            new.is_explicit = before.is_explicit;
+        }
+        if kept("lyrics") {
+            new.lyrics = before.lyrics.clone();
+        }
+        if last.as_ref() == Some(&now) && same_row(&before, &new) {
+            return Ok(Rewritten::Unchanged);
+        }
         let rewrite = self.storage.update_track_file(id, &new).await?;
         Ok(if rewrite.moved {
             Rewritten::Moved
@@ -163,13 +264,30 @@ impl Ingest {
         file: &ReadFile,
         uploader: Option<Id>,
     ) -> Result<NewTrack, IngestError> {
+        self.prepare_keeping(file, uploader, None, None).await
+    }
+
+    /// As [`Ingest::prepare`], with the artist and album given rather than resolved from tags
+    /// when `artist` and `album` are `Some`.
+    async fn prepare_keeping(
+        &mut self,
+        file: &ReadFile,
+        uploader: Option<Id>,
+        artist: Option<Id>,
+        album: Option<Option<Id>>,
+    ) -> Result<NewTrack, IngestError> {
         let s = &file.scanned;
-        let artist_id = self
-            .artist(&s.artist, s.musicbrainz_artist_id.as_deref())
-            .await?;
-        let album_id = match &s.album {
-            Some(title) => Some(self.album(file, title, artist_id).await?),
-            None => None,
+        let artist_id = match artist {
+            Some(id) => id,
+            None => {
+                self.artist(&s.artist, s.musicbrainz_artist_id.as_deref())
+                    .await?
+            }
+        };
+        let album_id = match (album, &s.album) {
+            (Some(kept), _) => kept,
+            (None, Some(title)) => Some(self.album(file, title, artist_id).await?),
+            (None, None) => None,
         };
         let mut new = NewTrack::new(s.title.clone(), artist_id);
         new.album_id = album_id;
@@ -191,6 +309,7 @@ impl Ingest {
         new.is_explicit = s.explicit;
         new.release_date = s.release_date;
         new.year = s.year;
+        new.tag_values = Some(tag_values(s));
         Ok(new)
     }
 

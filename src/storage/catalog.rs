@@ -56,6 +56,7 @@ macro_rules! bind_new_track {
             .bind(&$new.content_hash)
             .bind($new.file_mtime.map(Ts))
             .bind($new.year)
+            .bind($new.tag_values.as_ref().map(Json))
     };
 }
 pub(super) use bind_new_track;
@@ -64,13 +65,13 @@ pub(super) use bind_new_track;
 pub(super) const INSERT_TRACK_SQL: &str = "INSERT INTO tracks (id, title, artist_id, album_id, \
      uploader_id, album, file_path, file_size, duration_seconds, bitrate, sample_rate, channels, \
      track_number, disc_number, genre, lyrics, metadata, is_explicit, release_date, content_hash, \
-     file_mtime, year) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, \
-     $16, $17, $18, $19, $20, $21, $22)";
+     file_mtime, year, tag_values) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, \
+     $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)";
 
 /// [`INSERT_TRACK_SQL`] for `rows` tracks in one statement. SQLite gets anonymous `?`
 /// parameters: it looks named ones (`$N`) up by name, which is quadratic in their number.
 pub(super) fn insert_tracks_sql(rows: usize, engine: Engine) -> String {
-    const COLUMNS: usize = 22;
+    const COLUMNS: usize = 23;
     let (head, _) = INSERT_TRACK_SQL.split_at(INSERT_TRACK_SQL.find("VALUES").unwrap_or(0));
     let values: Vec<String> = (0..rows)
         .map(|row| {

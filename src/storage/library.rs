@@ -147,6 +147,21 @@ impl Storage {
         }))
     }
 
+    /// The tag values the track's file had when last read; `None` for a track made by hand or
+    /// read before they were kept.
+    #[tracing::instrument(level = "debug", skip_all, fields(%id))]
+    pub async fn track_tag_values(&self, id: Id) -> StorageResult<Option<serde_json::Value>> {
+        Ok(with_pool!(self, |pool, DB| {
+            sqlx::query_scalar::<DB, Option<Json<serde_json::Value>>>(
+                "SELECT tag_values FROM tracks WHERE id = $1",
+            )
+            .bind(id)
+            .fetch_one(pool)
+            .await?
+            .map(|json| json.0)
+        }))
+    }
+
     /// Rewrites a track from its file (a changed file, or a moved one found by its content),
     /// keeping its id, so playlists, likes and history stay attached. Marks it available.
     #[tracing::instrument(level = "debug", skip_all, fields(%id))]
@@ -157,7 +172,7 @@ impl Storage {
              file_size = $7, duration_seconds = $8, bitrate = $9, sample_rate = $10, channels = $11, \
              track_number = $12, disc_number = $13, genre = $14, lyrics = $15, metadata = $16, \
              is_explicit = $17, release_date = $18, content_hash = $19, file_mtime = $20, year = $21, \
-             is_available = TRUE WHERE id = $1 RETURNING {TRACK_COLUMNS}"
+             tag_values = $22, is_available = TRUE WHERE id = $1 RETURNING {TRACK_COLUMNS}"
         );
         // Read once: whether the file moved, and the album and artist it may leave (they
         // count one fewer).
@@ -185,6 +200,7 @@ impl Storage {
                 .bind(&new.content_hash)
                 .bind(new.file_mtime.map(Ts))
                 .bind(new.year)
+                .bind(new.tag_values.as_ref().map(Json))
                 .fetch_all(pool)
                 .await?
                 .returned_one()?

@@ -219,6 +219,8 @@ pub struct NewTrack {
     pub year: Option<i32>,
     pub content_hash: Option<String>,
     pub file_mtime: Option<DateTime<Utc>>,
+    /// The file's tag values as read (a scan or an upload); `None` for a track made by hand.
+    pub tag_values: Option<serde_json::Value>,
 }
 
 impl NewTrack {
@@ -245,6 +247,7 @@ impl NewTrack {
             year: None,
             content_hash: None,
             file_mtime: None,
+            tag_values: None,
         }
     }
 }

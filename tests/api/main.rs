@@ -23,6 +23,7 @@ mod openapi;
 mod operations;
 mod playlists;
 mod plays;
+mod rescan_edits;
 mod search;
 mod server;
 mod small_disk;

@@ -158,6 +158,7 @@ async fn apply(
         };
         match ingest.rewrite(&file, id).await {
             Ok(Rewritten::Updated) => summary.updated += 1,
+            Ok(Rewritten::Unchanged) => summary.unchanged += 1,
             Ok(Rewritten::Moved) => {
                 summary.updated += 1;
                 summary.moved += 1;
