@@ -10,6 +10,7 @@ mod app_passwords;
 mod audio;
 mod cache;
 mod catalog;
+mod crashes;
 mod database_lost;
 mod disk_full;
 mod editing;
