@@ -181,6 +181,7 @@ const UNWATCHED_NAMED: usize = 5;
 /// the periodic scan still covers it. Folders created later are watched as they appear.
 fn watch(library: Arc<Library>) {
     use notify::EventKind;
+    use notify::event::ModifyKind;
 
     let (events, mut changes) = mpsc::unbounded_channel::<Vec<PathBuf>>();
     let watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
@@ -188,12 +189,11 @@ fn watch(library: Arc<Library>) {
         if let Ok(event) = event
             && !matches!(event.kind, EventKind::Access(_))
         {
-            // A new or moved-in folder needs watches of its own; any path may be one.
-            let maybe_folders = if matches!(event.kind, EventKind::Create(_) | EventKind::Modify(_))
-            {
-                event.paths
-            } else {
-                Vec::new()
+            // A new or moved-in folder needs watches of its own; these paths may be one. Other
+            // changes (a folder's times or permissions) must not re-walk the library.
+            let maybe_folders = match event.kind {
+                EventKind::Create(_) | EventKind::Modify(ModifyKind::Name(_)) => event.paths,
+                _ => Vec::new(),
             };
             let _ = events.send(maybe_folders);
         }
