@@ -177,7 +177,13 @@ pub struct RunningJuke {
 /// variables, and waits for the line that says where it listens.
 pub fn spawn_juke(envs: &[(&str, &str)]) -> RunningJuke {
     let dir = tempfile::tempdir().expect("tempdir");
-    let mut command = juke_command(dir.path(), envs);
+    let command = juke_command(dir.path(), envs);
+    spawn_serve(dir, command)
+}
+
+/// Starts `command serve` (a [`juke_command`] run in `dir`, which the result keeps alive) and
+/// waits for the line that says where it listens.
+pub fn spawn_serve(dir: TempDir, mut command: Command) -> RunningJuke {
     command
         .arg("serve")
         .stdout(Stdio::null())

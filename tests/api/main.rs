@@ -12,6 +12,7 @@ mod cache;
 mod catalog;
 mod editing;
 mod helpers;
+mod hostile_files;
 mod images;
 mod library;
 mod media;
