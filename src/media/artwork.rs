@@ -345,6 +345,46 @@ mod tests {
     }
 
     #[test]
+    fn art_is_stored_bounded() {
+        let mut small = Vec::new();
+        DynamicImage::ImageRgb8(RgbImage::new(40, 30))
+            .write_with_encoder(PngEncoder::new(&mut small))
+            .unwrap();
+        let (kept, format) = bounded_for_storage(small.clone(), CoverFormat::Png).unwrap();
+        let small_again = small.clone();
+        assert_eq!(
+            (kept, format),
+            (small_again, CoverFormat::Png),
+            "small art is kept as it is"
+        );
+
+        let mut wide = Vec::new();
+        DynamicImage::ImageRgb8(RgbImage::new(3000, 600))
+            .write_with_encoder(PngEncoder::new(&mut wide))
+            .unwrap();
+        let (scaled, format) = bounded_for_storage(wide, CoverFormat::Png).unwrap();
+        assert_eq!(format, CoverFormat::Jpeg);
+        let decoded = decode(&scaled).unwrap();
+        assert_eq!((decoded.width(), decoded.height()), (MAX_STORED_SIDE, 300));
+
+        // A header that declares 20 000 × 20 000 pixels: refused, nothing decoded.
+        let mut bomb = small.clone();
+        bomb[16..20].copy_from_slice(&20_000u32.to_be_bytes());
+        bomb[20..24].copy_from_slice(&20_000u32.to_be_bytes());
+        // With a valid checksum, so the header is read and believed.
+        let mut crc = flate2::Crc::new();
+        crc.update(&bomb[12..29]);
+        bomb[29..33].copy_from_slice(&crc.sum().to_be_bytes());
+        assert!(matches!(
+            bounded_for_storage(bomb, CoverFormat::Png),
+            Err(ArtworkError::TooLarge {
+                width: 20_000,
+                height: 20_000
+            })
+        ));
+    }
+
+    #[test]
     fn oversized_pictures_are_refused_before_decoding() {
         // A PNG header that declares 20 000 × 20 000 pixels.
         let mut png = Vec::new();
