@@ -4,8 +4,10 @@
 use std::path::Path;
 
 use super::read::ReadFile;
+use crate::media::artwork;
 use crate::media::cover_format::CoverFormat;
 use crate::storage::Id;
+use crate::untrusted_file::{self, MAX_COVER_BYTES};
 
 const NAMES: [&str; 4] = ["cover", "folder", "front", "album"];
 /// Folder images worth taking: the types every browser shows.
@@ -14,12 +16,30 @@ const FOLDER_FORMATS: [CoverFormat; 3] = [CoverFormat::Jpeg, CoverFormat::Png, C
 /// Writes the album's cover if the file brings one; returns the URL that serves it.
 pub async fn store_album_cover(covers_dir: &Path, album_id: Id, file: &ReadFile) -> Option<String> {
     let (bytes, format) = match &file.scanned.picture {
-        Some(picture) => (picture.bytes.clone(), CoverFormat::from_mime(&picture.mime)),
-        None => {
+        Some(picture) if !picture.bytes.is_empty() => {
+            (picture.bytes.clone(), CoverFormat::from_mime(&picture.mime))
+        }
+        _ => {
             let dir = file.path.parent()?.to_path_buf();
             tokio::task::spawn_blocking(move || folder_image(&dir))
                 .await
                 .ok()??
+        }
+    };
+    // Oversize art is scaled down here, once, under the server-wide bound on decodes.
+    let permit = artwork::decode_permit().await.ok()?;
+    let bounded =
+        tokio::task::spawn_blocking(move || artwork::bounded_for_storage(bytes, format)).await;
+    drop(permit);
+    let (bytes, format) = match bounded {
+        Ok(Ok(bounded)) => bounded,
+        Ok(Err(err)) => {
+            tracing::warn!(album = %album_id, path = %file.path.display(), reason = %err, "cover not stored");
+            return None;
+        }
+        Err(err) => {
+            tracing::warn!(album = %album_id, path = %file.path.display(), reason = %err, "cover not stored");
+            return None;
         }
     };
     let extension = format.extension();
@@ -52,7 +72,9 @@ pub async fn store_album_cover(covers_dir: &Path, album_id: Id, file: &ReadFile)
     }
 }
 
-/// The first `cover.jpg`-like image in a folder, read whole (bounded).
+/// The first `cover.jpg`-like image in a folder that is a regular, non-empty file of at most
+/// [`MAX_COVER_BYTES`], read whole. One that is not (a FIFO, a link to a device, a huge file)
+/// is skipped with a warning, and the next candidate is tried.
 fn folder_image(dir: &Path) -> Option<(Vec<u8>, CoverFormat)> {
     let entries = std::fs::read_dir(dir).ok()?;
     let mut candidates: Vec<(usize, std::path::PathBuf, CoverFormat)> = entries
@@ -66,10 +88,14 @@ fn folder_image(dir: &Path) -> Option<(Vec<u8>, CoverFormat)> {
         })
         .collect();
     candidates.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
-    let (_, path, format) = candidates.into_iter().next()?;
-    let meta = std::fs::metadata(&path).ok()?;
-    if meta.len() > super::tags::MAX_PICTURE_BYTES as u64 {
-        return None;
-    }
-    Some((std::fs::read(&path).ok()?, format))
+    candidates.into_iter().find_map(|(_, path, format)| {
+        match untrusted_file::read_capped(&path, MAX_COVER_BYTES) {
+            Ok(bytes) if !bytes.is_empty() => Some((bytes, format)),
+            Ok(_) => None,
+            Err(err) => {
+                tracing::warn!(path = %path.display(), reason = %err, "folder image skipped");
+                None
+            }
+        }
+    })
 }

@@ -293,7 +293,7 @@ impl Ingest {
         new.album_id = album_id;
         new.uploader_id = uploader;
         new.album = s.album.clone();
-        new.file_path = Some(file.path.to_string_lossy().into_owned());
+        new.file_path = Some(crate::stored_path::encode(&file.path));
         new.file_size = Some(file.size);
         new.file_mtime = file.mtime;
         new.content_hash = Some(file.hash.clone());

@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 
 use super::tags::{self, ScannedTrack, TagError};
+use crate::untrusted_file::{self, MAX_AUDIO_BYTES, UntrustedFileError};
 
 /// A file read and hashed, ready to be saved.
 #[derive(Debug)]
@@ -25,14 +26,16 @@ pub struct ReadFile {
 pub enum ReadError {
     #[error(transparent)]
     Tags(#[from] TagError),
+    /// A FIFO, a device, a link to one, or a file over [`MAX_AUDIO_BYTES`].
+    #[error(transparent)]
+    Refused(#[from] UntrustedFileError),
     #[error("reader crashed on this file")]
     Crashed,
 }
 
 /// Reads one file's tags, properties and content hash. Blocking.
 pub fn read_file(path: &Path, relative: &Path) -> Result<ReadFile, ReadError> {
-    let mut file = std::fs::File::open(path).map_err(TagError::Io)?;
-    let meta = file.metadata().map_err(TagError::Io)?;
+    let (mut file, meta) = untrusted_file::open_regular(path, MAX_AUDIO_BYTES)?;
     let hash = hash_open(&mut file, meta.len()).map_err(TagError::Io)?;
     let scanned = tags::read_open(file, path, relative)?;
     Ok(ReadFile {
@@ -46,8 +49,15 @@ pub fn read_file(path: &Path, relative: &Path) -> Result<ReadFile, ReadError> {
 
 /// [`read_file`] on the blocking pool; a panic inside a parser fails this file only.
 pub async fn read_file_async(path: PathBuf, relative: PathBuf) -> Result<ReadFile, ReadError> {
-    tokio::task::spawn_blocking(move || read_file(&path, &relative))
+    tokio::task::spawn_blocking(move || read_file_guarded(&path, &relative))
         .await
+        .unwrap_or(Err(ReadError::Crashed))
+}
+
+/// [`read_file`], with a panic inside a parser (lofty on a corrupt file) caught so that it
+/// fails this file only, not the batch it was read with.
+pub fn read_file_guarded(path: &Path, relative: &Path) -> Result<ReadFile, ReadError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| read_file(path, relative)))
         .unwrap_or(Err(ReadError::Crashed))
 }
 
@@ -58,10 +68,7 @@ pub async fn read_files_async(files: Vec<(PathBuf, PathBuf)>) -> Vec<Result<Read
     let results = tokio::task::spawn_blocking(move || {
         files
             .iter()
-            .map(|(path, relative)| {
-                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| read_file(path, relative)))
-                    .unwrap_or(Err(ReadError::Crashed))
-            })
+            .map(|(path, relative)| read_file_guarded(path, relative))
             .collect::<Vec<_>>()
     })
     .await;
@@ -76,8 +83,9 @@ pub fn millis(time: std::time::SystemTime) -> DateTime<Utc> {
 
 /// A content fingerprint that finds a moved file without reading all of it: SHA-256 over the
 /// size, the first 64 KiB and the last 64 KiB.
-pub fn content_hash(path: &Path, size: u64) -> std::io::Result<String> {
-    hash_open(&mut std::fs::File::open(path)?, size)
+pub fn content_hash(path: &Path, size: u64) -> Result<String, UntrustedFileError> {
+    let (mut file, _) = untrusted_file::open_regular(path, MAX_AUDIO_BYTES)?;
+    Ok(hash_open(&mut file, size)?)
 }
 
 fn hash_open(file: &mut std::fs::File, size: u64) -> std::io::Result<String> {

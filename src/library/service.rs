@@ -169,37 +169,134 @@ impl Library {
 /// makes a burst of events, and one scan should follow it, not one per file.
 const WATCH_DEBOUNCE: Duration = Duration::from_secs(2);
 
+/// Unwatchable folders named in the one warning that lists them.
+const UNWATCHED_NAMED: usize = 5;
+
 /// Follows changes in the library folders; each burst of changes queues one incremental scan
 /// (which skips unchanged files, so it costs little).
+///
+/// Every folder is watched on its own (not with notify's recursive mode, which stops at the
+/// first folder it cannot watch and leaves every folder after it unwatched): a folder that
+/// cannot be watched (no permission, the watch limit reached) is logged once and skipped, and
+/// the periodic scan still covers it. Folders created later are watched as they appear.
 fn watch(library: Arc<Library>) {
-    use notify::{EventKind, RecursiveMode, Watcher};
+    use notify::EventKind;
+    use notify::event::ModifyKind;
 
-    let (events, mut changes) = mpsc::channel::<()>(1);
+    let (events, mut changes) = mpsc::unbounded_channel::<Vec<PathBuf>>();
     let watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
         // Reads (Juke's own scans included) are not changes.
-        if event.is_ok_and(|e| !matches!(e.kind, EventKind::Access(_))) {
-            let _ = events.try_send(());
+        if let Ok(event) = event
+            && !matches!(event.kind, EventKind::Access(_))
+        {
+            // A new or moved-in folder needs watches of its own; these paths may be one. Other
+            // changes (a folder's times or permissions) must not re-walk the library.
+            let maybe_folders = match event.kind {
+                EventKind::Create(_) | EventKind::Modify(ModifyKind::Name(_)) => event.paths,
+                _ => Vec::new(),
+            };
+            let _ = events.send(maybe_folders);
         }
     });
-    let mut watcher = match watcher {
+    let watcher = match watcher {
         Ok(watcher) => watcher,
         Err(err) => {
             tracing::warn!(error = %err, "cannot watch the library folders; relying on scans");
             return;
         }
     };
-    for folder in &library.folders {
-        if let Err(err) = watcher.watch(folder, RecursiveMode::Recursive) {
-            tracing::warn!(folder = %folder.display(), error = %err, "cannot watch this folder");
-        }
-    }
     actix_web::rt::spawn(async move {
-        // The watcher lives as long as this task.
-        let _watcher = watcher;
-        while changes.recv().await.is_some() {
-            while let Ok(Some(())) = tokio::time::timeout(WATCH_DEBOUNCE, changes.recv()).await {}
+        // Walking a large library to add its watches is blocking work.
+        let folders = library.folders.clone();
+        let Ok(mut watcher) = tokio::task::spawn_blocking(move || {
+            let mut watcher = watcher;
+            let unwatched: Vec<_> = folders
+                .iter()
+                .flat_map(|folder| watch_tree(&mut watcher, folder))
+                .collect();
+            warn_unwatched(&unwatched);
+            watcher
+        })
+        .await
+        else {
+            return;
+        };
+        while let Some(paths) = changes.recv().await {
+            let mut new_folders: Vec<PathBuf> = paths.into_iter().filter(|p| p.is_dir()).collect();
+            while let Ok(Some(paths)) = tokio::time::timeout(WATCH_DEBOUNCE, changes.recv()).await {
+                new_folders.extend(paths.into_iter().filter(|p| p.is_dir()));
+            }
+            if !new_folders.is_empty() {
+                let Ok(returned) = tokio::task::spawn_blocking(move || {
+                    let unwatched: Vec<_> = new_folders
+                        .iter()
+                        .flat_map(|folder| watch_tree(&mut watcher, folder))
+                        .collect();
+                    warn_unwatched(&unwatched);
+                    watcher
+                })
+                .await
+                else {
+                    return;
+                };
+                watcher = returned;
+            }
             tracing::debug!("library folders changed; queueing a scan");
             library.request_scan(false);
         }
     });
+}
+
+/// Watches `root` and every folder below it, each on its own; returns the folders that could
+/// not be watched or walked, with why.
+fn watch_tree(
+    watcher: &mut impl notify::Watcher,
+    root: &std::path::Path,
+) -> Vec<(PathBuf, String)> {
+    let mut unwatched = Vec::new();
+    for entry in walkdir::WalkDir::new(root).follow_links(true) {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(err) => {
+                // A dangling link is a file gone, not a folder left unwatched.
+                if err
+                    .io_error()
+                    .is_some_and(|e| e.kind() == std::io::ErrorKind::NotFound)
+                {
+                    continue;
+                }
+                let path = err
+                    .path()
+                    .map_or_else(|| root.to_path_buf(), std::path::Path::to_path_buf);
+                if !unwatched.iter().any(|(p, _)| *p == path) {
+                    unwatched.push((path, err.to_string()));
+                }
+                continue;
+            }
+        };
+        if !entry.file_type().is_dir() {
+            continue;
+        }
+        if let Err(err) = watcher.watch(entry.path(), notify::RecursiveMode::NonRecursive) {
+            unwatched.push((entry.path().to_path_buf(), err.to_string()));
+        }
+    }
+    unwatched
+}
+
+/// One warning for a whole set-up, however many folders it could not watch.
+fn warn_unwatched(unwatched: &[(PathBuf, String)]) {
+    if unwatched.is_empty() {
+        return;
+    }
+    let named: Vec<String> = unwatched
+        .iter()
+        .take(UNWATCHED_NAMED)
+        .map(|(path, why)| format!("{} ({why})", path.display()))
+        .collect();
+    tracing::warn!(
+        count = unwatched.len(),
+        folders = %named.join("; "),
+        "cannot watch some library folders; the periodic scan still covers them"
+    );
 }

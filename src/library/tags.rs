@@ -15,6 +15,7 @@ use lofty::tag::{ItemValue, Tag, TagType};
 use serde_json::{Map, Value, json};
 
 use crate::media::audio_format::AudioFormat;
+use crate::untrusted_file::{self, UntrustedFileError};
 
 /// Tag values longer than this are cut: a corrupt or hostile tag cannot bloat the database.
 const MAX_TEXT_CHARS: usize = 64 * 1024;
@@ -98,6 +99,9 @@ pub struct Picture {
 pub enum TagError {
     #[error("cannot open: {0}")]
     Io(#[from] std::io::Error),
+    /// Not a regular file, or too large.
+    #[error(transparent)]
+    Refused(#[from] UntrustedFileError),
     #[error("empty file")]
     Empty,
     #[error("not a recognised audio file")]
@@ -120,7 +124,8 @@ fn parse_error(err: lofty::error::FileParseError) -> TagError {
 /// Reads a file's tags and properties. `relative` is the path below the library folder, for
 /// the fallbacks.
 pub fn read(path: &Path, relative: &Path) -> Result<ScannedTrack, TagError> {
-    read_open(std::fs::File::open(path)?, path, relative)
+    let (file, _) = untrusted_file::open_regular(path, untrusted_file::MAX_AUDIO_BYTES)?;
+    read_open(file, path, relative)
 }
 
 /// [`read`] from a file already open (the ingest pipeline hashes it first), so each file is
@@ -133,7 +138,9 @@ pub fn read_open(
     if file.metadata()?.len() == 0 {
         return Err(TagError::Empty);
     }
-    let mut first = Some(file);
+    // The second attempt reads the same opened file again, never the path: the path was
+    // checked to name a regular file once, through this handle.
+    let mut first = Some(file.try_clone()?);
     let mut open = |read_tags: bool| -> Result<_, TagError> {
         let options = ParseOptions::new()
             .parsing_mode(ParsingMode::Relaxed)
@@ -141,7 +148,7 @@ pub fn read_open(
             .read_cover_art(read_tags);
         let mut handle = match first.take() {
             Some(handle) => handle,
-            None => std::fs::File::open(path)?,
+            None => file.try_clone()?,
         };
         handle.seek(SeekFrom::Start(0))?;
         let probe = Probe::new(BufReader::new(handle))
@@ -289,10 +296,12 @@ fn fill_from_tag(s: &mut ScannedTrack, tag: &Tag) {
     }
     if s.picture.is_none() {
         let pictures = tag.pictures();
-        let front = pictures
-            .iter()
+        // An empty picture is no picture: stored, it would be served as an empty image.
+        let mut usable = pictures.iter().filter(|p| !p.data().is_empty());
+        let front = usable
+            .clone()
             .find(|p| p.pic_type() == PictureType::CoverFront)
-            .or_else(|| pictures.first());
+            .or_else(|| usable.next());
         s.picture = front
             .filter(|p| p.data().len() <= MAX_PICTURE_BYTES)
             .map(|p| Picture {
@@ -399,11 +408,16 @@ fn split_track_number(stem: &str) -> (Option<u32>, String) {
 /// Lyrics from `Song.lrc` beside `Song.flac`, when present and small.
 fn sidecar_lyrics(path: &Path) -> Option<String> {
     let lrc = path.with_extension("lrc");
-    let meta = std::fs::metadata(&lrc).ok()?;
-    if !meta.is_file() || meta.len() > 512 * 1024 {
-        return None;
-    }
-    let bytes = std::fs::read(&lrc).ok()?;
+    let bytes = match untrusted_file::read_capped(&lrc, untrusted_file::MAX_LYRICS_BYTES) {
+        Ok(bytes) => bytes,
+        Err(UntrustedFileError::Io(err)) if err.kind() == std::io::ErrorKind::NotFound => {
+            return None;
+        }
+        Err(err) => {
+            tracing::warn!(path = %lrc.display(), reason = %err, "lyrics sidecar skipped");
+            return None;
+        }
+    };
     clean(&String::from_utf8_lossy(&bytes))
 }
 

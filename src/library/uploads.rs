@@ -200,7 +200,10 @@ impl Uploads {
         remove_partials(&self.media_dir());
         match self.storage.queued_upload_paths().await {
             Ok(queued) => {
-                let queued: HashSet<PathBuf> = queued.into_iter().map(PathBuf::from).collect();
+                let queued: HashSet<PathBuf> = queued
+                    .iter()
+                    .map(|stored| crate::stored_path::decode(stored))
+                    .collect();
                 if let Ok(entries) = std::fs::read_dir(self.incoming_dir()) {
                     for entry in entries.flatten() {
                         let path = entry.path();
@@ -249,7 +252,7 @@ impl Uploads {
                     .map(|n| n.to_string_lossy().into_owned())
                     .unwrap_or_default(),
                 original_name: original_name.to_owned(),
-                file_path: received.to_string_lossy().into_owned(),
+                file_path: crate::stored_path::encode(received),
                 file_size: size as i64,
                 mime_type: format.map(|f| f.mime().to_owned()),
             })
@@ -317,12 +320,12 @@ impl Uploads {
             return;
         }
         // Only once the outcome is recorded: a crash before here reprocesses the same file.
-        let _ = tokio::fs::remove_file(&upload.file_path).await;
+        let _ = tokio::fs::remove_file(crate::stored_path::decode(&upload.file_path)).await;
         tracing::info!(upload = %upload.id, status, "{log}");
     }
 
     async fn import(&self, ingest: &mut Ingest, upload: &Upload) -> Result<(Id, String), String> {
-        let received = PathBuf::from(&upload.file_path);
+        let received = crate::stored_path::decode(&upload.file_path);
         if !received.is_file() {
             return Err("the uploaded file is gone".into());
         }
@@ -381,7 +384,8 @@ impl Uploads {
                 let hash =
                     tokio::task::spawn_blocking(move || read::content_hash(&existing, meta.len()))
                         .await
-                        .map_err(std::io::Error::other)??;
+                        .map_err(std::io::Error::other)?
+                        .map_err(std::io::Error::other)?;
                 if hash == file.hash {
                     return Ok(target);
                 }

@@ -4,12 +4,12 @@
 
 use std::io::Cursor;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 use image::codecs::jpeg::JpegEncoder;
 use image::codecs::png::PngEncoder;
 use image::{DynamicImage, ImageReader, Limits, Rgb, RgbImage};
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::cover_format::CoverFormat;
 use crate::storage::Id;
@@ -18,9 +18,30 @@ use crate::storage::Id;
 /// them, so the disk cache holds at most this many copies of a cover.
 pub const SIZES: &[u32] = &[64, 128, 256, 512, 1024];
 
-/// Decoding is bounded: a hostile picture could declare 60 000 × 60 000 pixels.
-const MAX_SIDE: u32 = 10_000;
+/// Decoding is bounded: a hostile picture could declare 60 000 × 60 000 pixels. A picture
+/// whose header declares more is refused before any pixel is decoded.
+pub const MAX_SIDE: u32 = 10_000;
 const MAX_DECODE_BYTES: u64 = 256 * 1024 * 1024;
+
+/// Art is stored at most this large (longest side): larger embedded art (9000 × 9000 scans
+/// exist) is scaled down once, when it is found, so serving never decodes it again.
+pub const MAX_STORED_SIDE: u32 = 1500;
+
+/// Decodes running at once, across the server (ingest and serving alike): a 9000 × 9000
+/// picture takes about 240 MB while it is decoded, which a small NAS can afford once or
+/// twice, not once per cover in a page of fifty.
+static DECODES: LazyLock<Arc<Semaphore>> = LazyLock::new(|| {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    Arc::new(Semaphore::new(cores.clamp(1, 2)))
+});
+
+/// Waits for a turn to decode a picture; hold the permit while decoding.
+pub async fn decode_permit() -> Result<OwnedSemaphorePermit, ArtworkError> {
+    Arc::clone(&DECODES)
+        .acquire_owned()
+        .await
+        .map_err(|_| ArtworkError::Io(std::io::Error::other("the decoder has shut down")))
+}
 
 const JPEG_QUALITY: u8 = 85;
 
@@ -32,6 +53,8 @@ pub enum ArtworkError {
     Decode(#[from] image::ImageError),
     #[error("the resizing task failed")]
     Task(#[from] tokio::task::JoinError),
+    #[error("the picture declares {width} × {height} pixels, more than {MAX_SIDE} on a side")]
+    TooLarge { width: u32, height: u32 },
 }
 
 /// A file to serve and its type.
@@ -44,9 +67,6 @@ pub struct Picture {
 pub struct Artwork {
     covers_dir: PathBuf,
     cache_dir: PathBuf,
-    /// Scaling is CPU work: at most one per core, so a page of 50 new covers cannot starve
-    /// the streams.
-    resizing: Arc<Semaphore>,
 }
 
 /// The smallest size at least as large as asked (the largest if it asks for more).
@@ -60,11 +80,9 @@ pub fn size_for(requested: u32) -> u32 {
 
 impl Artwork {
     pub fn new(data_dir: &Path) -> Artwork {
-        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         Artwork {
             covers_dir: data_dir.join("covers"),
             cache_dir: data_dir.join("cache").join("covers"),
-            resizing: Arc::new(Semaphore::new(cores)),
         }
     }
 
@@ -92,10 +110,9 @@ impl Artwork {
                 return Ok(Some(Picture { path: cached, mime }));
             }
         }
-        let _permit =
-            self.resizing.acquire().await.map_err(|_| {
-                ArtworkError::Io(std::io::Error::other("the resizer has shut down"))
-            })?;
+        // Scaling is CPU and memory: bounded across the server, so a page of 50 new covers
+        // cannot starve the streams or the memory.
+        let _permit = decode_permit().await?;
         let cache_dir = self.cache_dir.clone();
         let picture =
             tokio::task::spawn_blocking(move || scale(&original, &cache_dir, &stem, size))
@@ -138,6 +155,49 @@ async fn is_fresh(cached: &Path, original: &Path) -> bool {
     }
 }
 
+/// The picture's size as its header declares it, without decoding it.
+fn declared_dimensions(bytes: &[u8]) -> Result<(u32, u32), ArtworkError> {
+    Ok(ImageReader::new(Cursor::new(bytes))
+        .with_guessed_format()?
+        .into_dimensions()?)
+}
+
+/// Art as it should be stored: unchanged when it is at most [`MAX_STORED_SIDE`] (or when its
+/// header cannot be read: serving treats it as broken and draws a placeholder), else scaled
+/// down once, as JPEG (PNG with transparency). A header that declares more than [`MAX_SIDE`]
+/// is refused without decoding. Blocking and memory-hungry: hold a [`decode_permit`].
+pub fn bounded_for_storage(
+    bytes: Vec<u8>,
+    format: CoverFormat,
+) -> Result<(Vec<u8>, CoverFormat), ArtworkError> {
+    let Ok((width, height)) = declared_dimensions(&bytes) else {
+        return Ok((bytes, format));
+    };
+    if width > MAX_SIDE || height > MAX_SIDE {
+        return Err(ArtworkError::TooLarge { width, height });
+    }
+    if width <= MAX_STORED_SIDE && height <= MAX_STORED_SIDE {
+        return Ok((bytes, format));
+    }
+    let image = decode(&bytes)?;
+    drop(bytes);
+    let (encoded, _, mime) = encode(image.thumbnail(MAX_STORED_SIDE, MAX_STORED_SIDE))?;
+    Ok((encoded, CoverFormat::from_mime(mime)))
+}
+
+/// JPEG unless the picture has transparency; the bytes, extension and type.
+fn encode(image: DynamicImage) -> Result<(Vec<u8>, &'static str, &'static str), ArtworkError> {
+    let mut bytes = Vec::new();
+    if image.color().has_alpha() {
+        image.write_with_encoder(PngEncoder::new(&mut bytes))?;
+        Ok((bytes, "png", "image/png"))
+    } else {
+        DynamicImage::ImageRgb8(image.to_rgb8())
+            .write_with_encoder(JpegEncoder::new_with_quality(&mut bytes, JPEG_QUALITY))?;
+        Ok((bytes, "jpg", "image/jpeg"))
+    }
+}
+
 fn decode(bytes: &[u8]) -> Result<DynamicImage, ArtworkError> {
     let mut reader = ImageReader::new(Cursor::new(bytes)).with_guessed_format()?;
     let mut limits = Limits::default();
@@ -162,15 +222,7 @@ fn scale(
     } else {
         image
     };
-    let mut bytes = Vec::new();
-    let (ext, mime) = if image.color().has_alpha() {
-        image.write_with_encoder(PngEncoder::new(&mut bytes))?;
-        ("png", "image/png")
-    } else {
-        DynamicImage::ImageRgb8(image.to_rgb8())
-            .write_with_encoder(JpegEncoder::new_with_quality(&mut bytes, JPEG_QUALITY))?;
-        ("jpg", "image/jpeg")
-    };
+    let (bytes, ext, mime) = encode(image)?;
     std::fs::create_dir_all(cache_dir)?;
     let path = cache_dir.join(format!("{stem}.{ext}"));
     let partial = cache_dir.join(format!(".{stem}.{ext}.{}.part", Id::new()));
@@ -290,6 +342,46 @@ mod tests {
         let png = placeholder_png(id, 64).unwrap();
         let decoded = decode(&png).unwrap();
         assert_eq!((decoded.width(), decoded.height()), (64, 64));
+    }
+
+    #[test]
+    fn art_is_stored_bounded() {
+        let mut small = Vec::new();
+        DynamicImage::ImageRgb8(RgbImage::new(40, 30))
+            .write_with_encoder(PngEncoder::new(&mut small))
+            .unwrap();
+        let (kept, format) = bounded_for_storage(small.clone(), CoverFormat::Png).unwrap();
+        let small_again = small.clone();
+        assert_eq!(
+            (kept, format),
+            (small_again, CoverFormat::Png),
+            "small art is kept as it is"
+        );
+
+        let mut wide = Vec::new();
+        DynamicImage::ImageRgb8(RgbImage::new(3000, 600))
+            .write_with_encoder(PngEncoder::new(&mut wide))
+            .unwrap();
+        let (scaled, format) = bounded_for_storage(wide, CoverFormat::Png).unwrap();
+        assert_eq!(format, CoverFormat::Jpeg);
+        let decoded = decode(&scaled).unwrap();
+        assert_eq!((decoded.width(), decoded.height()), (MAX_STORED_SIDE, 300));
+
+        // A header that declares 20 000 × 20 000 pixels: refused, nothing decoded.
+        let mut bomb = small.clone();
+        bomb[16..20].copy_from_slice(&20_000u32.to_be_bytes());
+        bomb[20..24].copy_from_slice(&20_000u32.to_be_bytes());
+        // With a valid checksum, so the header is read and believed.
+        let mut crc = flate2::Crc::new();
+        crc.update(&bomb[12..29]);
+        bomb[29..33].copy_from_slice(&crc.sum().to_be_bytes());
+        assert!(matches!(
+            bounded_for_storage(bomb, CoverFormat::Png),
+            Err(ArtworkError::TooLarge {
+                width: 20_000,
+                height: 20_000
+            })
+        ));
     }
 
     #[test]

@@ -21,6 +21,8 @@ use super::artwork::{self, Artwork, Picture};
 use super::audio_format::{AudioFormat, TranscodeTarget};
 use super::transcode::{self, Job, TranscodeError, Transcoder};
 use crate::storage::{Id, Storage, StorageError, Track};
+use crate::stored_path;
+use crate::untrusted_file::{self, MAX_AUDIO_BYTES};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
@@ -115,7 +117,7 @@ async fn transcoded(
     }
     let path = track.file_path.as_deref().ok_or(ServeError::NotFound)?;
     let body = transcoder
-        .start(std::path::Path::new(path), job)
+        .start(&stored_path::decode(path), job)
         .await
         .inspect_err(|err| {
             if let TranscodeError::Failed(why) = err {
@@ -148,10 +150,31 @@ fn respond(
     let response = file
         .set_content_disposition(disposition(kind, &file_name(track)))
         .into_response(req);
+    if req.method() == Method::HEAD {
+        return without_body(response);
+    }
     match reader {
         Ok(reader) if req.method() == Method::GET => rechunk(response, reader),
         _ => response,
     }
+}
+
+/// A HEAD answer costs the stat actix-files already made: it keeps the body's declared size
+/// (so `Content-Length` is the file's) but gives a body that ends at once. actix-files hands
+/// HEAD the same file-reading body as GET, and the server drains a body it does not send, so
+/// a HEAD on a 4 GiB file used to read 4 GiB.
+fn without_body(response: HttpResponse) -> HttpResponse {
+    let BodySize::Sized(len) = response.body().size() else {
+        return response;
+    };
+    response
+        .map_body(|_, _| {
+            SizedStream::new(
+                len,
+                futures_util::stream::empty::<Result<Bytes, std::io::Error>>(),
+            )
+        })
+        .map_into_boxed_body()
 }
 
 /// Whole-file and long-range bodies are read this much at a time.
@@ -220,7 +243,11 @@ async fn open(storage: &Storage, id: Id) -> Result<(Arc<Track>, NamedFile), Serv
         return Err(ServeError::Gone);
     };
     let opened = tokio::task::spawn_blocking(move || {
-        std::fs::File::open(&path).and_then(|file| NamedFile::from_file(file, &path))
+        let path = stored_path::decode(&path);
+        // A library file is opened as Juke opens every file it did not write: a FIFO or a
+        // device put where the audio was must not hang or flood the request.
+        let (file, _) = untrusted_file::open_regular(&path, MAX_AUDIO_BYTES)?;
+        Ok::<_, untrusted_file::UntrustedFileError>(NamedFile::from_file(file, &path)?)
     })
     .await
     .map_err(ServeError::internal)?;
@@ -249,8 +276,8 @@ fn file_name(track: &Track) -> String {
     track
         .file_path
         .as_deref()
-        .and_then(|p| std::path::Path::new(p).file_name())
-        .map(|n| n.to_string_lossy().into_owned())
+        .map(stored_path::decode)
+        .and_then(|p| p.file_name().map(stored_path::display_name))
         .unwrap_or_else(|| format!("{}.audio", track.id))
 }
 
@@ -358,6 +385,10 @@ async fn respond_art(
         .await
         .map_err(ServeError::internal)?;
     let file = match opened {
+        // Art stored empty (before empty pictures were refused at ingest) is no art.
+        Ok(file) if file.metadata().len() == 0 => {
+            return placeholder(req, id, name, size).await;
+        }
         Ok(file) => file,
         // Removed between the lookup and the open (a rescan replacing it).
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
@@ -375,6 +406,9 @@ async fn respond_art(
         .use_etag(true)
         .use_last_modified(true)
         .into_response(req);
+    if req.method() == Method::HEAD {
+        response = without_body(response);
+    }
     response
         .headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static(ART_CACHE));

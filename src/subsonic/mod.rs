@@ -42,7 +42,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         web::resource("/rest/{method}")
             .app_data(web::PayloadConfig::new(FORM_LIMIT_BYTES))
             .route(web::get().to(handle))
-            .route(web::post().to(handle)),
+            .route(web::post().to(handle))
+            // Players probe `stream` and `download` with HEAD for the length and type.
+            .route(web::head().to(handle)),
     );
 }
 

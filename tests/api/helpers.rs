@@ -251,8 +251,19 @@ pub fn spawn_juke(envs: &[(&str, &str)]) -> RunningJuke {
 /// As [`spawn_juke`], in `dir` (a folder an earlier run used), with these arguments.
 pub fn spawn_juke_in(dir: TempDir, envs: &[(&str, &str)], args: &[&str]) -> RunningJuke {
     let mut command = juke_command(dir.path(), envs);
+    command.args(args);
+    spawn_command(dir, command)
+}
+
+/// Starts `command serve` (a [`juke_command`] run in `dir`, which the result keeps alive) and
+/// waits for the line that says where it listens.
+pub fn spawn_serve(dir: TempDir, mut command: Command) -> RunningJuke {
+    command.arg("serve");
+    spawn_command(dir, command)
+}
+
+fn spawn_command(dir: TempDir, mut command: Command) -> RunningJuke {
     command
-        .args(args)
         .stdout(Stdio::null())
         .stderr(Stdio::piped());
     let mut child = command.spawn().expect("start juke");

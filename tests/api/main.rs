@@ -15,6 +15,7 @@ mod database_lost;
 mod disk_full;
 mod editing;
 mod helpers;
+mod hostile_files;
 mod images;
 mod library;
 mod media;

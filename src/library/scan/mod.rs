@@ -105,7 +105,7 @@ impl Scanner {
 
         let known = self
             .storage
-            .known_files_under(&format!("{}/", root.display()))
+            .known_files_under(&format!("{}/", crate::stored_path::encode(root)))
             .await?;
         let unavailable = self.storage.unavailable_track_hashes().await?;
         let plan = plan::plan(known, walked, unavailable, full);

@@ -20,9 +20,9 @@ pub struct WalkedFile {
 }
 
 impl WalkedFile {
-    /// The path as `tracks.file_path` holds it.
+    /// The path as `tracks.file_path` holds it: exact, whatever bytes the name has.
     pub fn key(&self) -> String {
-        self.path.to_string_lossy().into_owned()
+        crate::stored_path::encode(&self.path)
     }
 }
 
