@@ -11,6 +11,7 @@ use tracing_actix_web::TracingLogger;
 use crate::api;
 use crate::auth::AuthService;
 use crate::auth::forwarded::TrustedProxies;
+use crate::auth::setup::SetupCode;
 use crate::config::Config;
 use crate::library::service::Library;
 use crate::library::uploads::Uploads;
@@ -46,6 +47,8 @@ pub enum StartError {
     Search(#[from] crate::search::SearchError),
     #[error("server failed: {0}")]
     Serve(#[source] std::io::Error),
+    #[error("cannot write the setup code: {0}")]
+    SetupCode(#[source] std::io::Error),
 }
 
 /// Opens the database named by the configuration and brings its schema up to date.
@@ -68,6 +71,10 @@ impl Application {
             .await?
             .with_cache(config.cache.max_entries);
         let auth = web::Data::new(AuthService::new(&config)?);
+        let setup = web::Data::new(SetupCode::new(&config.data_dir, &config.auth.setup_code));
+        if storage.count_users().await? == 0 {
+            setup.announce().map_err(StartError::SetupCode)?;
+        }
         let library = Library::start(storage.clone(), &config);
         let uploads = web::Data::from(Uploads::start(storage.clone(), &config));
         let artwork = web::Data::new(Artwork::new(&config.data_dir));
@@ -100,6 +107,7 @@ impl Application {
                 .wrap(TracingLogger::<RequestSpan>::new())
                 .app_data(data.clone())
                 .app_data(auth.clone())
+                .app_data(setup.clone())
                 .app_data(library.clone())
                 .app_data(uploads.clone())
                 .app_data(artwork.clone())

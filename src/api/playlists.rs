@@ -31,11 +31,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route(web::get().to(list))
             .route(web::post().to(create)),
     )
-    .service(
-        web::resource("/playlists/import")
-            .app_data(web::PayloadConfig::new(MAX_IMPORT_BYTES))
-            .route(web::post().to(import)),
-    )
+    .service(web::resource("/playlists/import").route(web::post().to(import)))
     .service(
         web::resource("/playlists/{id}")
             .route(web::get().to(detail))
@@ -84,6 +80,7 @@ async fn load(
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub(super) struct ListQuery {
     /// all (default) | mine | public
     scope: Option<String>,
@@ -287,12 +284,14 @@ pub(super) struct ImportQuery {
 /// A new playlist from an M3U/M3U8 body: entries matched by Juke stream URL, by file path,
 /// then by `#EXTINF` artist and title. 201 with the playlist and the lines that matched nothing.
 async fn import(
+    req: HttpRequest,
     me: AuthUser,
     query: web::Query<ImportQuery>,
-    body: web::Bytes,
+    payload: web::Payload,
     storage: web::Data<Storage>,
 ) -> Result<HttpResponse, ApiError> {
     let query = query.into_inner();
+    let body = super::body::bytes_limited(&req, payload, MAX_IMPORT_BYTES).await?;
     let text = std::str::from_utf8(&body)
         .map_err(|_| field_error("body", "an M3U8 file must be UTF-8"))?;
     let entries = playlists::parse_m3u(text);

@@ -29,7 +29,7 @@ async fn receive(
     uploads: web::Data<Uploads>,
 ) -> Result<HttpResponse, ApiError> {
     let dir = uploads.incoming_dir();
-    tokio::fs::create_dir_all(&dir)
+    crate::private_fs::create_dir_all_async(&dir)
         .await
         .map_err(ApiError::internal)?;
     let mut rows = Vec::new();
@@ -54,7 +54,7 @@ async fn receive(
         let id = Id::new();
         let partial = dir.join(format!("{id}{PARTIAL_SUFFIX}"));
         let received = dir.join(format!("{id}.upload"));
-        let mut out = tokio::fs::File::create(&partial)
+        let mut out = crate::private_fs::create_file(&partial)
             .await
             .map_err(ApiError::internal)?;
         let mut size: u64 = 0;

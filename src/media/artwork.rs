@@ -171,10 +171,10 @@ fn scale(
             .write_with_encoder(JpegEncoder::new_with_quality(&mut bytes, JPEG_QUALITY))?;
         ("jpg", "image/jpeg")
     };
-    std::fs::create_dir_all(cache_dir)?;
+    crate::private_fs::create_dir_all(cache_dir)?;
     let path = cache_dir.join(format!("{stem}.{ext}"));
     let partial = cache_dir.join(format!(".{stem}.{ext}.{}.part", Id::new()));
-    std::fs::write(&partial, &bytes)?;
+    crate::private_fs::write(&partial, &bytes)?;
     std::fs::rename(&partial, &path)?;
     Ok(Picture { path, mime })
 }
