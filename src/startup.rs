@@ -71,6 +71,7 @@ impl Application {
             .await?
             .with_cache(config.cache.max_entries);
         let auth = web::Data::new(AuthService::new(&config)?);
+        let import_slots = web::Data::new(api::ImportSlots::default());
         let setup = web::Data::new(SetupCode::new(&config.data_dir, &config.auth.setup_code));
         if storage.count_users().await? == 0 {
             setup.announce().map_err(StartError::SetupCode)?;
@@ -108,6 +109,7 @@ impl Application {
                 .app_data(data.clone())
                 .app_data(auth.clone())
                 .app_data(setup.clone())
+                .app_data(import_slots.clone())
                 .app_data(library.clone())
                 .app_data(uploads.clone())
                 .app_data(artwork.clone())

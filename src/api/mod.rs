@@ -31,6 +31,7 @@ use actix_web::middleware::Next;
 use actix_web::web;
 
 pub use error::ApiError;
+pub use playlists::ImportSlots;
 
 use crate::storage::Storage;
 

@@ -18,6 +18,7 @@ mod id;
 mod library;
 mod models;
 mod paging;
+mod path_match;
 mod playlists;
 mod search;
 mod snapshot;

@@ -403,7 +403,30 @@ async fn a_generated_setup_code_is_shown_at_start() {
     assert_eq!(juke.stop(), Some(0));
 }
 
+/// An import has a cap on its lines, with a clear 413.
+async fn an_import_has_a_cap_on_its_lines(app: &TestApp) {
+    let ann = app.register("ann").await;
+    let lines = juke::playlists::MAX_IMPORT_ENTRIES + 1;
+    let body: String = (0..lines).map(|i| format!("/m/{i}.mp3\n")).collect();
+    let response = app
+        .client
+        .post(app.url("/api/v1/playlists/import?name=Big"))
+        .bearer_auth(&ann.token)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let (status, code, body) = error_of(response).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{body}");
+    assert_eq!(code, "payload_too_large");
+    assert!(
+        body["error"]["message"].as_str().unwrap().contains("5000"),
+        "{body}"
+    );
+}
+
 http_on_both_engines!(
+    an_import_has_a_cap_on_its_lines,
     the_first_registration_needs_the_setup_code,
     api_answers_are_not_cached_or_sniffed,
     plays_before_1970_are_refused,

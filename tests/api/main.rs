@@ -21,6 +21,7 @@ mod migrations;
 mod openapi;
 mod operations;
 mod outage;
+mod path_match;
 mod playlists;
 mod plays;
 mod search;
