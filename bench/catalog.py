@@ -151,9 +151,14 @@ def free_port():
     return port
 
 
+# The first registration (the admin) gives it.
+SETUP_CODE = "bench-setup-code"
+
+
 def juke_env(data_dir, extra=None):
     env = {k: v for k, v in os.environ.items() if not k.startswith("JUKE_")}
-    env.update({"JUKE_DATA_DIR": data_dir, "JUKE_LIBRARY__FOLDERS": "[]", "RUST_LOG": "warn"})
+    env.update({"JUKE_DATA_DIR": data_dir, "JUKE_LIBRARY__FOLDERS": "[]", "RUST_LOG": "warn",
+                "JUKE_AUTH__SETUP_CODE": SETUP_CODE})
     env.update(extra or {})
     return env
 
@@ -327,7 +332,8 @@ def prepare(binary, work, tracks, with_playlist, check_albums, check_search, rng
     up = time.monotonic()
     try:
         body = expect(server.port, "POST", "/api/v1/auth/register", None, 201,
-                      {"username": "bench", "email": "bench@example.com", "password": "benchpassword"})
+                      {"username": "bench", "email": "bench@example.com", "password": "benchpassword",
+                       "setup_code": SETUP_CODE})
         token = body["token"]
         if not body.get("user", {}).get("is_admin"):
             raise SetupError("the registered account is not the first (not an admin): is the database fresh?")

@@ -31,7 +31,7 @@ import urllib.request
 import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from catalog import HOST, ROOT, Server, SetupError, binary_note, expect, juke_env, machine, seed  # noqa: E402
+from catalog import HOST, ROOT, SETUP_CODE, Server, SetupError, binary_note, expect, juke_env, machine, seed  # noqa: E402
 
 
 def timed(argv, cwd, env):
@@ -63,7 +63,8 @@ def prepare(binary, work, tracks, plays):
     server = Server(binary, work)
     try:
         body = expect(server.port, "POST", "/api/v1/auth/register", None, 201,
-                      {"username": "bench", "email": "bench@example.com", "password": "benchpassword"})
+                      {"username": "bench", "email": "bench@example.com", "password": "benchpassword",
+                       "setup_code": SETUP_CODE})
     finally:
         server.stop()
     user = body["user"]["id"]

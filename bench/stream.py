@@ -62,6 +62,7 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 HOST = "127.0.0.1"
+SETUP_CODE = "bench-setup-code"  # the first registration (the admin) gives it
 # Not exported by Python's socket module; the x86-64/arm64 Linux value (SCM_ type equals it).
 SO_TIMESTAMPNS = 35
 WAV_BYTES_PER_SECOND = 44100 * 2 * 2
@@ -120,6 +121,7 @@ def start(binary, work, music, log):
     env = {k: v for k, v in os.environ.items() if not k.startswith("JUKE_")}
     env.update({"JUKE_DATA_DIR": os.path.join(work, "data"), "JUKE_LIBRARY__FOLDERS": f'["{music}"]',
                 "JUKE_SERVER__BIND": f"{HOST}:{port}", "JUKE_AUTH__REGISTRATION": "open",
+                "JUKE_AUTH__SETUP_CODE": SETUP_CODE,
                 # At info every request logs a span: that is the logger's cost, not streaming's.
                 "RUST_LOG": "warn"})
     # cwd is the temp dir so that no ./config.toml is picked up.
@@ -167,7 +169,8 @@ def api(port, method, path, token=None, body=None):
 
 def login_and_wait_for_scan(port):
     status, body = api(port, "POST", "/api/v1/auth/register",
-                       body={"username": "bench", "email": "bench@example.com", "password": "benchpassword"})
+                       body={"username": "bench", "email": "bench@example.com", "password": "benchpassword",
+                       "setup_code": SETUP_CODE})
     if status != 201:
         raise RuntimeError(f"register answered {status}: {body}")
     token = body["token"]

@@ -32,7 +32,7 @@ import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from catalog import (  # noqa: E402
-    HOST, ROOT, Server, SetupError, binary_note, cpus, expect, juke_env, machine, seed, wait_for_search, wrk,
+    HOST, ROOT, SETUP_CODE, Server, SetupError, binary_note, cpus, expect, juke_env, machine, seed, wait_for_search, wrk,
     wrk_version,
 )
 
@@ -47,7 +47,8 @@ def prepare(binary, work, tracks):
     server = Server(binary, work)
     try:
         body = expect(server.port, "POST", "/api/v1/auth/register", None, 201,
-                      {"username": "bench", "email": "bench@example.com", "password": "benchpassword"})
+                      {"username": "bench", "email": "bench@example.com", "password": "benchpassword",
+                       "setup_code": SETUP_CODE})
         made = expect(server.port, "POST", "/api/v1/me/app-passwords", body["token"], 201, {"name": "bench"})
         # The library was seeded behind the server's back: let it finish its search index, so
         # the measured servers start whole (a running server's state), not rebuilding it.

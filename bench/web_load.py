@@ -31,7 +31,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from catalog import ROOT, Server, SetupError, binary_note, expect, juke_env, machine, seed  # noqa: E402
+from catalog import ROOT, SETUP_CODE, Server, SetupError, binary_note, expect, juke_env, machine, seed  # noqa: E402
 
 
 def main():
@@ -53,7 +53,8 @@ def main():
         ids = seed(os.path.join(data, "juke.db"), args.tracks, random.Random(7))
         server = Server(args.binary, work)
         body = expect(server.port, "POST", "/api/v1/auth/register", None, 201,
-                      {"username": "bench", "email": "bench@example.com", "password": "benchpassword"})
+                      {"username": "bench", "email": "bench@example.com", "password": "benchpassword",
+                       "setup_code": SETUP_CODE})
         token = body["token"]
         for tid in ids[:8]:
             expect(server.port, "POST", "/api/v1/plays", token, 201, {"track_id": tid, "duration_played": 120})

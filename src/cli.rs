@@ -99,6 +99,8 @@ const EXIT_RUNTIME: u8 = 1;
 const EXIT_CONFIG: u8 = 2;
 
 pub fn run() -> ExitCode {
+    // Before anything is written or any thread started: what Juke creates is its own.
+    crate::private_fs::restrict_umask();
     let cli = Cli::parse();
     let (config, notes) = match Config::load(cli.config.as_deref()) {
         Ok(loaded) => loaded,

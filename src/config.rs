@@ -138,6 +138,10 @@ pub struct AuthConfig {
     pub token_ttl_hours: u64,
     /// Token-signing secret. Empty: generated on first start into `<data_dir>/jwt_secret`.
     pub jwt_secret: String,
+    /// The code the first registration (which makes the admin) must present. Empty: a random
+    /// one is made at each start while no account exists, logged, printed on stderr and
+    /// written to `<data_dir>/setup-code` (0600).
+    pub setup_code: String,
 }
 
 impl fmt::Debug for AuthConfig {
@@ -153,6 +157,14 @@ impl fmt::Debug for AuthConfig {
                     "***"
                 },
             )
+            .field(
+                "setup_code",
+                &if self.setup_code.is_empty() {
+                    ""
+                } else {
+                    "***"
+                },
+            )
             .finish()
     }
 }
@@ -163,6 +175,7 @@ impl Default for AuthConfig {
             registration: Registration::Closed,
             token_ttl_hours: 720,
             jwt_secret: String::new(),
+            setup_code: String::new(),
         }
     }
 }
@@ -358,6 +371,12 @@ impl Config {
                 "must be between 1 and 87600 (ten years)",
             ));
         }
+        if !self.auth.setup_code.is_empty() && self.auth.setup_code.trim().len() < 8 {
+            return Err(invalid(
+                "auth.setup_code",
+                "must be at least 8 characters (or empty: one is generated)",
+            ));
+        }
         if !self.auth.jwt_secret.is_empty() && self.auth.jwt_secret.len() < 32 {
             return Err(invalid(
                 "auth.jwt_secret",
@@ -426,6 +445,9 @@ impl Config {
         };
         if !shown.auth.jwt_secret.is_empty() {
             shown.auth.jwt_secret = "***".into();
+        }
+        if !shown.auth.setup_code.is_empty() {
+            shown.auth.setup_code = "***".into();
         }
         toml::to_string_pretty(&shown).unwrap_or_else(|err| format!("# cannot render: {err}\n"))
     }

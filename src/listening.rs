@@ -61,6 +61,10 @@ pub enum PlayError {
         field: &'static str,
         message: String,
     },
+    /// A play dated before the Unix epoch: a client's clock or arithmetic gone wrong (a zero or
+    /// negative timestamp), never a real play; it would sit first in every history forever.
+    #[error("played_at: dates before 1970 are refused")]
+    BeforeEpoch,
     #[error(transparent)]
     Storage(#[from] StorageError),
 }
@@ -94,6 +98,9 @@ pub async fn record(storage: &Storage, user_id: Id, req: PlayRequest) -> Result<
     let source_type = one_of("source_type", req.source_type, SOURCE_TYPES)?;
     let now = Utc::now();
     let played_at = req.played_at.unwrap_or(now);
+    if played_at < DateTime::UNIX_EPOCH {
+        return Err(PlayError::BeforeEpoch);
+    }
     if played_at > now + FUTURE_SKEW {
         return Err(field("played_at", "is in the future"));
     }

@@ -4,6 +4,7 @@
 
 use std::fs::{File, OpenOptions, TryLockError};
 use std::io::Write;
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 
 const FILE_NAME: &str = "juke.lock";
@@ -34,6 +35,7 @@ pub fn acquire(data_dir: &Path) -> Result<DataDirLock, LockError> {
         source,
     };
     let mut file = OpenOptions::new()
+        .mode(crate::private_fs::FILE_MODE)
         .create(true)
         .truncate(false)
         .write(true)

@@ -247,6 +247,12 @@ impl Collector for PoolCollector {
             "db_connections_max",
             "The most connections the pool opens",
             i64::from(pool.max),
+        )?;
+        gauge_value(
+            &mut encoder,
+            "database_up",
+            "0 while the database is known to be unreachable (requests are answered 503)",
+            i64::from(!self.0.database_down()),
         )
     }
 }

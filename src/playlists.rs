@@ -213,13 +213,8 @@ pub async fn resolve(storage: &Storage, entry: &M3uEntry) -> Result<Option<Id>, 
     if let Some(id) = id_in_url(&entry.location) {
         return Ok(storage.existing_track_ids(&[id]).await?.first().copied());
     }
-    let normalized = entry.location.replace('\\', "/");
-    let parts: Vec<&str> = normalized.split('/').filter(|p| !p.is_empty()).collect();
-    for take in (1..=3.min(parts.len())).rev() {
-        let suffix = parts[parts.len() - take..].join("/");
-        if let Some(id) = storage.track_by_path_suffix(&suffix).await? {
-            return Ok(Some(id));
-        }
+    if let Some(id) = storage.track_by_path_tail(&entry.location).await? {
+        return Ok(Some(id));
     }
     if let Some((artist, title)) = &entry.artist_title {
         return storage.track_by_artist_title(artist, title).await;

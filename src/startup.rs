@@ -11,6 +11,7 @@ use tracing_actix_web::TracingLogger;
 use crate::api;
 use crate::auth::AuthService;
 use crate::auth::forwarded::TrustedProxies;
+use crate::auth::setup::SetupCode;
 use crate::config::Config;
 use crate::library::service::Library;
 use crate::library::uploads::Uploads;
@@ -48,6 +49,8 @@ pub enum StartError {
     Serve(#[source] std::io::Error),
     #[error(transparent)]
     Instance(#[from] crate::instance::InstanceError),
+    #[error("cannot write the setup code: {0}")]
+    SetupCode(#[source] std::io::Error),
 }
 
 /// Opens the database named by the configuration and brings its schema up to date.
@@ -78,6 +81,11 @@ impl Application {
         crate::instance::check(&storage, &config.data_dir, fresh).await?;
         crate::instance::remember(storage.clone(), config.data_dir.clone());
         let auth = web::Data::new(AuthService::new(&config)?);
+        let import_slots = web::Data::new(api::ImportSlots::default());
+        let setup = web::Data::new(SetupCode::new(&config.data_dir, &config.auth.setup_code));
+        if storage.count_users().await? == 0 {
+            setup.announce().map_err(StartError::SetupCode)?;
+        }
         let library = Library::start(storage.clone(), &config);
         let uploads = web::Data::from(Uploads::start(storage.clone(), &config));
         let artwork = web::Data::new(Artwork::new(&config.data_dir));
@@ -110,6 +118,8 @@ impl Application {
                 .wrap(TracingLogger::<RequestSpan>::new())
                 .app_data(data.clone())
                 .app_data(auth.clone())
+                .app_data(setup.clone())
+                .app_data(import_slots.clone())
                 .app_data(library.clone())
                 .app_data(uploads.clone())
                 .app_data(artwork.clone())

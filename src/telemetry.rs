@@ -74,10 +74,32 @@ impl tracing_actix_web::RootSpanBuilder for RequestSpan {
         span: tracing::Span,
         outcome: &Result<actix_web::dev::ServiceResponse<B>, actix_web::Error>,
     ) {
-        let status = match outcome {
-            Ok(response) => response.status(),
-            Err(error) => error.as_response_error().status_code(),
+        let (status, error) = match outcome {
+            Ok(response) => (
+                response.status(),
+                response.response().error().map(ToString::to_string),
+            ),
+            Err(error) => (
+                error.as_response_error().status_code(),
+                Some(error.to_string()),
+            ),
         };
         span.record("status", status.as_u16());
+        // A client's mistake is no event for the operator (and any client could fill the
+        // journal with them): debug. The server's failures are errors.
+        let _entered = span.enter();
+        if status.is_server_error() {
+            tracing::error!(
+                status = status.as_u16(),
+                error = error.as_deref(),
+                "request failed"
+            );
+        } else if status.is_client_error() {
+            tracing::debug!(
+                status = status.as_u16(),
+                error = error.as_deref(),
+                "request refused"
+            );
+        }
     }
 }

@@ -21,7 +21,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 }
 
 #[get("/me/app-passwords")]
-async fn list(me: AuthUser, storage: web::Data<Storage>) -> Result<HttpResponse, ApiError> {
+async fn list(
+    me: AuthUser,
+    _query: web::Query<super::page::NoQuery>,
+    storage: web::Data<Storage>,
+) -> Result<HttpResponse, ApiError> {
     let items = storage.app_passwords_of(me.user.id).await?;
     Ok(HttpResponse::Ok().json(Page::whole(items).map(AppPasswordView::from)))
 }

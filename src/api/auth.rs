@@ -9,6 +9,7 @@ use super::body::Json;
 use super::extract::{AuthUser, media_cookie};
 use super::views::{SignedInView, UserView};
 use crate::accounts::{self, AccountRequest};
+use crate::auth::setup::SetupCode;
 use crate::auth::{AuthService, ClientInfo};
 use crate::config::{Config, Registration};
 use crate::storage::Storage;
@@ -26,6 +27,9 @@ pub(super) struct RegisterBody {
     password: String,
     first_name: Option<String>,
     last_name: Option<String>,
+    /// Required while the server has no account (this registration makes the admin): the
+    /// code the server logs at start and writes to `<data_dir>/setup-code`. Ignored after.
+    setup_code: Option<String>,
 }
 
 #[post("/auth/register")]
@@ -35,8 +39,13 @@ async fn register(
     storage: web::Data<Storage>,
     auth: web::Data<AuthService>,
     config: web::Data<Config>,
+    setup: web::Data<SetupCode>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
+    let makes_admin = storage.count_users().await? == 0;
+    if makes_admin {
+        setup.check(body.setup_code.as_deref())?;
+    }
     let request = AccountRequest {
         username: body.username,
         email: Some(body.email),
@@ -47,6 +56,10 @@ async fn register(
     };
     let open = config.auth.registration == Registration::Open;
     let user = accounts::create(&storage, &auth.passwords, request, open).await?;
+    if user.is_admin || !makes_admin {
+        // An admin exists now (this one, or one `juke user add` made): the code is spent.
+        setup.finish();
+    }
     let issued = auth
         .start_session(&storage, &user, &ClientInfo::of(&req))
         .await?;

@@ -73,6 +73,22 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
     }
 }
 
+/// A raw body of at most `limit` bytes, else 413 in the API's format (actix's own `Bytes`
+/// extractor answers plain text).
+pub async fn bytes_limited(
+    req: &HttpRequest,
+    payload: web::Payload,
+    limit: usize,
+) -> Result<bytes::Bytes, ApiError> {
+    use crate::http_body::{BodyError, read_limited};
+    read_limited(req, payload, limit)
+        .await
+        .map_err(|err| match err {
+            BodyError::TooLarge(_) => ApiError::PayloadTooLarge(err.to_string()),
+            BodyError::Broken(_) => ApiError::BadRequest(err.to_string()),
+        })
+}
+
 fn too_large() -> ApiError {
     ApiError::PayloadTooLarge(format!("the body is larger than {JSON_LIMIT_BYTES} bytes"))
 }

@@ -186,9 +186,7 @@ impl BrowseQuery {
     fn request(&self, me: Id, entity: Entity) -> Result<ListRequest, ApiError> {
         let q = &self.0;
         if let Some(unknown) = q.keys().find(|k| !KNOWN.contains(&k.as_str())) {
-            return Err(ApiError::BadRequest(format!(
-                "unknown query parameter `{unknown}`"
-            )));
+            return Err(ApiError::unknown_parameter(unknown));
         }
         let sort = match q.get("sort").map(String::as_str) {
             None | Some("name") => Sort::Name,
@@ -401,7 +399,11 @@ async fn list_artists(
 
 /// Every genre with its track and album counts, most tracks first.
 #[get("/genres")]
-async fn genres(_me: AuthUser, storage: web::Data<Storage>) -> Result<HttpResponse, ApiError> {
+async fn genres(
+    _me: AuthUser,
+    _query: web::Query<super::page::NoQuery>,
+    storage: web::Data<Storage>,
+) -> Result<HttpResponse, ApiError> {
     let items = storage.genres().await?;
     Ok(HttpResponse::Ok().json(Page::whole(items).map(GenreView::from)))
 }

@@ -9,6 +9,7 @@ use actix_web::{HttpResponse, ResponseError};
 use serde_json::json;
 
 use crate::accounts::AccountError;
+use crate::auth::setup::SetupError;
 use crate::auth::{AuthError, Denied};
 use crate::library::uploads::UploadRefused;
 use crate::media::serve::ServeError;
@@ -20,6 +21,10 @@ use crate::validate::FieldError;
 pub enum ApiError {
     #[error("{0}")]
     BadRequest(String),
+    /// 400 with its own code: a request this API refuses by rule (an unknown query parameter,
+    /// a date before 1970).
+    #[error("{message}")]
+    Refused { code: &'static str, message: String },
     #[error("{0}")]
     Unauthorized(String),
     #[error("{message}")]
@@ -92,7 +97,8 @@ impl ApiError {
             ApiError::Forbidden { code, .. }
             | ApiError::Conflict { code, .. }
             | ApiError::Unsupported { code, .. }
-            | ApiError::Busy { code, .. } => code,
+            | ApiError::Busy { code, .. }
+            | ApiError::Refused { code, .. } => code,
             ApiError::NotFound | ApiError::NoRoute => "not_found",
             ApiError::Gone(_) => "media_unavailable",
             ApiError::PayloadTooLarge(_) => "payload_too_large",
@@ -103,6 +109,16 @@ impl ApiError {
             ApiError::InsufficientStorage { code, .. } => code,
             ApiError::RequestTimeout(_) => "request_timeout",
             ApiError::Internal(_) => "internal_error",
+        }
+    }
+}
+
+impl ApiError {
+    /// A query parameter no route of this API reads.
+    pub fn unknown_parameter(name: &str) -> Self {
+        ApiError::Refused {
+            code: "unknown_parameter",
+            message: format!("unknown query parameter `{name}`"),
         }
     }
 }
@@ -154,6 +170,19 @@ impl From<AuthError> for ApiError {
             },
             AuthError::Storage(inner) => inner.into(),
             AuthError::Internal(source) => ApiError::Internal(source),
+        }
+    }
+}
+
+impl From<SetupError> for ApiError {
+    fn from(err: SetupError) -> Self {
+        let code = match err {
+            SetupError::Missing => "setup_code_required",
+            SetupError::Wrong => "setup_code_wrong",
+        };
+        ApiError::Forbidden {
+            code,
+            message: err.to_string(),
         }
     }
 }
@@ -272,7 +301,7 @@ impl From<AccountError> for ApiError {
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
-            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::BadRequest(_) | ApiError::Refused { .. } => StatusCode::BAD_REQUEST,
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden { .. } => StatusCode::FORBIDDEN,
             ApiError::NotFound | ApiError::NoRoute => StatusCode::NOT_FOUND,
@@ -310,6 +339,10 @@ impl ResponseError for ApiError {
             }
             ApiError::TooManyRequests { retry_after } | ApiError::Busy { retry_after, .. } => {
                 response.insert_header((RETRY_AFTER, retry_after.as_secs().max(1).to_string()));
+            }
+            // The probe retries every second; a few seconds spare the server a storm.
+            ApiError::Unavailable(_) => {
+                response.insert_header((RETRY_AFTER, "5"));
             }
             _ => {}
         }

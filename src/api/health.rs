@@ -5,7 +5,8 @@ use std::time::Duration;
 use actix_web::{HttpResponse, get, web};
 
 use super::ApiError;
-use super::views::HealthView;
+use super::views::{HealthView, ServerInfoView};
+use crate::config::{Config, Registration};
 use crate::storage::Storage;
 
 /// A load balancer waits this long at most before calling the instance unhealthy.
@@ -23,4 +24,23 @@ pub async fn healthz(storage: web::Data<Storage>) -> Result<HttpResponse, ApiErr
         Ok(Err(err)) => Err(ApiError::Unavailable(err.to_string())),
         Err(_) => Err(ApiError::Unavailable("ping timed out".into())),
     }
+}
+
+/// Public: what the web player's first screen needs (whether to ask for the setup code).
+#[get("/server")]
+pub async fn server_info(
+    storage: web::Data<Storage>,
+    config: web::Data<Config>,
+) -> Result<HttpResponse, ApiError> {
+    let needs_admin = storage.count_users().await? == 0;
+    Ok(HttpResponse::Ok().json(ServerInfoView {
+        name: "Juke".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+        registration: match config.auth.registration {
+            Registration::Open => "open",
+            Registration::Closed => "closed",
+        }
+        .into(),
+        needs_admin,
+    }))
 }

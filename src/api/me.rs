@@ -134,7 +134,11 @@ async fn change_password(
 }
 
 #[get("/me/sessions")]
-async fn sessions(me: AuthUser, storage: web::Data<Storage>) -> Result<HttpResponse, ApiError> {
+async fn sessions(
+    me: AuthUser,
+    _query: web::Query<super::page::NoQuery>,
+    storage: web::Data<Storage>,
+) -> Result<HttpResponse, ApiError> {
     let items: Vec<SessionView> = storage
         .sessions_of(me.user.id, Utc::now())
         .await?

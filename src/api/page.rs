@@ -14,6 +14,7 @@ pub const MAX_LIMIT: i64 = 500;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct PageQuery {
     /// Page size, 1–500 (default 50).
     pub limit: Option<i64>,
@@ -70,6 +71,11 @@ fn bad_cursor() -> ApiError {
         message: "is not a cursor this list returned".into(),
     }
 }
+
+/// The query of a list that takes no parameters: any is refused, as on every other list.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NoQuery {}
 
 #[derive(Debug, Serialize)]
 pub struct Page<T> {

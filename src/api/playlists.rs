@@ -22,6 +22,18 @@ use crate::playlists::{
 use crate::storage::{Id, Playlist, PlaylistScope, Storage, User};
 use crate::validate::field_error;
 
+/// How many playlist imports run at once (each holds the database for its lookups).
+pub const IMPORT_SLOTS: usize = 2;
+
+/// The import slots, one set per server.
+pub struct ImportSlots(tokio::sync::Semaphore);
+
+impl Default for ImportSlots {
+    fn default() -> Self {
+        ImportSlots(tokio::sync::Semaphore::new(IMPORT_SLOTS))
+    }
+}
+
 /// The size of the pieces a long playlist's cached entries are sent in.
 const BODY_SLICE: usize = 256 * 1024;
 
@@ -31,11 +43,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route(web::get().to(list))
             .route(web::post().to(create)),
     )
-    .service(
-        web::resource("/playlists/import")
-            .app_data(web::PayloadConfig::new(MAX_IMPORT_BYTES))
-            .route(web::post().to(import)),
-    )
+    .service(web::resource("/playlists/import").route(web::post().to(import)))
     .service(
         web::resource("/playlists/{id}")
             .route(web::get().to(detail))
@@ -84,6 +92,7 @@ async fn load(
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub(super) struct ListQuery {
     /// all (default) | mine | public
     scope: Option<String>,
@@ -287,26 +296,34 @@ pub(super) struct ImportQuery {
 /// A new playlist from an M3U/M3U8 body: entries matched by Juke stream URL, by file path,
 /// then by `#EXTINF` artist and title. 201 with the playlist and the lines that matched nothing.
 async fn import(
+    req: HttpRequest,
     me: AuthUser,
     query: web::Query<ImportQuery>,
-    body: web::Bytes,
+    payload: web::Payload,
     storage: web::Data<Storage>,
+    slots: web::Data<ImportSlots>,
 ) -> Result<HttpResponse, ApiError> {
     let query = query.into_inner();
+    let body = super::body::bytes_limited(&req, payload, MAX_IMPORT_BYTES).await?;
     let text = std::str::from_utf8(&body)
         .map_err(|_| field_error("body", "an M3U8 file must be UTF-8"))?;
     let entries = playlists::parse_m3u(text);
-    // Each entry costs a few indexed lookups, some of them scans: one import stays bounded.
+    // Each entry costs a few indexed lookups: one import stays bounded, and so does how many
+    // run at once.
     if entries.len() > playlists::MAX_IMPORT_ENTRIES {
-        return Err(field_error(
-            "body",
-            format!(
-                "at most {} entries per import",
-                playlists::MAX_IMPORT_ENTRIES
-            ),
-        )
-        .into());
+        return Err(ApiError::PayloadTooLarge(format!(
+            "at most {} entries per import",
+            playlists::MAX_IMPORT_ENTRIES
+        )));
     }
+    let _slot = slots.0.try_acquire().map_err(|_| ApiError::Busy {
+        code: "imports_busy",
+        message: format!(
+            "{} playlist imports are running; try again shortly",
+            IMPORT_SLOTS
+        ),
+        retry_after: std::time::Duration::from_secs(5),
+    })?;
     let new = CreateRequest {
         name: query.name,
         description: None,

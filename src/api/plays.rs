@@ -19,6 +19,10 @@ impl From<PlayError> for ApiError {
     fn from(err: PlayError) -> Self {
         match err {
             PlayError::Field { field, message } => ApiError::InvalidField { field, message },
+            PlayError::BeforeEpoch => ApiError::Refused {
+                code: "date_before_1970",
+                message: PlayError::BeforeEpoch.to_string(),
+            },
             PlayError::Storage(inner) => inner.into(),
         }
     }

@@ -119,6 +119,7 @@ async fn following(
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub(super) struct LimitQuery {
     /// 1–100 (default 20).
     limit: Option<i64>,

@@ -59,7 +59,7 @@ async fn receive(
     let limit_seconds = uploads.body_timeout.as_secs();
     let deadline = Instant::now() + uploads.body_timeout;
     let dir = uploads.incoming_dir();
-    tokio::fs::create_dir_all(&dir)
+    crate::private_fs::create_dir_all_async(&dir)
         .await
         .map_err(UploadRefused::from)?;
     let mut rows = Vec::new();
@@ -86,7 +86,7 @@ async fn receive(
         let received = dir.join(format!("{id}.upload"));
         let mut size: u64 = 0;
         let written: Result<(), ApiError> = async {
-            let mut out = tokio::fs::File::create(&partial)
+            let mut out = crate::private_fs::create_file(&partial)
                 .await
                 .map_err(UploadRefused::from)?;
             while let Some(chunk) = next_within(&mut field, deadline, limit_seconds).await? {

@@ -8,6 +8,7 @@ pub mod forwarded;
 pub mod password;
 pub mod policy;
 pub mod secret;
+pub mod setup;
 pub mod throttle;
 pub mod token;
 

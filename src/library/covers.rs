@@ -46,8 +46,8 @@ pub async fn store_album_cover(covers_dir: &Path, album_id: Id, file: &ReadFile)
     let target = covers_dir.join(format!("{album_id}.{extension}"));
     let temporary = covers_dir.join(format!(".{album_id}.{extension}.part"));
     let written = async {
-        tokio::fs::create_dir_all(covers_dir).await?;
-        tokio::fs::write(&temporary, &bytes).await?;
+        crate::private_fs::create_dir_all_async(covers_dir).await?;
+        crate::private_fs::write_async(&temporary, bytes.to_vec()).await?;
         tokio::fs::rename(&temporary, &target).await?;
         // A cover that changed format leaves no stale original behind.
         for other in CoverFormat::ALL {

@@ -367,7 +367,7 @@ impl Uploads {
             .media_dir()
             .join(component(s.album_artist.as_deref().unwrap_or(&s.artist)))
             .join(component(s.album.as_deref().unwrap_or("Singles")));
-        tokio::fs::create_dir_all(&folder).await?;
+        crate::private_fs::create_dir_all_async(&folder).await?;
         let stem = match s.track_number {
             Some(n) => format!("{n:02} {}", component(&s.title)),
             None => component(&s.title),

@@ -223,10 +223,10 @@ fn scale(
         image
     };
     let (bytes, ext, mime) = encode(image)?;
-    std::fs::create_dir_all(cache_dir)?;
+    crate::private_fs::create_dir_all(cache_dir)?;
     let path = cache_dir.join(format!("{stem}.{ext}"));
     let partial = cache_dir.join(format!(".{stem}.{ext}.{}.part", Id::new()));
-    std::fs::write(&partial, &bytes)?;
+    crate::private_fs::write(&partial, &bytes)?;
     std::fs::rename(&partial, &path)?;
     Ok(Picture { path, mime })
 }

@@ -14,6 +14,7 @@
 //! best (the kind is a fast field), so each word's automaton is walked once per search.
 
 use std::fs::File;
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -152,7 +153,7 @@ impl TantivyIndex {
         if path.exists() {
             std::fs::remove_dir_all(path)?;
         }
-        std::fs::create_dir_all(path)?;
+        crate::private_fs::create_dir_all(path)?;
         let (schema, fields) = schema();
         let index = Index::create_in_dir(path, schema)?;
         let opened = Self::finish(index, fields, path, writer_memory, &lock)?;
@@ -530,9 +531,10 @@ fn kind_code(kind: SearchKind) -> u64 {
 /// remove the lock too). Another process holding it means the index is in use.
 fn take_lock(path: &Path) -> Result<File, SearchError> {
     if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent)?;
+        crate::private_fs::create_dir_all(parent)?;
     }
     let file = std::fs::OpenOptions::new()
+        .mode(crate::private_fs::FILE_MODE)
         .create(true)
         .truncate(false)
         .write(true)

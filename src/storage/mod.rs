@@ -12,11 +12,13 @@ mod cache;
 mod catalog;
 mod changes;
 mod error;
+mod health;
 mod history;
 mod id;
 mod library;
 mod models;
 mod paging;
+mod path_match;
 mod playlists;
 mod search;
 mod snapshot;
@@ -95,6 +97,7 @@ pub struct Storage {
     cache: Arc<Cache>,
     changes: Arc<changes::ChangeFeed>,
     file: Option<Arc<SqliteFile>>,
+    health: Arc<health::Health>,
 }
 
 /// The SQLite file a [`Storage`] opened, as the file system named it then. Deleting the file
@@ -218,6 +221,7 @@ impl Storage {
             cache: Arc::new(Cache::off()),
             changes: Arc::default(),
             file,
+            health: Arc::default(),
         })
     }
 
@@ -421,10 +425,13 @@ async fn connect_sqlite(url: &DatabaseUrl, max_connections: u32) -> StorageResul
     if let Some(parent) = Path::new(options.get_filename()).parent()
         && !parent.as_os_str().is_empty()
     {
-        std::fs::create_dir_all(parent).map_err(|err| {
+        crate::private_fs::create_dir_all(parent).map_err(|err| {
             StorageError::Unavailable(format!("cannot create {}: {err}", parent.display()))
         })?;
     }
+    // Created 0600 before SQLite opens it: SQLite gives the -wal and -shm files the mode of
+    // the database file.
+    create_private_file(Path::new(options.get_filename()))?;
     SqlitePoolOptions::new()
         .max_connections(match max_connections {
             0 => DEFAULT_SQLITE_CONNECTIONS,
@@ -435,6 +442,27 @@ async fn connect_sqlite(url: &DatabaseUrl, max_connections: u32) -> StorageResul
         .connect_with(options)
         .await
         .map_err(StorageError::from)
+}
+
+/// An empty file, 0600, where none is (an empty file is an empty SQLite database).
+fn create_private_file(path: &Path) -> StorageResult<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    if path.as_os_str().is_empty() || path.as_os_str() == ":memory:" {
+        return Ok(());
+    }
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(crate::private_fs::FILE_MODE)
+        .open(path)
+    {
+        Ok(_) => Ok(()),
+        Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(err) => Err(StorageError::Unavailable(format!(
+            "cannot create {}: {err}",
+            path.display()
+        ))),
+    }
 }
 
 async fn connect_postgres(url: &DatabaseUrl, max_connections: u32) -> StorageResult<PgPool> {

@@ -172,6 +172,9 @@ pub async fn scrobble(ctx: &Ctx<'_>, now_playing: &NowPlaying) -> Result<(), Sub
                     if field == "played_at" { "time" } else { "id" },
                     message,
                 ),
+                PlayError::BeforeEpoch => {
+                    SubsonicError::Invalid("time", "dates before 1970 are refused".into())
+                }
                 PlayError::Storage(err) => err.into(),
             })?;
     }

@@ -29,6 +29,9 @@ pub enum SubsonicError {
     Unavailable(String),
     #[error("the server had a problem: {0}")]
     Internal(String),
+    /// The database is unreachable: the answer comes at once until it is back.
+    #[error("the database is unavailable, try again shortly")]
+    DatabaseUnavailable,
 }
 
 impl SubsonicError {
@@ -44,7 +47,8 @@ impl SubsonicError {
             SubsonicError::Invalid(..)
             | SubsonicError::UnknownMethod(_)
             | SubsonicError::Unavailable(_)
-            | SubsonicError::Internal(_) => 0,
+            | SubsonicError::Internal(_)
+            | SubsonicError::DatabaseUnavailable => 0,
         }
     }
 }
@@ -57,6 +61,7 @@ impl From<StorageError> for SubsonicError {
                 tracing::error!(%reason, "a write failed: the disk is full");
                 SubsonicError::Internal("the server's disk is full: nothing was saved".into())
             }
+            StorageError::Unavailable(_) => SubsonicError::DatabaseUnavailable,
             other => {
                 tracing::error!(error = %other, "subsonic request failed in storage");
                 SubsonicError::Internal("the database did not answer".into())

@@ -40,7 +40,6 @@ const MAX_REPEATS: usize = 1000;
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::resource("/rest/{method}")
-            .app_data(web::PayloadConfig::new(FORM_LIMIT_BYTES))
             .route(web::get().to(handle))
             .route(web::post().to(handle))
             // Players probe `stream` and `download` with HEAD for the length and type.
@@ -132,22 +131,33 @@ enum Format {
 async fn handle(
     req: HttpRequest,
     method: web::Path<String>,
-    body: web::Bytes,
+    payload: web::Payload,
     storage: web::Data<Storage>,
     auth: web::Data<AuthService>,
     config: web::Data<Config>,
     (search, library, now_playing, transcoder, artwork): Parts,
 ) -> HttpResponse {
-    let form: &[u8] = if is_form(&req) { &body } else { &[] };
-    let params = Params::parse(req.query_string(), form);
-    let format = match params.get("f") {
-        Some("json") => Format::Json,
-        Some("jsonp") => match params.get("callback").filter(|c| is_callback_name(c)) {
-            Some(callback) => Format::Jsonp(callback.to_owned()),
-            None => Format::Json,
-        },
-        _ => Format::Xml,
+    if storage.database_down() {
+        let params = Params::parse(req.query_string(), &[]);
+        let err = SubsonicError::DatabaseUnavailable;
+        return render(
+            &response::failed(err.code(), &err.to_string()),
+            &format_of(&params),
+        );
+    }
+    let body = match read_form(&req, payload).await {
+        Ok(body) => body,
+        // Answered in the format the query string asks for: the body is not parsed.
+        Err(err) => {
+            let params = Params::parse(req.query_string(), &[]);
+            return render(
+                &response::failed(err.code(), &err.to_string()),
+                &format_of(&params),
+            );
+        }
     };
+    let params = Params::parse(req.query_string(), &body);
+    let format = format_of(&params);
     let method = method.into_inner();
     let method = method.strip_suffix(".view").unwrap_or(&method);
     let client = ClientInfo::of(&req);
@@ -208,6 +218,9 @@ async fn handle(
         Err(err) => {
             if matches!(err, SubsonicError::Internal(_)) {
                 tracing::error!(%method, error = %err, "subsonic method failed");
+            }
+            if matches!(err, SubsonicError::DatabaseUnavailable) {
+                storage.mark_database_down();
             }
             response::failed(err.code(), &err.to_string())
         }
@@ -278,6 +291,31 @@ async fn dispatch(method: &str, ctx: &Ctx<'_>, s: &Services<'_>) -> Result<Node,
         }
     };
     Ok(ok.child(body))
+}
+
+fn format_of(params: &Params) -> Format {
+    match params.get("f") {
+        Some("json") => Format::Json,
+        Some("jsonp") => match params.get("callback").filter(|c| is_callback_name(c)) {
+            Some(callback) => Format::Jsonp(callback.to_owned()),
+            None => Format::Json,
+        },
+        _ => Format::Xml,
+    }
+}
+
+/// The form body's bytes (none unless the body is a form), at most [`FORM_LIMIT_BYTES`]: a
+/// larger one is a Subsonic error, not actix's plain-text 413.
+async fn read_form(
+    req: &HttpRequest,
+    payload: web::Payload,
+) -> Result<bytes::Bytes, SubsonicError> {
+    if !is_form(req) {
+        return Ok(bytes::Bytes::new());
+    }
+    crate::http_body::read_limited(req, payload, FORM_LIMIT_BYTES)
+        .await
+        .map_err(|err| SubsonicError::Invalid("body", err.to_string()))
 }
 
 fn is_form(req: &HttpRequest) -> bool {

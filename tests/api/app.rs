@@ -99,6 +99,7 @@ impl TestApp {
         };
         config.server.bind = "127.0.0.1:0".parse().unwrap();
         config.storage.database_url = db.url.clone();
+        config.auth.setup_code = crate::helpers::SETUP_CODE.into();
         tweak(&mut config);
         let (tx, rx) = mpsc::channel();
         // actix runs its own System on a thread of its own; the test talks to it over HTTP.
@@ -196,7 +197,8 @@ impl TestApp {
         self.post(
             "/api/v1/auth/register",
             None,
-            json!({"username": username, "email": email, "password": password}),
+            json!({"username": username, "email": email, "password": password,
+                   "setup_code": crate::helpers::SETUP_CODE}),
         )
         .await
     }

@@ -83,7 +83,11 @@ async fn library_is_whole(storage: &Storage, files: usize) {
     let mut counted = 0;
     for summary in &albums {
         let tracks = storage.album_tracks(summary.album.id).await.unwrap();
-        assert!(!tracks.is_empty(), "no empty album left: {}", summary.album.title);
+        assert!(
+            !tracks.is_empty(),
+            "no empty album left: {}",
+            summary.album.title
+        );
         assert_eq!(
             summary.album.total_tracks as usize,
             tracks.len(),
@@ -112,7 +116,10 @@ async fn a_scan_killed_midway_resumes_whole(engine: Engine) {
         ("JUKE_LIBRARY__WATCH", "false"),
     ];
     let storage = {
-        let migrated = juke_command(root.path(), &envs).arg("migrate").output().unwrap();
+        let migrated = juke_command(root.path(), &envs)
+            .arg("migrate")
+            .output()
+            .unwrap();
         assert!(migrated.status.success());
         Storage::connect(&url).await.unwrap()
     };
@@ -140,7 +147,10 @@ async fn a_scan_killed_midway_resumes_whole(engine: Engine) {
     let killed_at = killed_at.expect("the scan was killed while it worked");
     assert!(killed_at < 60, "killed before the end ({killed_at})");
 
-    let resumed = juke_command(root.path(), &envs).arg("scan").output().unwrap();
+    let resumed = juke_command(root.path(), &envs)
+        .arg("scan")
+        .output()
+        .unwrap();
     assert!(
         resumed.status.success(),
         "{}",
@@ -148,7 +158,10 @@ async fn a_scan_killed_midway_resumes_whole(engine: Engine) {
     );
     library_is_whole(&storage, 60).await;
     // And another scan finds nothing to do.
-    let again = juke_command(root.path(), &envs).arg("scan").output().unwrap();
+    let again = juke_command(root.path(), &envs)
+        .arg("scan")
+        .output()
+        .unwrap();
     let summary = String::from_utf8_lossy(&again.stdout);
     assert!(summary.contains("0 added"), "{summary}");
     library_is_whole(&storage, 60).await;
@@ -180,7 +193,10 @@ async fn uploads_killed_midway_resume_whole(engine: Engine) {
     let client = reqwest::Client::new();
     let registered: Value = client
         .post(server.url("/api/v1/auth/register"))
-        .json(&json!({"username": "owner", "email": "o@example.test", "password": "correct horse"}))
+        .json(
+            &json!({"username": "owner", "email": "o@example.test", "password": "correct horse",
+                      "setup_code": crate::helpers::SETUP_CODE}),
+        )
         .send()
         .await
         .unwrap()

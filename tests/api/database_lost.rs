@@ -62,7 +62,8 @@ async fn an_empty_database_beside_an_old_instance_is_refused_unless_fresh() {
     let registered = client
         .post(first.url("/api/v1/auth/register"))
         .json(&json!({"username": "owner", "email": "owner@example.test",
-                      "password": "correct horse"}))
+                      "password": "correct horse",
+                      "setup_code": crate::helpers::SETUP_CODE}))
         .send()
         .await
         .unwrap();
@@ -95,7 +96,8 @@ async fn an_empty_database_beside_an_old_instance_is_refused_unless_fresh() {
     let registered: Value = client
         .post(fresh.url("/api/v1/auth/register"))
         .json(&json!({"username": "newcomer", "email": "new@example.test",
-                      "password": "correct horse"}))
+                      "password": "correct horse",
+                      "setup_code": crate::helpers::SETUP_CODE}))
         .send()
         .await
         .unwrap()

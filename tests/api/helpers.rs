@@ -34,6 +34,9 @@ macro_rules! both_engines {
     )*};
 }
 
+/// The setup code every test server is configured with: the first registration gives it.
+pub const SETUP_CODE: &str = "test-setup-code";
+
 /// The admin URL of the test PostgreSQL server. Missing is a failure, never a skip.
 pub fn postgres_admin_url() -> String {
     std::env::var("TEST_POSTGRES_URL").unwrap_or_else(|_| {
@@ -263,9 +266,7 @@ pub fn spawn_serve(dir: TempDir, mut command: Command) -> RunningJuke {
 }
 
 fn spawn_command(dir: TempDir, mut command: Command) -> RunningJuke {
-    command
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped());
+    command.stdout(Stdio::null()).stderr(Stdio::piped());
     let mut child = command.spawn().expect("start juke");
     let stderr = child.stderr.take().expect("stderr");
     let (tx, rx) = mpsc::channel();
@@ -304,6 +305,8 @@ pub fn juke_command(cwd: &Path, envs: &[(&str, &str)]) -> Command {
         }
     }
     command.env("JUKE_SERVER__BIND", "127.0.0.1:0");
+    // The code the first registration gives (the server also writes it to data/setup-code).
+    command.env("JUKE_AUTH__SETUP_CODE", SETUP_CODE);
     command.env("RUST_LOG", "info");
     command.envs(envs.iter().copied());
     command

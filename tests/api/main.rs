@@ -4,6 +4,7 @@
 // A failed expectation in a test is a panic by design.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod abuse;
 mod accounts;
 mod app;
 mod app_passwords;
@@ -23,6 +24,8 @@ mod metrics;
 mod migrations;
 mod openapi;
 mod operations;
+mod outage;
+mod path_match;
 mod playlists;
 mod plays;
 mod rescan_edits;

@@ -155,7 +155,7 @@ impl Client {
             .post(server.url("/api/v1/auth/register"))
             .json(
                 &json!({"username": username, "email": format!("{username}@example.test"),
-                          "password": PASSWORD}),
+                          "password": PASSWORD, "setup_code": crate::helpers::SETUP_CODE}),
             )
             .send()
             .await

@@ -344,7 +344,7 @@ async fn secrets_stay_out_of_the_logs() {
     let client = reqwest::Client::new();
     let registered = client
         .post(juke.url("/api/v1/auth/register"))
-        .json(&serde_json::json!({"username": "ann", "email": "ann@example.test", "password": "hunter2hunter2"}))
+        .json(&serde_json::json!({"username": "ann", "email": "ann@example.test", "password": "hunter2hunter2", "setup_code": crate::helpers::SETUP_CODE}))
         .send()
         .await
         .unwrap();

@@ -418,7 +418,7 @@ fn the_web_player_works_end_to_end_in_chromium() {
         let client = reqwest::Client::new();
         let registered = client
             .post(server.url("/api/v1/auth/register"))
-            .json(&json!({"username": "dana", "email": "dana@example.test", "password": password}))
+            .json(&json!({"username": "dana", "email": "dana@example.test", "password": password, "setup_code": crate::helpers::SETUP_CODE}))
             .send()
             .await
             .unwrap();

@@ -131,3 +131,16 @@ pub struct HealthView {
     /// `sqlite` or `postgres`.
     pub database: String,
 }
+
+/// What a client needs before anyone has signed in.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ServerInfoView {
+    /// Always `Juke`.
+    pub name: String,
+    pub version: String,
+    /// `open` or `closed`: whether anyone may create an account.
+    pub registration: String,
+    /// No account exists yet: the next registration makes the admin and must give the setup
+    /// code the server logs at start (also in `<data_dir>/setup-code`).
+    pub needs_admin: bool,
+}
