@@ -180,7 +180,7 @@ pub const ROUTES: &[Route] = &[
     route!("post" "/api/v1/users", "admin", Admin, 201, one(json::<UserView>), "Create an account",
         body = body(json::<users::CreateBody>), errors = [409]),
     route!("get" "/api/v1/users/{id}", "admin", Admin, 200, one(json::<UserView>), "One account"),
-    route!("patch" "/api/v1/users/{id}", "admin", Admin, 200, one(json::<UserView>), "Set is_admin, is_active, subscription, email_verified",
+    route!("patch" "/api/v1/users/{id}", "admin", Admin, 200, one(json::<UserView>), "Set is_admin, is_active, subscription, email_verified, upload_quota_bytes",
         body = body(json::<users::UpdateBody>), errors = [409]),
     route!("delete" "/api/v1/users/{id}", "admin", Admin, 204, Empty, "Deactivate an account", errors = [409]),
     route!("post" "/api/v1/library/scan", "admin", Admin, 202, one(json::<ScanQueuedView>), "Start a library scan",

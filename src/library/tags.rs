@@ -214,8 +214,20 @@ fn clean(text: &str) -> Option<String> {
     (!text.is_empty()).then(|| text.to_owned())
 }
 
+/// [`clean`], on one line: a name with a newline would forge a log line and break a list.
+fn line(text: &str) -> Option<String> {
+    let text = clean(text)?;
+    Some(
+        text.split(|c: char| c.is_control())
+            .map(str::trim)
+            .filter(|part| !part.is_empty())
+            .collect::<Vec<_>>()
+            .join(" "),
+    )
+}
+
 fn text(tag: &Tag, key: ItemKey) -> Option<String> {
-    tag.get_string(key).and_then(clean)
+    tag.get_string(key).and_then(line)
 }
 
 /// Takes each value from the first tag that has it.
@@ -226,13 +238,13 @@ fn fill_from_tag(s: &mut ScannedTrack, tag: &Tag) {
         }
     }
     if s.title.is_empty() {
-        s.title = tag.title().as_deref().and_then(clean).unwrap_or_default();
+        s.title = tag.title().as_deref().and_then(line).unwrap_or_default();
     }
     if s.artist.is_empty() {
-        s.artist = tag.artist().as_deref().and_then(clean).unwrap_or_default();
+        s.artist = tag.artist().as_deref().and_then(line).unwrap_or_default();
     }
     set(&mut s.album_artist, text(tag, ItemKey::AlbumArtist));
-    set(&mut s.album, tag.album().as_deref().and_then(clean));
+    set(&mut s.album, tag.album().as_deref().and_then(line));
     set(&mut s.track_number, tag.track().filter(|n| *n > 0));
     set(&mut s.track_total, tag.track_total().filter(|n| *n > 0));
     set(&mut s.disc_number, tag.disk().filter(|n| *n > 0));
@@ -252,7 +264,7 @@ fn fill_from_tag(s: &mut ScannedTrack, tag: &Tag) {
         s.genres = tag
             .get_strings(ItemKey::Genre)
             .flat_map(|g| g.split([';', '/', '\0']))
-            .filter_map(clean)
+            .filter_map(line)
             .collect();
         s.genres.dedup();
     }
@@ -260,7 +272,10 @@ fn fill_from_tag(s: &mut ScannedTrack, tag: &Tag) {
         &mut s.label,
         text(tag, ItemKey::Label).or_else(|| text(tag, ItemKey::Publisher)),
     );
-    set(&mut s.lyrics, text(tag, ItemKey::Lyrics));
+    set(
+        &mut s.lyrics,
+        tag.get_string(ItemKey::Lyrics).and_then(clean),
+    );
     if let Some(flag) = text(tag, ItemKey::FlagCompilation) {
         s.compilation |= matches!(flag.as_str(), "1" | "true" | "True" | "yes");
     }
@@ -352,7 +367,7 @@ fn fill_from_path(s: &mut ScannedTrack, relative: &Path) {
         .unwrap_or_default();
     let (number, title) = split_track_number(&stem);
     if s.title.is_empty() {
-        s.title = clean(&title).unwrap_or_else(|| "Untitled".to_owned());
+        s.title = line(&title).unwrap_or_else(|| "Untitled".to_owned());
     }
     if s.track_number.is_none() {
         s.track_number = number;
@@ -424,6 +439,16 @@ fn sidecar_lyrics(path: &Path) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_are_kept_on_one_line() {
+        assert_eq!(
+            line("Evil\n2026-12-03T00:00:00Z  INFO forged\r\tline").as_deref(),
+            Some("Evil 2026-12-03T00:00:00Z  INFO forged line")
+        );
+        assert_eq!(line(" \n "), None);
+        assert_eq!(clean("verse\nchorus").as_deref(), Some("verse\nchorus"));
+    }
 
     #[test]
     fn track_numbers_come_off_file_names() {

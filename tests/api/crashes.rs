@@ -291,16 +291,12 @@ fn kill_keeping_dir(mut server: RunningJuke) -> tempfile::TempDir {
 }
 
 fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
-    walkdir_files(dir)
-}
-
-fn walkdir_files(dir: &Path) -> Vec<std::path::PathBuf> {
     let mut found = Vec::new();
     if let Ok(entries) = std::fs::read_dir(dir) {
         for entry in entries.flatten() {
             let path = entry.path();
             if path.is_dir() {
-                found.extend(walkdir_files(&path));
+                found.extend(walk(&path));
             } else {
                 found.push(path);
             }

@@ -570,7 +570,8 @@ async fn an_unreadable_folder_leaves_the_others_watched(database_url: &str) {
     let registered: Value = client
         .post(format!("{base}/api/v1/auth/register"))
         .json(&serde_json::json!({
-            "username": "ann", "email": "ann@example.test", "password": "correct horse"
+            "username": "ann", "email": "ann@example.test", "password": "correct horse",
+            "setup_code": crate::helpers::SETUP_CODE
         }))
         .send()
         .await

@@ -126,7 +126,7 @@ function AppPasswords() {
 }
 
 export function Profile({ user }) {
-  const sessions = useApi('me/sessions?limit=100');
+  const sessions = useApi('me/sessions');
   return html`<section class="page narrow">
     <header class="page-head"><h1>Your account</h1>
       <button type="button" class="btn" onClick=${logOut}>Log out</button></header>
