@@ -241,7 +241,7 @@ impl Ingest {
         if last.as_ref() == Some(&now) && same_row(&before, &new) {
             return Ok(Rewritten::Unchanged);
         }
-        let rewrite = self.storage.update_track_file(id, &new).await?;
+        let rewrite = self.storage.update_track_file(&before, &new).await?;
         Ok(if rewrite.moved {
             Rewritten::Moved
         } else {

@@ -208,16 +208,8 @@ fn watch(library: Arc<Library>) {
     actix_web::rt::spawn(async move {
         // Walking a large library to add its watches is blocking work.
         let folders = library.folders.clone();
-        let Ok(mut watcher) = tokio::task::spawn_blocking(move || {
-            let mut watcher = watcher;
-            let unwatched: Vec<_> = folders
-                .iter()
-                .flat_map(|folder| watch_tree(&mut watcher, folder))
-                .collect();
-            warn_unwatched(&unwatched);
-            watcher
-        })
-        .await
+        let Ok(mut watcher) =
+            tokio::task::spawn_blocking(move || watch_trees(watcher, &folders)).await
         else {
             return;
         };
@@ -227,15 +219,8 @@ fn watch(library: Arc<Library>) {
                 new_folders.extend(paths.into_iter().filter(|p| p.is_dir()));
             }
             if !new_folders.is_empty() {
-                let Ok(returned) = tokio::task::spawn_blocking(move || {
-                    let unwatched: Vec<_> = new_folders
-                        .iter()
-                        .flat_map(|folder| watch_tree(&mut watcher, folder))
-                        .collect();
-                    warn_unwatched(&unwatched);
-                    watcher
-                })
-                .await
+                let Ok(returned) =
+                    tokio::task::spawn_blocking(move || watch_trees(watcher, &new_folders)).await
                 else {
                     return;
                 };
@@ -245,6 +230,17 @@ fn watch(library: Arc<Library>) {
             library.request_scan(false);
         }
     });
+}
+
+/// Watches every folder under `roots` (blocking work: it walks them), warns once about those
+/// that could not be watched, and hands the watcher back.
+fn watch_trees<W: notify::Watcher>(mut watcher: W, roots: &[PathBuf]) -> W {
+    let unwatched: Vec<_> = roots
+        .iter()
+        .flat_map(|root| watch_tree(&mut watcher, root))
+        .collect();
+    warn_unwatched(&unwatched);
+    watcher
 }
 
 /// Watches `root` and every folder below it, each on its own; returns the folders that could

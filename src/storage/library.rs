@@ -164,8 +164,15 @@ impl Storage {
 
     /// Rewrites a track from its file (a changed file, or a moved one found by its content),
     /// keeping its id, so playlists, likes and history stay attached. Marks it available.
-    #[tracing::instrument(level = "debug", skip_all, fields(%id))]
-    pub async fn update_track_file(&self, id: Id, new: &NewTrack) -> StorageResult<TrackRewrite> {
+    /// `before` is the row as the caller read it: whether the file moved, and the album and
+    /// artist it may leave (they count one fewer), are told from it.
+    #[tracing::instrument(level = "debug", skip_all, fields(id = %before.id))]
+    pub async fn update_track_file(
+        &self,
+        before: &Track,
+        new: &NewTrack,
+    ) -> StorageResult<TrackRewrite> {
+        let id = before.id;
         let _write = self.cache.catalog_write();
         let sql = format!(
             "UPDATE tracks SET title = $2, artist_id = $3, album_id = $4, album = $5, file_path = $6, \
@@ -174,9 +181,6 @@ impl Storage {
              is_explicit = $17, release_date = $18, content_hash = $19, file_mtime = $20, year = $21, \
              tag_values = $22, is_available = TRUE WHERE id = $1 RETURNING {TRACK_COLUMNS}"
         );
-        // Read once: whether the file moved, and the album and artist it may leave (they
-        // count one fewer).
-        let before = self.track(id).await?;
         let track = with_pool!(self, |pool, DB| {
             sqlx::query_as::<DB, Track>(&sql)
                 .bind(id)

@@ -14,7 +14,8 @@ use serde_json::{Value, json};
 
 use crate::audio::{Audio, make};
 use crate::helpers::{
-    RunningJuke, create_postgres_database, drop_postgres_database, juke_command, spawn_juke_in,
+    RunningJuke, create_postgres_database, drop_postgres_database, files_under, juke_command,
+    spawn_juke_in,
 };
 
 /// `count` distinct files over a few albums, made fast: one encode, then copies retagged
@@ -207,7 +208,7 @@ async fn uploads_killed_midway_resume_whole(engine: Engine) {
     let music = tempfile::tempdir().unwrap();
     library(music.path(), 40);
     let mut form = Form::new();
-    let mut files: Vec<_> = walk(music.path());
+    let mut files: Vec<_> = files_under(music.path());
     files.sort();
     for path in &files {
         form = form.part(
@@ -269,14 +270,18 @@ async fn uploads_killed_midway_resume_whole(engine: Engine) {
     assert!(settled, "every upload settled after the restart");
     library_is_whole(&storage, 40).await;
     let data = restarted.dir.path().join("data");
-    let leftovers: Vec<_> = walk(&data.join("uploads"));
+    let leftovers: Vec<_> = files_under(&data.join("uploads"));
     assert!(leftovers.is_empty(), "{leftovers:?}");
-    let partial: Vec<_> = walk(&data.join("media"))
+    let partial: Vec<_> = files_under(&data.join("media"))
         .into_iter()
         .filter(|p| p.to_string_lossy().ends_with(".part"))
         .collect();
     assert!(partial.is_empty(), "{partial:?}");
-    assert_eq!(walk(&data.join("media")).len(), 40, "one file per track");
+    assert_eq!(
+        files_under(&data.join("media")).len(),
+        40,
+        "one file per track"
+    );
     storage.close().await;
     drop(restarted);
     if let Some(name) = pg_name {
@@ -288,21 +293,6 @@ fn kill_keeping_dir(mut server: RunningJuke) -> tempfile::TempDir {
     let _ = server.child.kill();
     let _ = server.child.wait();
     std::mem::replace(&mut server.dir, tempfile::tempdir().unwrap())
-}
-
-fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
-    let mut found = Vec::new();
-    if let Ok(entries) = std::fs::read_dir(dir) {
-        for entry in entries.flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                found.extend(walk(&path));
-            } else {
-                found.push(path);
-            }
-        }
-    }
-    found
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -235,6 +235,22 @@ pub async fn track(storage: &Storage, artist_id: Id, album_id: Option<Id>, secon
     storage.create_track(&new).await.expect("create track")
 }
 
+/// Every file under `dir`, at any depth (nothing when `dir` is missing).
+pub fn files_under(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut found = Vec::new();
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                found.extend(files_under(&path));
+            } else {
+                found.push(path);
+            }
+        }
+    }
+    found
+}
+
 // ---- the binary --------------------------------------------------------------------------
 
 /// A `juke` process started with a temporary data folder and an empty configuration.

@@ -1,7 +1,7 @@
 //! What keeps one account, or a full disk, from hurting the others: upload quotas, the
 //! free-space floor, the disk filling during an upload, and bodies that stall. Both engines.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use reqwest::StatusCode;
@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 use crate::app::{Login, TestApp, error_of};
 use crate::audio::{Audio, make};
-use crate::helpers::TestDb;
+use crate::helpers::{TestDb, files_under};
 use crate::http_on_both_engines;
 use crate::small_disk::SmallDisk;
 
@@ -61,26 +61,11 @@ async fn settled(app: &TestApp, who: &Login, accepted: reqwest::Response) -> Val
     panic!("upload {id} never settled");
 }
 
-fn files_named(dir: &Path, suffix: &str) -> Vec<String> {
-    walk(dir)
+fn files_named(dir: &Path, suffix: &str) -> Vec<PathBuf> {
+    files_under(dir)
         .into_iter()
-        .filter(|name| name.ends_with(suffix))
+        .filter(|path| path.to_string_lossy().ends_with(suffix))
         .collect()
-}
-
-fn walk(dir: &Path) -> Vec<String> {
-    let mut found = Vec::new();
-    if let Ok(entries) = std::fs::read_dir(dir) {
-        for entry in entries.flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                found.extend(walk(&path));
-            } else {
-                found.push(path.display().to_string());
-            }
-        }
-    }
-    found
 }
 
 /// With `uploads.quota_bytes_per_user = 150_000`.
@@ -117,7 +102,11 @@ async fn quotas_refuse_before_the_body_and_admins_adjust_them(app: &TestApp) {
         "no row for a refused upload"
     );
     let incoming = app.data_dir.path().join("data/uploads");
-    assert!(walk(&incoming).is_empty(), "{:?}", walk(&incoming));
+    assert!(
+        files_under(&incoming).is_empty(),
+        "{:?}",
+        files_under(&incoming)
+    );
 
     // Admins have no quota of their own unless one is set.
     let big = audio(dir.path(), "admin.wav", "Admin's", 1.0);
@@ -178,7 +167,7 @@ async fn uploads_below_the_free_space_floor_are_refused(app: &TestApp) {
         "{body}"
     );
     assert!(body["error"]["message"].as_str().unwrap().contains("free"));
-    assert!(walk(&app.data_dir.path().join("data/uploads")).is_empty());
+    assert!(files_under(&app.data_dir.path().join("data/uploads")).is_empty());
 }
 
 /// With `uploads.body_timeout_seconds = 2`.
@@ -214,7 +203,7 @@ async fn stalled_bodies_are_cut_off_and_bounded_per_account(app: &TestApp) {
         assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
         assert!(answer.contains("request_timeout"), "{answer}");
     }
-    assert!(walk(&app.data_dir.path().join("data/uploads")).is_empty());
+    assert!(files_under(&app.data_dir.path().join("data/uploads")).is_empty());
     let row = settled(app, &ann, send(app, &ann, "ok.wav", bytes).await).await;
     assert_eq!(row["upload_status"], "completed", "{row}");
 }
@@ -266,8 +255,16 @@ async fn a_full_disk_during_an_upload_loses_nothing_and_leaves_nothing(db: TestD
         (StatusCode::INSUFFICIENT_STORAGE, "insufficient_storage"),
         "{body}"
     );
-    assert!(files_named(&data, ".part").is_empty(), "{:?}", walk(&data));
-    assert!(walk(&data.join("uploads")).is_empty(), "{:?}", walk(&data));
+    assert!(
+        files_named(&data, ".part").is_empty(),
+        "{:?}",
+        files_under(&data)
+    );
+    assert!(
+        files_under(&data.join("uploads")).is_empty(),
+        "{:?}",
+        files_under(&data)
+    );
 
     // 2.3 MB arrives, but a second copy does not fit beside it.
     let big = audio(dir.path(), "big.wav", "Big", 13.0);
@@ -275,8 +272,16 @@ async fn a_full_disk_during_an_upload_loses_nothing_and_leaves_nothing(db: TestD
     assert_eq!(row["upload_status"], "failed", "{row}");
     let log = row["processing_log"].as_str().unwrap();
     assert!(log.contains("space"), "the reason is given: {log}");
-    assert!(files_named(&data, ".part").is_empty(), "{:?}", walk(&data));
-    assert!(walk(&data.join("uploads")).is_empty(), "{:?}", walk(&data));
+    assert!(
+        files_named(&data, ".part").is_empty(),
+        "{:?}",
+        files_under(&data)
+    );
+    assert!(
+        files_under(&data.join("uploads")).is_empty(),
+        "{:?}",
+        files_under(&data)
+    );
     assert!(
         disk.free_bytes() + 64 * 1024 >= free_before,
         "the space is given back: {} then {}",
