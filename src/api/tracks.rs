@@ -20,14 +20,11 @@ async fn track(
     auth: web::Data<AuthService>,
 ) -> Result<HttpResponse, ApiError> {
     // Hot: every play in a client opens this. Served from the cache (counters may lag by its
-    // TTL; edits show at once).
-    let track = storage.cached_track(id.into_inner()).await?;
-    let artist = storage.cached_artist(track.artist_id).await?;
-    let album_title = match track.album_id {
-        Some(album) => Some(storage.cached_album(album).await?.title.clone()),
-        None => None,
-    };
-    let liked = storage.cached_is_favorite(me.user.id, track.id).await?;
+    // TTL; edits show at once); a miss costs one query.
+    let detail = storage
+        .cached_track_detail(me.user.id, id.into_inner())
+        .await?;
+    let track = &detail.track;
     let media = auth.media_token(me.user.id, track.id)?;
     // Media tokens are bound to the one resource their URL names.
     let cover_url = match track.album_id {
@@ -43,12 +40,12 @@ async fn track(
     };
     Ok(HttpResponse::Ok().json(TrackDetailView {
         cover_url,
-        artist_name: artist.name.clone(),
-        album_title,
-        liked,
+        artist_name: detail.names.artist_name.clone(),
+        album_title: detail.names.album_title.clone(),
+        liked: detail.liked,
         stream_url: format!("/api/v1/tracks/{}/stream?t={}", track.id, media.token),
         download_url: format!("/api/v1/tracks/{}/download?t={}", track.id, media.token),
         media_expires_at: media.expires_at,
-        track: TrackView::from(&*track),
+        track: TrackView::from(&**track),
     }))
 }

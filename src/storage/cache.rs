@@ -22,7 +22,8 @@ use std::time::Duration;
 use bytes::Bytes;
 
 use super::{
-    Album, Artist, Id, Playlist, PlaylistItem, Session, StorageResult, Track, TrackSummary, User,
+    Album, Artist, Id, Playlist, PlaylistItem, Session, StorageResult, Track, TrackNames,
+    TrackSummary, User,
 };
 
 /// How stale a cached row may be when no local write has forgotten it.
@@ -41,10 +42,12 @@ pub enum Kind {
     Liked,
     /// A list response, serialized: browsing pages repeat far more than the catalog changes.
     ListPage,
+    /// The artist and album names shown beside a track.
+    TrackNames,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 9] = [
+    pub const ALL: [Kind; 10] = [
         Kind::Session,
         Kind::Track,
         Kind::Album,
@@ -54,6 +57,7 @@ impl Kind {
         Kind::PlaylistItems,
         Kind::Liked,
         Kind::ListPage,
+        Kind::TrackNames,
     ];
 
     pub fn name(self) -> &'static str {
@@ -67,6 +71,7 @@ impl Kind {
             Kind::PlaylistItems => "playlist_items",
             Kind::Liked => "liked",
             Kind::ListPage => "list_page",
+            Kind::TrackNames => "track_names",
         }
     }
 
@@ -84,7 +89,7 @@ impl Kind {
 pub(crate) type Key = (Kind, Id, Id);
 
 /// The second id of a key that names one row.
-fn single(id: Id) -> (Id, Id) {
+pub(crate) fn single(id: Id) -> (Id, Id) {
     (id, Id(uuid::Uuid::nil()))
 }
 
@@ -107,6 +112,7 @@ pub(crate) enum Value {
     Items(Arc<Vec<PlaylistItem>>),
     Flag(Arc<bool>),
     Json(Arc<Bytes>),
+    Names(Arc<TrackNames>),
 }
 
 /// A value type the cache holds, and how it is stored.
@@ -140,6 +146,7 @@ cached!(Playlist, Playlist);
 cached!(Vec<PlaylistItem>, Items);
 cached!(bool, Flag);
 cached!(Bytes, Json);
+cached!(TrackNames, Names);
 
 impl Value {
     /// Cache capacity units: one per entry, plus one per KiB of serialized JSON.
@@ -167,8 +174,15 @@ pub struct CacheStats {
     pub misses: u64,
 }
 
+/// What [`Cache::lookup`] found.
+pub(crate) enum Lookup<T> {
+    Hit(Arc<T>),
+    /// Not cached; the generations read before the caller loads it (`None`: caching is off).
+    Miss(Option<Loaded>),
+}
+
 /// The generations an entry was loaded in.
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Loaded {
     catalog: u64,
     kind: u64,
@@ -238,25 +252,50 @@ impl Cache {
         T: Cached,
         F: Future<Output = StorageResult<T>>,
     {
+        match self.lookup::<T>(kind, first, second) {
+            Lookup::Hit(found) => Ok(found),
+            Lookup::Miss(now) => {
+                let loaded = Arc::new(load.await?);
+                self.keep(kind, first, second, now, loaded.clone());
+                Ok(loaded)
+            }
+        }
+    }
+
+    /// The cached value, or a miss carrying what [`Cache::keep`] needs to keep the value the
+    /// caller loads next. For callers that load several values in one database trip.
+    pub fn lookup<T: Cached>(&self, kind: Kind, first: Id, second: Id) -> Lookup<T> {
         let Some(entries) = &self.entries else {
-            return load.await.map(Arc::new);
+            return Lookup::Miss(None);
         };
-        let key = (kind, first, second);
         let slot = kind.index();
         // Read before loading: a write that ends during the load makes this entry stale.
         let now = self.generations(kind);
-        if let Some((loaded_in, value)) = entries.get(&key)
+        if let Some((loaded_in, value)) = entries.get(&(kind, first, second))
             && loaded_in.kind == now.kind
             && (!kind.follows_catalog() || loaded_in.catalog == now.catalog)
             && let Some(found) = T::peel(&value)
         {
             self.hits[slot].fetch_add(1, Ordering::Relaxed);
-            return Ok(found);
+            return Lookup::Hit(found);
         }
         self.misses[slot].fetch_add(1, Ordering::Relaxed);
-        let loaded = Arc::new(load.await?);
-        entries.insert(key, (now, T::wrap(loaded.clone())));
-        Ok(loaded)
+        Lookup::Miss(Some(now))
+    }
+
+    /// Keeps a value loaded after [`Cache::lookup`] missed, stamped with the generations that
+    /// lookup read (so a write that ended meanwhile leaves it stale).
+    pub fn keep<T: Cached>(
+        &self,
+        kind: Kind,
+        first: Id,
+        second: Id,
+        missed: Option<Loaded>,
+        value: Arc<T>,
+    ) {
+        if let (Some(entries), Some(now)) = (&self.entries, missed) {
+            entries.insert((kind, first, second), (now, T::wrap(value)));
+        }
     }
 
     fn generations(&self, kind: Kind) -> Loaded {

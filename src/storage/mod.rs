@@ -23,6 +23,7 @@ mod playlists;
 mod search;
 mod snapshot;
 mod social;
+mod track_detail;
 mod transfer;
 mod uploads;
 mod url;
@@ -98,6 +99,7 @@ pub struct Storage {
     changes: Arc<changes::ChangeFeed>,
     file: Option<Arc<SqliteFile>>,
     health: Arc<health::Health>,
+    batches: Arc<track_detail::DetailBatches>,
 }
 
 /// The SQLite file a [`Storage`] opened, as the file system named it then. Deleting the file
@@ -222,6 +224,7 @@ impl Storage {
             changes: Arc::default(),
             file,
             health: Arc::default(),
+            batches: Arc::default(),
         })
     }
 
@@ -439,6 +442,9 @@ async fn connect_sqlite(url: &DatabaseUrl, max_connections: u32) -> StorageResul
         })
         .min_connections(0)
         .idle_timeout(Duration::from_secs(300))
+        // A connection to a local file does not go stale; the ping sqlx sends before lending
+        // one is a trip to its worker thread that a request under load queues for twice.
+        .test_before_acquire(false)
         .connect_with(options)
         .await
         .map_err(StorageError::from)

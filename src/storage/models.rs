@@ -196,6 +196,21 @@ pub struct Track {
     pub updated_at: DateTime<Utc>,
 }
 
+/// The names a player shows beside a track.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrackNames {
+    pub artist_name: String,
+    pub album_title: Option<String>,
+}
+
+/// A track as one listener sees it: the row, the names beside it, and whether they like it.
+#[derive(Debug, Clone)]
+pub struct TrackDetail {
+    pub track: std::sync::Arc<Track>,
+    pub names: std::sync::Arc<TrackNames>,
+    pub liked: bool,
+}
+
 #[derive(Debug, Clone)]
 pub struct NewTrack {
     pub title: String,

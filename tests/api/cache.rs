@@ -2,13 +2,13 @@
 //! that changes a cached row forgets it at once.
 
 use chrono::{Duration, Utc};
-use juke::storage::{CacheKind, Id, NewSession, Storage, StorageError};
+use juke::storage::{ArtistPatch, CacheKind, Id, NewSession, Storage, StorageError};
 
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 
 use crate::app::TestApp;
-use crate::helpers::{artist, track, user};
+use crate::helpers::{album, artist, track, user};
 use crate::{both_engines, http_on_both_engines};
 
 fn counts(storage: &Storage, kind: CacheKind) -> (u64, u64) {
@@ -116,7 +116,144 @@ async fn cached_sessions_end_when_they_are_revoked(storage: &Storage) {
     );
 }
 
+/// A track page's row, names and like: one load for whatever is missing, then hits, and every
+/// write that changes one of them shows at once.
+async fn a_track_detail_loads_once_and_follows_writes(storage: &Storage) {
+    let cached = storage.clone().with_cache(100);
+    let ann = user(storage, "ann").await;
+    let bob = user(storage, "bob").await;
+    let band = artist(storage, "Band").await;
+    let record = album(storage, band.id, "Record").await;
+    let song = track(storage, band.id, Some(record.id), 100).await;
+
+    let first = cached.cached_track_detail(ann.id, song.id).await.unwrap();
+    assert_eq!(first.track.id, song.id);
+    assert_eq!(first.names.artist_name, "Band");
+    assert_eq!(first.names.album_title.as_deref(), Some("Record"));
+    assert!(!first.liked);
+    let again = cached.cached_track_detail(ann.id, song.id).await.unwrap();
+    assert_eq!(again.names, first.names);
+    for kind in [CacheKind::Track, CacheKind::TrackNames, CacheKind::Liked] {
+        assert_eq!(counts(&cached, kind), (1, 1), "{kind:?}: one load, one hit");
+    }
+
+    // Likes are per listener, and a like shows at once.
+    cached.add_favorite(ann.id, song.id).await.unwrap();
+    assert!(
+        cached
+            .cached_track_detail(ann.id, song.id)
+            .await
+            .unwrap()
+            .liked
+    );
+    assert!(
+        !cached
+            .cached_track_detail(bob.id, song.id)
+            .await
+            .unwrap()
+            .liked
+    );
+    cached.remove_favorite(ann.id, song.id).await.unwrap();
+    assert!(
+        !cached
+            .cached_track_detail(ann.id, song.id)
+            .await
+            .unwrap()
+            .liked
+    );
+
+    // Renaming the artist and moving the track out of its album change the names at once.
+    cached
+        .update_artist(
+            band.id,
+            &ArtistPatch {
+                name: Some(("The Band".into(), "the band".into())),
+                ..ArtistPatch::default()
+            },
+        )
+        .await
+        .unwrap();
+    let renamed = cached.cached_track_detail(ann.id, song.id).await.unwrap();
+    assert_eq!(renamed.names.artist_name, "The Band");
+    cached.set_track_album(song.id, None).await.unwrap();
+    let loose = cached.cached_track_detail(ann.id, song.id).await.unwrap();
+    assert_eq!(loose.names.album_title, None);
+    assert_eq!(loose.track.album_id, None);
+
+    // Off, every read loads and still answers the same.
+    let off = storage.clone().with_cache(0);
+    let plain = off.cached_track_detail(ann.id, song.id).await.unwrap();
+    assert_eq!(plain.names.artist_name, "The Band");
+    assert_eq!(counts(&off, CacheKind::TrackNames), (0, 0));
+
+    cached.delete_track(song.id).await.unwrap();
+    assert!(matches!(
+        cached.cached_track_detail(ann.id, song.id).await,
+        Err(StorageError::NotFound)
+    ));
+}
+
+/// Misses that arrive together share a query: each asker still gets its own track, names and
+/// like, twice-asked pairs both answered, a missing track `NotFound`.
+async fn track_pages_asked_at_once_get_their_own_answers(storage: &Storage) {
+    // Off: every read misses, so every one goes through the shared queue.
+    let uncached = storage.clone().with_cache(0);
+    let band = artist(storage, "Band").await;
+    let record = album(storage, band.id, "Record").await;
+    let users = [user(storage, "ann").await, user(storage, "bob").await];
+    let mut songs = Vec::new();
+    for n in 0..12 {
+        let album_id = (n % 2 == 0).then_some(record.id);
+        songs.push(track(storage, band.id, album_id, 100 + n).await);
+    }
+    for (n, song) in songs.iter().enumerate() {
+        if n % 3 == 0 {
+            storage.add_favorite(users[0].id, song.id).await.unwrap();
+        }
+        if n % 4 == 0 {
+            storage.add_favorite(users[1].id, song.id).await.unwrap();
+        }
+    }
+    let missing = Id::new();
+    let mut asks = Vec::new();
+    for _ in 0..5 {
+        for (u, who) in users.iter().enumerate() {
+            for (n, song) in songs.iter().enumerate() {
+                asks.push((u, who.id, Some(n), song.id));
+            }
+            asks.push((u, who.id, None, missing));
+        }
+    }
+    let answers = futures_util::future::join_all(
+        asks.iter()
+            .map(|&(_, who, _, id)| uncached.cached_track_detail(who, id)),
+    )
+    .await;
+    for ((u, _, n, _), answer) in asks.iter().zip(answers) {
+        match n {
+            None => assert!(
+                matches!(answer, Err(StorageError::NotFound)),
+                "a missing track is not found"
+            ),
+            Some(n) => {
+                let detail = answer.unwrap();
+                assert_eq!(detail.track.id, songs[*n].id);
+                assert_eq!(detail.track.duration_seconds, 100 + *n as i32);
+                assert_eq!(detail.names.artist_name, "Band");
+                assert_eq!(
+                    detail.names.album_title.as_deref(),
+                    (n % 2 == 0).then_some("Record")
+                );
+                let likes = if *u == 0 { n % 3 == 0 } else { n % 4 == 0 };
+                assert_eq!(detail.liked, likes, "user {u}, track {n}");
+            }
+        }
+    }
+}
+
 both_engines!(
+    track_pages_asked_at_once_get_their_own_answers,
+    a_track_detail_loads_once_and_follows_writes,
     cached_tracks_are_forgotten_by_their_writers,
     cached_sessions_end_when_they_are_revoked,
 );
