@@ -14,6 +14,7 @@ use lofty::probe::Probe;
 use lofty::tag::{ItemValue, Tag, TagType};
 use serde_json::{Map, Value, json};
 
+use crate::log_text::LoggedPath;
 use crate::media::audio_format::AudioFormat;
 use crate::untrusted_file::{self, UntrustedFileError};
 
@@ -373,7 +374,7 @@ fn fill_from_path(s: &mut ScannedTrack, relative: &Path) {
         s.track_number = number;
     }
     if s.album.is_none() && parts.len() >= 2 {
-        s.album = clean(&parts[parts.len() - 2]);
+        s.album = line(&parts[parts.len() - 2]);
     }
     if s.artist.is_empty() {
         s.artist = s
@@ -381,7 +382,7 @@ fn fill_from_path(s: &mut ScannedTrack, relative: &Path) {
             .clone()
             .or_else(|| {
                 (parts.len() >= 3)
-                    .then(|| clean(&parts[parts.len() - 3]))
+                    .then(|| line(&parts[parts.len() - 3]))
                     .flatten()
             })
             .unwrap_or_else(|| UNKNOWN_ARTIST.to_owned());
@@ -429,7 +430,7 @@ fn sidecar_lyrics(path: &Path) -> Option<String> {
             return None;
         }
         Err(err) => {
-            tracing::warn!(path = %lrc.display(), reason = %err, "lyrics sidecar skipped");
+            tracing::warn!(path = %LoggedPath(&lrc), reason = %err, "lyrics sidecar skipped");
             return None;
         }
     };

@@ -15,6 +15,7 @@ use super::ingest::Ingest;
 use super::read::{self, ReadFile};
 use super::tags;
 use crate::config::Config;
+use crate::log_text::LoggedPath;
 use crate::storage::{Id, NewUpload, Storage, StorageError, Upload, User};
 
 /// Suffix of a file still being received.
@@ -213,7 +214,7 @@ impl Uploads {
                             .and_then(|m| m.modified())
                             .is_ok_and(|modified| modified < self.started);
                         if before_start && !queued.contains(&path) && path.is_file() {
-                            tracing::info!(file = %path.display(), "removing a received file no upload points at");
+                            tracing::info!(file = %LoggedPath(&path), "removing a received file no upload points at");
                             let _ = std::fs::remove_file(&path);
                         }
                     }
@@ -465,7 +466,7 @@ fn remove_partials(dir: &Path) {
                 .to_string_lossy()
                 .ends_with(PARTIAL_SUFFIX)
         {
-            tracing::info!(file = %entry.path().display(), "removing a half-written file");
+            tracing::info!(file = %LoggedPath(entry.path()), "removing a half-written file");
             let _ = std::fs::remove_file(entry.path());
         }
     }

@@ -797,3 +797,47 @@ fn corrupted_audio_never_panics_or_hangs() {
         crashed.len()
     );
 }
+
+// ---- names that forge log lines, formats that were misnamed ------------------------------
+
+/// What the forged names below try to pass off as a log line of Juke's own.
+const FORGED: &str = "2026-01-01T00:00:00.000000Z ERROR juke: forged";
+
+/// A file name may hold a newline. A file `x\n<FORGED>.mp3` that cannot be read, and a
+/// folder `Forged\n<FORGED>` whose `cover.jpg` is a FIFO, used to write their names into the
+/// log as they are: everything after the newline read as a line of its own. `juke scan`, the
+/// real binary, now writes them escaped, on the line of the warning that names them.
+#[test]
+fn file_names_cannot_forge_log_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let music = dir.path().join("music");
+    let unreadable = music.join(format!("Odd Band/Loose/x\n{FORGED}.mp3"));
+    std::fs::create_dir_all(unreadable.parent().unwrap()).unwrap();
+    std::fs::write(&unreadable, b"not audio, whatever the name says").unwrap();
+    let folder = format!("Odd Band/Forged\n{FORGED} folder");
+    flac(&music, &format!("{folder}/01 Song.flac"), "Song", "", 0.5);
+    mkfifo(&music.join(&folder).join("cover.jpg"));
+
+    let folders = format!("[\"{}\"]", music.display());
+    let output = juke_command(dir.path(), &[("JUKE_LIBRARY__FOLDERS", folders.as_str())])
+        .arg("scan")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(stdout.contains("1 added"), "{stdout}");
+    assert!(stdout.contains("1 failed"), "{stdout}");
+    for line in stdout.lines().chain(stderr.lines()) {
+        assert!(
+            !line.trim_start().starts_with(&FORGED[..30]),
+            "a forged line: {line:?}\n{stderr}"
+        );
+    }
+    for escaped in [
+        format!("Loose/x\\n{FORGED}.mp3"),
+        format!("Forged\\n{FORGED} folder/cover.jpg"),
+    ] {
+        assert!(stderr.contains(&escaped), "{escaped:?} not in:\n{stderr}");
+    }
+}

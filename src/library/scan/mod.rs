@@ -11,6 +11,7 @@ use serde::Serialize;
 use self::plan::{FileToRead, ScanPlan};
 use super::ingest::{Ingest, IngestError, Rewritten};
 use super::read::{self, ReadError, ReadFile};
+use crate::log_text::{LoggedPath, LoggedText};
 use crate::storage::{Storage, StorageError};
 
 pub mod plan;
@@ -65,7 +66,7 @@ impl Scanner {
                 Ok(root) if root.is_dir() => root,
                 _ => {
                     // An unmounted share must not make its whole library "missing".
-                    tracing::warn!(folder = %folder.display(), "library folder is not there; skipped");
+                    tracing::warn!(folder = %LoggedPath(folder), "library folder is not there; skipped");
                     continue;
                 }
             };
@@ -97,7 +98,7 @@ impl Scanner {
             .await
             .unwrap_or_default();
         for (path, reason) in &walk_failures {
-            tracing::warn!(path = %path, reason = %reason, "cannot scan");
+            tracing::warn!(path = %LoggedText(path), reason = %LoggedText(reason), "cannot scan");
         }
         summary.failed += walk_failures.len() as u64;
         *found_so_far += walked.len() as u64;
@@ -141,7 +142,7 @@ async fn apply(
         let file = match result {
             Ok(file) => file,
             Err(err) => {
-                tracing::warn!(path = %path.display(), reason = %err, "cannot read");
+                tracing::warn!(path = %LoggedPath(path), reason = %err, "cannot read");
                 summary.failed += 1;
                 continue;
             }
@@ -213,7 +214,7 @@ fn fail(summary: &mut ScanSummary, path: &Path, err: &IngestError) -> Result<(),
     if let IngestError::Storage(StorageError::Unavailable(why)) = err {
         return Err(StorageError::Unavailable(why.clone()));
     }
-    tracing::warn!(path = %path.display(), reason = %err, "cannot save");
+    tracing::warn!(path = %LoggedPath(path), reason = %err, "cannot save");
     summary.failed += 1;
     Ok(())
 }
