@@ -240,10 +240,15 @@ impl Uploads {
         size: u64,
     ) -> Result<Upload, StorageError> {
         let path = received.to_path_buf();
-        let format = tokio::task::spawn_blocking(move || tags::sniff(&path).ok().flatten())
+        let sniffed = tokio::task::spawn_blocking(move || tags::sniff(&path))
             .await
-            .ok()
-            .flatten();
+            .unwrap_or(Ok(None));
+        // Content Juke knows and cannot read is refused saying what it is.
+        let (format, unsupported) = match sniffed {
+            Ok(format) => (format, None),
+            Err(tags::TagError::Unsupported(why)) => (None, Some(why)),
+            Err(_) => (None, None),
+        };
         let created = self
             .storage
             .create_upload(&NewUpload {
@@ -268,12 +273,12 @@ impl Uploads {
         };
         if format.is_none() {
             let _ = tokio::fs::remove_file(received).await;
+            let reason = match unsupported {
+                Some(why) => format!("refused: {why}"),
+                None => "refused: the content is not an audio format Juke plays".to_owned(),
+            };
             self.storage
-                .set_upload_status(
-                    upload.id,
-                    "failed",
-                    Some("refused: the content is not an audio format Juke plays"),
-                )
+                .set_upload_status(upload.id, "failed", Some(&reason))
                 .await?;
             return self.storage.upload(upload.id).await;
         }

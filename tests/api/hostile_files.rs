@@ -841,3 +841,98 @@ fn file_names_cannot_forge_log_lines() {
         assert!(stderr.contains(&escaped), "{escaped:?} not in:\n{stderr}");
     }
 }
+
+/// Makes `name` under `dir` with ffmpeg from lavfi sources and codec arguments.
+fn ffmpeg(dir: &Path, name: &str, args: &[&str]) -> PathBuf {
+    let out = dir.join(name);
+    std::fs::create_dir_all(out.parent().unwrap()).unwrap();
+    let made = Command::new("ffmpeg")
+        .args(["-nostdin", "-loglevel", "error", "-y"])
+        .args(args)
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(
+        made.status.success(),
+        "ffmpeg {name}: {}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    out
+}
+
+/// Ogg FLAC, and an Ogg video (Theora first, its Vorbis sound second), used to fail as
+/// "failed to parse Mpeg file": lofty knows neither first stream, and its fallback search for
+/// an MPEG frame sync found one by chance in the compressed data. They fail saying what they
+/// are, in a scan and as uploads; an Ogg file whose first stream is Vorbis (video after it)
+/// is read as the audio it is.
+async fn odd_ogg_files_fail_saying_why(app: &TestApp) {
+    const OGG_FLAC: &str = "Ogg FLAC is not supported";
+    const THEORA: &str = "an Ogg video (its first stream is Theora), not an audio file";
+    let ann = app.register("ann").await;
+    let music = tempfile::tempdir().unwrap();
+    let sine = ["-f", "lavfi", "-i", "sine=d=1"];
+    let video = ["-f", "lavfi", "-i", "testsrc=d=1:s=64x64"];
+    let ogg_flac = ffmpeg(
+        music.path(),
+        "Odd Band/Ogg/01 Flac.oga",
+        &[&sine[..], &["-c:a", "flac", "-f", "ogg"]].concat(),
+    );
+    let theora = ffmpeg(
+        music.path(),
+        "Odd Band/Ogg/02 Video.ogg",
+        &[
+            &video[..],
+            &sine,
+            &["-c:v", "libtheora", "-c:a", "libvorbis"],
+        ]
+        .concat(),
+    );
+    ffmpeg(
+        music.path(),
+        "Odd Band/Ogg/03 Sound First.ogg",
+        &[
+            &sine[..],
+            &video,
+            &[
+                "-map",
+                "0",
+                "-map",
+                "1",
+                "-c:v",
+                "libtheora",
+                "-c:a",
+                "libvorbis",
+            ],
+        ]
+        .concat(),
+    );
+
+    for (path, reason) in [(&ogg_flac, OGG_FLAC), (&theora, THEORA)] {
+        let err = juke::library::read::read_file(path, Path::new("x.ogg")).unwrap_err();
+        assert!(
+            err.to_string().starts_with(reason),
+            "{}: {err}",
+            path.display()
+        );
+    }
+    let summary = scan(app, music.path()).await.unwrap();
+    assert_eq!((summary.added, summary.failed), (1, 2), "{summary:?}");
+    let tracks = tracks_by_title(app, &ann.token, music.path()).await;
+    let titles: Vec<&str> = tracks.iter().map(|(t, _)| t.as_str()).collect();
+    assert_eq!(titles, ["Sound First"]);
+
+    for (path, reason) in [(&ogg_flac, OGG_FLAC), (&theora, THEORA)] {
+        let name = path.file_name().unwrap().to_str().unwrap();
+        let sent =
+            crate::uploads::send(app, &ann, vec![(name, std::fs::read(path).unwrap())]).await;
+        assert_eq!(sent.status(), StatusCode::ACCEPTED);
+        let sent: Value = sent.json().await.unwrap();
+        let row =
+            crate::uploads::settled(app, &ann, sent["uploads"][0]["id"].as_str().unwrap()).await;
+        assert_eq!(row["upload_status"], "failed", "{row}");
+        let log = row["processing_log"].as_str().unwrap();
+        assert!(log.contains(reason), "{name}: {row}");
+    }
+}
+
+http_on_both_engines!(odd_ogg_files_fail_saying_why);
