@@ -1,7 +1,8 @@
 //! Folder scanning. Incremental: a file with the same size and mtime is not read again; a
 //! changed file updates its track in place; a vanished one is marked unavailable (never
 //! deleted) and comes back when it reappears; a moved file (same content, new path) keeps its
-//! track id. Library folders are only ever read.
+//! track id. Albums and artists left with no track at the end are removed. Library folders
+//! are only ever read.
 
 use std::path::{Path, PathBuf};
 
@@ -12,7 +13,7 @@ use self::plan::{FileToRead, ScanPlan};
 use super::ingest::{Ingest, IngestError, Rewritten};
 use super::read::{self, ReadError, ReadFile};
 use crate::log_text::{LoggedPath, LoggedText};
-use crate::storage::{Storage, StorageError};
+use crate::storage::{EmptyRemoved, Storage, StorageError};
 
 pub mod plan;
 pub mod walk;
@@ -58,6 +59,8 @@ impl Scanner {
         full: bool,
         progress: &(dyn Fn(ScanEvent) + Send + Sync),
     ) -> Result<ScanSummary, StorageError> {
+        // Albums and artists older than this scan that end it with no track are removed.
+        let started = self.storage.database_now().await?;
         let mut summary = ScanSummary::default();
         let mut ingest = Ingest::new(self.storage.clone(), &self.data_dir);
         let mut found_so_far = 0;
@@ -80,7 +83,29 @@ impl Scanner {
             )
             .await?;
         }
+        self.remove_empty(started).await;
         Ok(summary)
+    }
+
+    /// Removes the albums and artists this scan (or an earlier one, killed part-way) left
+    /// without tracks, so none stays listed or searchable. A failure here loses nothing the
+    /// scan did: it is logged, and the next scan tries again.
+    async fn remove_empty(&self, scan_started: chrono::DateTime<chrono::Utc>) {
+        match self
+            .storage
+            .remove_empty_albums_and_artists(scan_started)
+            .await
+        {
+            Ok(removed) if removed == EmptyRemoved::default() => {}
+            Ok(removed) => tracing::info!(
+                albums = removed.albums,
+                artists = removed.artists,
+                "removed albums and artists no track is on any more"
+            ),
+            Err(err) => {
+                tracing::warn!(error = %err, "cannot remove albums and artists left without tracks");
+            }
+        }
     }
 
     /// Plans one folder's scan from the walk and the database, then applies the plan.
