@@ -13,6 +13,7 @@ pub mod instance;
 pub mod library;
 pub mod listening;
 pub mod lockfile;
+pub mod log_text;
 pub mod media;
 pub mod metrics;
 pub mod playlists;

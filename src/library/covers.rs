@@ -4,6 +4,7 @@
 use std::path::Path;
 
 use super::read::ReadFile;
+use crate::log_text::LoggedPath;
 use crate::media::artwork;
 use crate::media::cover_format::CoverFormat;
 use crate::storage::Id;
@@ -34,11 +35,11 @@ pub async fn store_album_cover(covers_dir: &Path, album_id: Id, file: &ReadFile)
     let (bytes, format) = match bounded {
         Ok(Ok(bounded)) => bounded,
         Ok(Err(err)) => {
-            tracing::warn!(album = %album_id, path = %file.path.display(), reason = %err, "cover not stored");
+            tracing::warn!(album = %album_id, path = %LoggedPath(&file.path), reason = %err, "cover not stored");
             return None;
         }
         Err(err) => {
-            tracing::warn!(album = %album_id, path = %file.path.display(), reason = %err, "cover not stored");
+            tracing::warn!(album = %album_id, path = %LoggedPath(&file.path), reason = %err, "cover not stored");
             return None;
         }
     };
@@ -93,7 +94,7 @@ fn folder_image(dir: &Path) -> Option<(Vec<u8>, CoverFormat)> {
             Ok(bytes) if !bytes.is_empty() => Some((bytes, format)),
             Ok(_) => None,
             Err(err) => {
-                tracing::warn!(path = %path.display(), reason = %err, "folder image skipped");
+                tracing::warn!(path = %LoggedPath(&path), reason = %err, "folder image skipped");
                 None
             }
         }

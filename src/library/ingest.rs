@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use super::covers;
 use super::read::{ReadError, ReadFile};
 use super::tags::{ScannedTrack, VARIOUS_ARTISTS};
+use crate::log_text::LoggedText;
 use crate::storage::{AlbumIdentity, Id, NewTrack, Storage, StorageError, Track};
 
 #[derive(Debug, thiserror::Error)]
@@ -173,7 +174,7 @@ impl Ingest {
                 Err(StorageError::Unavailable(why)) => return Err(StorageError::Unavailable(why)),
                 Err(err) => {
                     let path = new.file_path.unwrap_or_default();
-                    tracing::warn!(path = %path, reason = %err, "cannot save");
+                    tracing::warn!(path = %LoggedText(&path), reason = %err, "cannot save");
                     self.inserted.failed += 1;
                 }
             }

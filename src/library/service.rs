@@ -12,6 +12,7 @@ use tokio::sync::mpsc;
 
 use super::scan::{ScanEvent, ScanSummary, Scanner};
 use crate::config::Config;
+use crate::log_text::{LoggedPath, LoggedText};
 use crate::storage::Storage;
 
 #[derive(Debug, Clone, Serialize)]
@@ -288,7 +289,7 @@ fn warn_unwatched(unwatched: &[(PathBuf, String)]) {
     let named: Vec<String> = unwatched
         .iter()
         .take(UNWATCHED_NAMED)
-        .map(|(path, why)| format!("{} ({why})", path.display()))
+        .map(|(path, why)| format!("{} ({})", LoggedPath(path), LoggedText(why)))
         .collect();
     tracing::warn!(
         count = unwatched.len(),

@@ -14,6 +14,7 @@ use lofty::probe::Probe;
 use lofty::tag::{ItemValue, Tag, TagType};
 use serde_json::{Map, Value, json};
 
+use crate::log_text::LoggedPath;
 use crate::media::audio_format::AudioFormat;
 use crate::untrusted_file::{self, UntrustedFileError};
 
@@ -106,6 +107,9 @@ pub enum TagError {
     Empty,
     #[error("not a recognised audio file")]
     NotAudio,
+    /// Content Juke recognises and cannot read (Ogg FLAC, an Ogg video); says which.
+    #[error("{0}")]
+    Unsupported(&'static str),
     #[error("unreadable audio: {0}")]
     Parse(String),
 }
@@ -113,8 +117,53 @@ pub enum TagError {
 /// The format of audio content, sniffed from its first bytes; `None` when it is not audio
 /// Juke plays.
 pub fn sniff(path: &Path) -> Result<Option<AudioFormat>, TagError> {
-    let probe = Probe::open(path).map_err(parse_error)?.guess_file_type()?;
+    let (mut file, _) = untrusted_file::open_regular(path, untrusted_file::MAX_AUDIO_BYTES)?;
+    refuse_unreadable_ogg(&mut file)?;
+    let probe = Probe::new(BufReader::new(file)).guess_file_type()?;
     Ok(probe.file_type().and_then(AudioFormat::from_file_type))
+}
+
+/// Bytes enough for an Ogg page header, its largest segment table and a codec signature.
+const OGG_HEAD_BYTES: u64 = 27 + 255 + 8;
+
+/// Refuses an Ogg file whose first stream lofty does not read, naming it. lofty knows Ogg
+/// Vorbis, Opus and Speex by the first packet's signature; for any other first stream (FLAC
+/// in Ogg, a Theora video whose sound is a later stream) it falls back to searching the bytes
+/// for an MPEG frame sync, finds one by chance in the compressed data, and fails with "failed
+/// to parse Mpeg file", which tells nobody what is wrong. Leaves `file` at its start.
+fn refuse_unreadable_ogg(file: &mut std::fs::File) -> Result<(), TagError> {
+    use std::io::Read;
+    file.seek(SeekFrom::Start(0))?;
+    let mut head = Vec::with_capacity(OGG_HEAD_BYTES as usize);
+    (&mut *file).take(OGG_HEAD_BYTES).read_to_end(&mut head)?;
+    file.seek(SeekFrom::Start(0))?;
+    match unreadable_ogg(&head) {
+        Some(why) => Err(TagError::Unsupported(why)),
+        None => Ok(()),
+    }
+}
+
+/// Why an Ogg file starting with `head` cannot be read, or `None` when it is not Ogg or its
+/// first stream is audio lofty reads. The first page holds the first stream's first packet,
+/// which starts with its codec's signature.
+fn unreadable_ogg(head: &[u8]) -> Option<&'static str> {
+    if !head.starts_with(b"OggS") {
+        return None;
+    }
+    let segments = usize::from(*head.get(26)?);
+    let packet = head.get(27 + segments..).unwrap_or_default();
+    let signature = |sig: &[u8]| packet.starts_with(sig);
+    if signature(b"\x01vorbis") || signature(b"OpusHead") || signature(b"Speex   ") {
+        None
+    } else if signature(b"\x7fFLAC") {
+        Some("Ogg FLAC is not supported: FLAC is read in its own container (.flac)")
+    } else if signature(b"\x80theora") {
+        Some("an Ogg video (its first stream is Theora), not an audio file")
+    } else if signature(b"fishead\0") || signature(b"\x80kate") || signature(b"BBCD\0") {
+        Some("an Ogg file whose first stream is not audio (a video or its index)")
+    } else {
+        Some("an Ogg file in a codec Juke does not read (Vorbis, Opus and Speex are read)")
+    }
 }
 
 fn parse_error(err: lofty::error::FileParseError) -> TagError {
@@ -150,7 +199,7 @@ pub fn read_open(
             Some(handle) => handle,
             None => file.try_clone()?,
         };
-        handle.seek(SeekFrom::Start(0))?;
+        refuse_unreadable_ogg(&mut handle)?;
         let probe = Probe::new(BufReader::new(handle))
             .options(options)
             .guess_file_type()?;
@@ -373,7 +422,7 @@ fn fill_from_path(s: &mut ScannedTrack, relative: &Path) {
         s.track_number = number;
     }
     if s.album.is_none() && parts.len() >= 2 {
-        s.album = clean(&parts[parts.len() - 2]);
+        s.album = line(&parts[parts.len() - 2]);
     }
     if s.artist.is_empty() {
         s.artist = s
@@ -381,7 +430,7 @@ fn fill_from_path(s: &mut ScannedTrack, relative: &Path) {
             .clone()
             .or_else(|| {
                 (parts.len() >= 3)
-                    .then(|| clean(&parts[parts.len() - 3]))
+                    .then(|| line(&parts[parts.len() - 3]))
                     .flatten()
             })
             .unwrap_or_else(|| UNKNOWN_ARTIST.to_owned());
@@ -429,7 +478,7 @@ fn sidecar_lyrics(path: &Path) -> Option<String> {
             return None;
         }
         Err(err) => {
-            tracing::warn!(path = %lrc.display(), reason = %err, "lyrics sidecar skipped");
+            tracing::warn!(path = %LoggedPath(&lrc), reason = %err, "lyrics sidecar skipped");
             return None;
         }
     };

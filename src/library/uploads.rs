@@ -15,6 +15,7 @@ use super::ingest::Ingest;
 use super::read::{self, ReadFile};
 use super::tags;
 use crate::config::Config;
+use crate::log_text::LoggedPath;
 use crate::storage::{Id, NewUpload, Storage, StorageError, Upload, User};
 
 /// Suffix of a file still being received.
@@ -213,7 +214,7 @@ impl Uploads {
                             .and_then(|m| m.modified())
                             .is_ok_and(|modified| modified < self.started);
                         if before_start && !queued.contains(&path) && path.is_file() {
-                            tracing::info!(file = %path.display(), "removing a received file no upload points at");
+                            tracing::info!(file = %LoggedPath(&path), "removing a received file no upload points at");
                             let _ = std::fs::remove_file(&path);
                         }
                     }
@@ -239,10 +240,15 @@ impl Uploads {
         size: u64,
     ) -> Result<Upload, StorageError> {
         let path = received.to_path_buf();
-        let format = tokio::task::spawn_blocking(move || tags::sniff(&path).ok().flatten())
+        let sniffed = tokio::task::spawn_blocking(move || tags::sniff(&path))
             .await
-            .ok()
-            .flatten();
+            .unwrap_or(Ok(None));
+        // Content Juke knows and cannot read is refused saying what it is.
+        let (format, unsupported) = match sniffed {
+            Ok(format) => (format, None),
+            Err(tags::TagError::Unsupported(why)) => (None, Some(why)),
+            Err(_) => (None, None),
+        };
         let created = self
             .storage
             .create_upload(&NewUpload {
@@ -267,12 +273,12 @@ impl Uploads {
         };
         if format.is_none() {
             let _ = tokio::fs::remove_file(received).await;
+            let reason = match unsupported {
+                Some(why) => format!("refused: {why}"),
+                None => "refused: the content is not an audio format Juke plays".to_owned(),
+            };
             self.storage
-                .set_upload_status(
-                    upload.id,
-                    "failed",
-                    Some("refused: the content is not an audio format Juke plays"),
-                )
+                .set_upload_status(upload.id, "failed", Some(&reason))
                 .await?;
             return self.storage.upload(upload.id).await;
         }
@@ -465,7 +471,7 @@ fn remove_partials(dir: &Path) {
                 .to_string_lossy()
                 .ends_with(PARTIAL_SUFFIX)
         {
-            tracing::info!(file = %entry.path().display(), "removing a half-written file");
+            tracing::info!(file = %LoggedPath(entry.path()), "removing a half-written file");
             let _ = std::fs::remove_file(entry.path());
         }
     }

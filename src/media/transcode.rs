@@ -19,6 +19,7 @@ use tokio_util::io::ReaderStream;
 
 use super::audio_format::{AudioFormat, TranscodeTarget};
 use crate::config::TranscodingConfig;
+use crate::log_text::LoggedText;
 
 /// How long a request waits for a free transcoding slot before it is told to come back.
 const SLOT_WAIT: Duration = Duration::from_secs(2);
@@ -205,7 +206,7 @@ impl Transcoder {
             if let Ok(said) = complaints.await
                 && !said.is_empty()
             {
-                tracing::warn!(file = %input_name, ffmpeg = %said, "transcode reported errors");
+                tracing::warn!(file = %LoggedText(&input_name), ffmpeg = %LoggedText(&said), "transcode reported errors");
             }
         });
         Ok(Transcode {

@@ -8,9 +8,10 @@ use super::catalog::{TRACK_COLUMNS, bind_new_track, insert_tracks_sql};
 const ROWS_PER_INSERT: usize = 100;
 use super::users::found;
 use super::{
-    AlbumIdentity, CatalogChange, Id, KnownFile, NewTrack, ResolvedAlbum, Storage, StorageResult,
-    Track, TrackRewrite, Ts, with_pool,
+    AlbumIdentity, CatalogChange, EmptyRemoved, Id, KnownFile, NewTrack, ResolvedAlbum, Storage,
+    StorageError, StorageResult, Track, TrackRewrite, Ts, with_pool,
 };
+use chrono::{DateTime, Utc};
 use sqlx::types::Json;
 
 impl Storage {
@@ -284,6 +285,58 @@ impl Storage {
             .fetch_all(pool)
             .await?
         }))
+    }
+
+    /// Deletes the albums no track is on, then the artists with neither a track nor an album,
+    /// created before `created_before`. Albums and artists exist only because ingest met a
+    /// track of theirs (no route creates one by hand), so one left with none is a ghost: an
+    /// untagged album's folder renamed (its tracks moved to the album named after the new
+    /// folder), every file of an album retagged elsewhere, or a scan killed between creating
+    /// an album and inserting its tracks. Tracks whose files are missing still count: they
+    /// stay, unavailable, until their files come back. Rows created since `created_before`
+    /// are spared: another ingest (an upload, a second scan) may have resolved one and not yet
+    /// inserted its track. Deleting an artist also drops who followed it (`ON DELETE
+    /// CASCADE`); likes and playlists hold tracks, never albums or artists.
+    #[tracing::instrument(level = "debug", skip_all)]
+    pub async fn remove_empty_albums_and_artists(
+        &self,
+        created_before: DateTime<Utc>,
+    ) -> StorageResult<EmptyRemoved> {
+        let _write = self.cache.catalog_write();
+        let (albums, artists) = with_pool!(self, |pool, DB| {
+            let mut tx = pool.begin().await?;
+            let albums = sqlx::query_as::<DB, (Id, Id)>(
+                "DELETE FROM albums WHERE created_at < $1 \
+                 AND NOT EXISTS (SELECT 1 FROM tracks t WHERE t.album_id = albums.id) \
+                 RETURNING id, artist_id",
+            )
+            .bind(Ts(created_before))
+            .fetch_all(&mut *tx)
+            .await?;
+            let artists = sqlx::query_scalar::<DB, Id>(
+                "DELETE FROM artists WHERE created_at < $1 \
+                 AND NOT EXISTS (SELECT 1 FROM tracks t WHERE t.artist_id = artists.id) \
+                 AND NOT EXISTS (SELECT 1 FROM albums al WHERE al.artist_id = artists.id) \
+                 RETURNING id",
+            )
+            .bind(Ts(created_before))
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(StorageError::restrict_is_conflict)?;
+            tx.commit().await?;
+            (albums, artists)
+        });
+        for (album, artist) in &albums {
+            self.changed(CatalogChange::Album(*album));
+            self.changed(CatalogChange::ArtistCounts(*artist));
+        }
+        for artist in &artists {
+            self.changed(CatalogChange::Artist(*artist));
+        }
+        Ok(EmptyRemoved {
+            albums: albums.len() as u64,
+            artists: artists.len() as u64,
+        })
     }
 
     #[tracing::instrument(level = "debug", skip_all)]

@@ -593,6 +593,13 @@ pub struct TrackRewrite {
     pub moved: bool,
 }
 
+/// Albums and artists a scan removed because no track was left on them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct EmptyRemoved {
+    pub albums: u64,
+    pub artists: u64,
+}
+
 /// An album as ingest resolves it: found by MusicBrainz id, else by artist and title.
 #[derive(Debug, Clone)]
 pub struct AlbumIdentity {

@@ -797,3 +797,142 @@ fn corrupted_audio_never_panics_or_hangs() {
         crashed.len()
     );
 }
+
+// ---- names that forge log lines, formats that were misnamed ------------------------------
+
+/// What the forged names below try to pass off as a log line of Juke's own.
+const FORGED: &str = "2026-01-01T00:00:00.000000Z ERROR juke: forged";
+
+/// A file name may hold a newline. A file `x\n<FORGED>.mp3` that cannot be read, and a
+/// folder `Forged\n<FORGED>` whose `cover.jpg` is a FIFO, used to write their names into the
+/// log as they are: everything after the newline read as a line of its own. `juke scan`, the
+/// real binary, now writes them escaped, on the line of the warning that names them.
+#[test]
+fn file_names_cannot_forge_log_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let music = dir.path().join("music");
+    let unreadable = music.join(format!("Odd Band/Loose/x\n{FORGED}.mp3"));
+    std::fs::create_dir_all(unreadable.parent().unwrap()).unwrap();
+    std::fs::write(&unreadable, b"not audio, whatever the name says").unwrap();
+    let folder = format!("Odd Band/Forged\n{FORGED} folder");
+    flac(&music, &format!("{folder}/01 Song.flac"), "Song", "", 0.5);
+    mkfifo(&music.join(&folder).join("cover.jpg"));
+
+    let folders = format!("[\"{}\"]", music.display());
+    let output = juke_command(dir.path(), &[("JUKE_LIBRARY__FOLDERS", folders.as_str())])
+        .arg("scan")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(stdout.contains("1 added"), "{stdout}");
+    assert!(stdout.contains("1 failed"), "{stdout}");
+    for line in stdout.lines().chain(stderr.lines()) {
+        assert!(
+            !line.trim_start().starts_with(&FORGED[..30]),
+            "a forged line: {line:?}\n{stderr}"
+        );
+    }
+    for escaped in [
+        format!("Loose/x\\n{FORGED}.mp3"),
+        format!("Forged\\n{FORGED} folder/cover.jpg"),
+    ] {
+        assert!(stderr.contains(&escaped), "{escaped:?} not in:\n{stderr}");
+    }
+}
+
+/// Makes `name` under `dir` with ffmpeg from lavfi sources and codec arguments.
+fn ffmpeg(dir: &Path, name: &str, args: &[&str]) -> PathBuf {
+    let out = dir.join(name);
+    std::fs::create_dir_all(out.parent().unwrap()).unwrap();
+    let made = Command::new("ffmpeg")
+        .args(["-nostdin", "-loglevel", "error", "-y"])
+        .args(args)
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(
+        made.status.success(),
+        "ffmpeg {name}: {}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    out
+}
+
+/// Ogg FLAC, and an Ogg video (Theora first, its Vorbis sound second), used to fail as
+/// "failed to parse Mpeg file": lofty knows neither first stream, and its fallback search for
+/// an MPEG frame sync found one by chance in the compressed data. They fail saying what they
+/// are, in a scan and as uploads; an Ogg file whose first stream is Vorbis (video after it)
+/// is read as the audio it is.
+async fn odd_ogg_files_fail_saying_why(app: &TestApp) {
+    const OGG_FLAC: &str = "Ogg FLAC is not supported";
+    const THEORA: &str = "an Ogg video (its first stream is Theora), not an audio file";
+    let ann = app.register("ann").await;
+    let music = tempfile::tempdir().unwrap();
+    let sine = ["-f", "lavfi", "-i", "sine=d=1"];
+    let video = ["-f", "lavfi", "-i", "testsrc=d=1:s=64x64"];
+    let ogg_flac = ffmpeg(
+        music.path(),
+        "Odd Band/Ogg/01 Flac.oga",
+        &[&sine[..], &["-c:a", "flac", "-f", "ogg"]].concat(),
+    );
+    let theora = ffmpeg(
+        music.path(),
+        "Odd Band/Ogg/02 Video.ogg",
+        &[
+            &video[..],
+            &sine,
+            &["-c:v", "libtheora", "-c:a", "libvorbis"],
+        ]
+        .concat(),
+    );
+    ffmpeg(
+        music.path(),
+        "Odd Band/Ogg/03 Sound First.ogg",
+        &[
+            &sine[..],
+            &video,
+            &[
+                "-map",
+                "0",
+                "-map",
+                "1",
+                "-c:v",
+                "libtheora",
+                "-c:a",
+                "libvorbis",
+            ],
+        ]
+        .concat(),
+    );
+
+    for (path, reason) in [(&ogg_flac, OGG_FLAC), (&theora, THEORA)] {
+        let err = juke::library::read::read_file(path, Path::new("x.ogg")).unwrap_err();
+        assert!(
+            err.to_string().starts_with(reason),
+            "{}: {err}",
+            path.display()
+        );
+    }
+    let summary = scan(app, music.path()).await.unwrap();
+    assert_eq!((summary.added, summary.failed), (1, 2), "{summary:?}");
+    let tracks = tracks_by_title(app, &ann.token, music.path()).await;
+    let titles: Vec<&str> = tracks.iter().map(|(t, _)| t.as_str()).collect();
+    assert_eq!(titles, ["Sound First"]);
+
+    for (path, reason) in [(&ogg_flac, OGG_FLAC), (&theora, THEORA)] {
+        let name = path.file_name().unwrap().to_str().unwrap();
+        let sent =
+            crate::uploads::send(app, &ann, vec![(name, std::fs::read(path).unwrap())]).await;
+        assert_eq!(sent.status(), StatusCode::ACCEPTED);
+        let sent: Value = sent.json().await.unwrap();
+        let row =
+            crate::uploads::settled(app, &ann, sent["uploads"][0]["id"].as_str().unwrap()).await;
+        assert_eq!(row["upload_status"], "failed", "{row}");
+        let log = row["processing_log"].as_str().unwrap();
+        assert!(log.contains(reason), "{name}: {row}");
+    }
+}
+
+http_on_both_engines!(odd_ogg_files_fail_saying_why);

@@ -30,7 +30,7 @@ fn flac(dir: &Path, name: &str, title: &str, album: &str, track: &str) {
 }
 
 /// Runs a scan and returns its summary.
-async fn scan(app: &TestApp, admin: &Login, full: bool) -> Value {
+pub(crate) async fn scan(app: &TestApp, admin: &Login, full: bool) -> Value {
     let path = format!("/api/v1/library/scan?full={full}");
     let before: Value = app
         .get("/api/v1/library/scan", &admin.token)
@@ -60,7 +60,7 @@ async fn scan(app: &TestApp, admin: &Login, full: bool) -> Value {
     panic!("the scan never finished");
 }
 
-async fn albums(app: &TestApp, admin: &Login) -> Vec<(String, i64)> {
+pub(crate) async fn albums(app: &TestApp, admin: &Login) -> Vec<(String, i64)> {
     let page: Value = app
         .get("/api/v1/albums?limit=100", &admin.token)
         .await

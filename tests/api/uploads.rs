@@ -31,7 +31,11 @@ fn flac(dir: &Path, name: &str, title: &str) -> Vec<u8> {
     std::fs::read(path).unwrap()
 }
 
-async fn send(app: &TestApp, who: &Login, files: Vec<(&str, Vec<u8>)>) -> reqwest::Response {
+pub(crate) async fn send(
+    app: &TestApp,
+    who: &Login,
+    files: Vec<(&str, Vec<u8>)>,
+) -> reqwest::Response {
     let mut form = Form::new();
     for (name, bytes) in files {
         form = form.part("file", Part::bytes(bytes).file_name(name.to_owned()));
@@ -46,7 +50,7 @@ async fn send(app: &TestApp, who: &Login, files: Vec<(&str, Vec<u8>)>) -> reqwes
 }
 
 /// Polls an upload until the worker has finished with it.
-async fn settled(app: &TestApp, who: &Login, id: &str) -> Value {
+pub(crate) async fn settled(app: &TestApp, who: &Login, id: &str) -> Value {
     for _ in 0..300 {
         let row: Value = app
             .get(&format!("/api/v1/uploads/{id}"), &who.token)

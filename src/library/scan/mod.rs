@@ -1,7 +1,8 @@
 //! Folder scanning. Incremental: a file with the same size and mtime is not read again; a
 //! changed file updates its track in place; a vanished one is marked unavailable (never
 //! deleted) and comes back when it reappears; a moved file (same content, new path) keeps its
-//! track id. Library folders are only ever read.
+//! track id. Albums and artists left with no track at the end are removed. Library folders
+//! are only ever read.
 
 use std::path::{Path, PathBuf};
 
@@ -11,7 +12,8 @@ use serde::Serialize;
 use self::plan::{FileToRead, ScanPlan};
 use super::ingest::{Ingest, IngestError, Rewritten};
 use super::read::{self, ReadError, ReadFile};
-use crate::storage::{Storage, StorageError};
+use crate::log_text::{LoggedPath, LoggedText};
+use crate::storage::{EmptyRemoved, Storage, StorageError};
 
 pub mod plan;
 pub mod walk;
@@ -57,6 +59,8 @@ impl Scanner {
         full: bool,
         progress: &(dyn Fn(ScanEvent) + Send + Sync),
     ) -> Result<ScanSummary, StorageError> {
+        // Albums and artists older than this scan that end it with no track are removed.
+        let started = self.storage.database_now().await?;
         let mut summary = ScanSummary::default();
         let mut ingest = Ingest::new(self.storage.clone(), &self.data_dir);
         let mut found_so_far = 0;
@@ -65,7 +69,7 @@ impl Scanner {
                 Ok(root) if root.is_dir() => root,
                 _ => {
                     // An unmounted share must not make its whole library "missing".
-                    tracing::warn!(folder = %folder.display(), "library folder is not there; skipped");
+                    tracing::warn!(folder = %LoggedPath(folder), "library folder is not there; skipped");
                     continue;
                 }
             };
@@ -79,7 +83,29 @@ impl Scanner {
             )
             .await?;
         }
+        self.remove_empty(started).await;
         Ok(summary)
+    }
+
+    /// Removes the albums and artists this scan (or an earlier one, killed part-way) left
+    /// without tracks, so none stays listed or searchable. A failure here loses nothing the
+    /// scan did: it is logged, and the next scan tries again.
+    async fn remove_empty(&self, scan_started: chrono::DateTime<chrono::Utc>) {
+        match self
+            .storage
+            .remove_empty_albums_and_artists(scan_started)
+            .await
+        {
+            Ok(removed) if removed == EmptyRemoved::default() => {}
+            Ok(removed) => tracing::info!(
+                albums = removed.albums,
+                artists = removed.artists,
+                "removed albums and artists no track is on any more"
+            ),
+            Err(err) => {
+                tracing::warn!(error = %err, "cannot remove albums and artists left without tracks");
+            }
+        }
     }
 
     /// Plans one folder's scan from the walk and the database, then applies the plan.
@@ -97,7 +123,7 @@ impl Scanner {
             .await
             .unwrap_or_default();
         for (path, reason) in &walk_failures {
-            tracing::warn!(path = %path, reason = %reason, "cannot scan");
+            tracing::warn!(path = %LoggedText(path), reason = %LoggedText(reason), "cannot scan");
         }
         summary.failed += walk_failures.len() as u64;
         *found_so_far += walked.len() as u64;
@@ -141,7 +167,7 @@ async fn apply(
         let file = match result {
             Ok(file) => file,
             Err(err) => {
-                tracing::warn!(path = %path.display(), reason = %err, "cannot read");
+                tracing::warn!(path = %LoggedPath(path), reason = %err, "cannot read");
                 summary.failed += 1;
                 continue;
             }
@@ -213,7 +239,7 @@ fn fail(summary: &mut ScanSummary, path: &Path, err: &IngestError) -> Result<(),
     if let IngestError::Storage(StorageError::Unavailable(why)) = err {
         return Err(StorageError::Unavailable(why.clone()));
     }
-    tracing::warn!(path = %path.display(), reason = %err, "cannot save");
+    tracing::warn!(path = %LoggedPath(path), reason = %err, "cannot save");
     summary.failed += 1;
     Ok(())
 }
