@@ -445,6 +445,9 @@ async fn connect_sqlite(url: &DatabaseUrl, max_connections: u32) -> StorageResul
         // A connection to a local file does not go stale; the ping sqlx sends before lending
         // one is a trip to its worker thread that a request under load queues for twice.
         .test_before_acquire(false)
+        // As on PostgreSQL: a request that cannot get a connection in 10 s answers 503 rather
+        // than holding its client (and a socket) for sqlx's default 30 s.
+        .acquire_timeout(Duration::from_secs(10))
         .connect_with(options)
         .await
         .map_err(StorageError::from)
