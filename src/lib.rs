@@ -18,6 +18,7 @@ pub mod media;
 pub mod metrics;
 pub mod playlists;
 pub mod private_fs;
+pub mod radio;
 pub mod search;
 pub mod startup;
 pub mod storage;

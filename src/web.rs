@@ -153,6 +153,9 @@ fn render_page() -> Option<(String, String)> {
     Some((html, csp))
 }
 
+/// Scripts, styles, images and connections come from Juke only. Media may also come from any
+/// http(s) address: internet radio streams are played from their stations' own servers, and
+/// audio cannot run code.
 fn content_security_policy(html: &str) -> String {
     let inline: Vec<String> = inline_scripts(html)
         .map(|script| {
@@ -165,7 +168,7 @@ fn content_security_policy(html: &str) -> String {
         .collect();
     format!(
         "default-src 'self'; script-src 'self' {}; style-src 'self' 'unsafe-inline'; \
-         img-src 'self' data: blob:; media-src 'self' blob:; connect-src 'self'; \
+         img-src 'self' data: blob:; media-src 'self' blob: http: https:; connect-src 'self'; \
          object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
         inline.join(" ")
     )

@@ -16,6 +16,7 @@ pub mod openapi;
 pub mod page;
 mod playlists;
 mod plays;
+mod radio;
 mod search;
 mod social;
 mod tracks;
@@ -76,6 +77,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .configure(images::routes)
                 .configure(playlists::routes)
                 .configure(social::routes)
+                .configure(radio::routes)
                 .configure(catalog::routes),
         );
 }

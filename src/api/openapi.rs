@@ -22,7 +22,8 @@ use utoipa::{IntoParams, PartialSchema, ToSchema};
 use super::page::PageQuery;
 use super::views::*;
 use super::{
-    app_passwords, auth, catalog, images, library, me, media, playlists, search, social, users,
+    app_passwords, auth, catalog, images, library, me, media, playlists, radio, search, social,
+    users,
 };
 use crate::catalog::{AlbumEdit, ArtistEdit, TrackEdit};
 use crate::listening::PlayRequest;
@@ -260,6 +261,12 @@ pub const ROUTES: &[Route] = &[
     route!("patch" "/api/v1/comments/{id}", "social", Bearer, 200, one(json::<CommentView>), "Edit my comment",
         body = body(json::<social::CommentBody>), errors = [403]),
     route!("delete" "/api/v1/comments/{id}", "social", Bearer, 204, Empty, "Delete my comment (admins: any)", errors = [403]),
+    route!("get" "/api/v1/radio-stations", "radio", Bearer, 200, one(page::<RadioStationView>), "Internet radio stations, by name"),
+    route!("post" "/api/v1/radio-stations", "radio", Admin, 201, one(json::<RadioStationView>), "Add an internet radio station (http or https stream URL)",
+        body = body(json::<radio::CreateBody>), errors = [409]),
+    route!("patch" "/api/v1/radio-stations/{id}", "radio", Admin, 200, one(json::<RadioStationView>), "Edit a station (null clears homepage_url)",
+        body = body(json::<radio::UpdateBody>)),
+    route!("delete" "/api/v1/radio-stations/{id}", "radio", Admin, 204, Empty, "Remove a station"),
 ];
 
 fn method(name: &str) -> HttpMethod {

@@ -620,3 +620,30 @@ pub struct ResolvedAlbum {
     pub id: Id,
     pub cover_image_url: Option<String>,
 }
+
+/// An internet radio station: a stream URL players open themselves.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct RadioStation {
+    pub id: Id,
+    pub name: String,
+    pub stream_url: String,
+    pub homepage_url: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A station's fields, as an admin gives them (already checked).
+#[derive(Debug, Clone)]
+pub struct NewRadioStation {
+    pub name: String,
+    pub stream_url: String,
+    pub homepage_url: Option<String>,
+}
+
+/// An edit of a station: `None` keeps a field; `Some(None)` clears the home page.
+#[derive(Debug, Clone, Default)]
+pub struct RadioStationPatch {
+    pub name: Option<String>,
+    pub stream_url: Option<String>,
+    pub homepage_url: Option<Option<String>>,
+}

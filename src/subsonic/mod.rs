@@ -11,6 +11,7 @@ mod browse;
 mod error;
 mod media;
 mod playlists;
+mod radio;
 pub mod response;
 mod system;
 mod users;
@@ -282,6 +283,19 @@ async fn dispatch(method: &str, ctx: &Ctx<'_>, s: &Services<'_>) -> Result<Node,
         }
         "deletePlaylist" => {
             playlists::delete(ctx).await?;
+            return Ok(ok);
+        }
+        "getInternetRadioStations" => radio::list(ctx).await?,
+        "createInternetRadioStation" => {
+            radio::create(ctx).await?;
+            return Ok(ok);
+        }
+        "updateInternetRadioStation" => {
+            radio::update(ctx).await?;
+            return Ok(ok);
+        }
+        "deleteInternetRadioStation" => {
+            radio::delete(ctx).await?;
             return Ok(ok);
         }
         other => {

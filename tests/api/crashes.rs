@@ -4,7 +4,7 @@
 
 use std::collections::HashSet;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::Duration;
 
 use juke::storage::{Engine, Filter, ListRequest, Sort, Storage};
@@ -164,7 +164,10 @@ async fn a_scan_killed_midway_resumes_whole(engine: Engine) {
     }
     let _ = scan.wait();
     let killed_at = killed_at.expect("the scan was killed while it worked");
-    assert!(killed_at < FILES as i64, "killed before the end ({killed_at})");
+    assert!(
+        killed_at < FILES as i64,
+        "killed before the end ({killed_at})"
+    );
     // Albums are created as their first file is read, tracks written later in batches: the
     // killed scan left albums without tracks. The first one's files (every fourth) are then
     // removed, so the next scan gives it none: it must not stay, empty, in the lists.

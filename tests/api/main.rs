@@ -29,6 +29,7 @@ mod outage;
 mod path_match;
 mod playlists;
 mod plays;
+mod radio;
 mod rescan_edits;
 mod search;
 mod server;

@@ -4,15 +4,16 @@ use juke::storage::Storage;
 
 use crate::both_engines;
 
-/// The reference schema's twelve tables, the database search engine's two, app passwords and
-/// track ratings.
-const TABLES: [&str; 16] = [
+/// The reference schema's twelve tables, the database search engine's two, app passwords,
+/// track ratings and radio stations.
+const TABLES: [&str; 17] = [
     "albums",
     "app_passwords",
     "artists",
     "play_history",
     "playlist_tracks",
     "playlists",
+    "radio_stations",
     "search_documents",
     "search_state",
     "track_comments",
@@ -50,6 +51,7 @@ async fn creates_the_triggers(storage: &Storage) {
         "tracks",
         "playlists",
         "track_comments",
+        "radio_stations",
     ] {
         let name = format!("{table}_touch");
         assert!(triggers.contains(&name), "missing {name} in {triggers:?}");

@@ -28,7 +28,7 @@ fn schema() -> PathBuf {
 }
 
 /// Validates a response against the XSD (after removing the OpenSubsonic root attributes).
-fn validate(xml: &str, what: &str) {
+pub(crate) fn validate(xml: &str, what: &str) {
     let stripped = [" type=\"juke\"", " openSubsonic=\"true\""]
         .iter()
         .fold(xml.to_owned(), |x, attr| x.replacen(attr, "", 1));

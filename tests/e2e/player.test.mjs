@@ -313,6 +313,31 @@ try {
     await until('the app password revoked', async () => (await apiGet('me/app-passwords')).items.length === 0);
   });
 
+  await run('radio: an admin adds a station, it plays, the library player stops', async () => {
+    // The "station" is one of Juke's own streams: this closed network has no radio.
+    const album = (await apiGet('albums?limit=50')).items.find((a) => a.title === 'Morning Light');
+    const first = (await apiGet(`albums/${album.id}`)).tracks[0];
+    const stream = `${base}${(await apiGet(`tracks/${first.id}`)).stream_url}`;
+    await page.evaluate(() => { if (!window.jukePlayer.playing) window.jukePlayer.toggle(); });
+    await until('the library player plays', () => page.evaluate(() => window.jukePlayer.playing));
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Radio' }).click();
+    await page.getByRole('heading', { name: 'Radio', level: 1 }).waitFor();
+    await page.getByLabel('Name', { exact: true }).fill('Test Radio');
+    await page.getByLabel('Stream URL').fill(stream);
+    await page.getByRole('button', { name: 'Add station' }).click();
+    await page.getByRole('list', { name: 'Radio stations' }).getByText('Test Radio').waitFor();
+    await page.getByRole('button', { name: 'Listen' }).click();
+    await until('the station plays', () => page.evaluate(() => {
+      const audio = document.querySelector('[data-testid="radio-audio"]');
+      return audio && !audio.paused && audio.currentTime > 0.2;
+    }));
+    assert.equal(await page.evaluate(() => window.jukePlayer.playing), false, 'the library player paused');
+    await page.getByRole('button', { name: 'Stop' }).click();
+    page.once('dialog', (dialog) => dialog.accept());
+    await page.getByRole('button', { name: 'Remove Test Radio' }).click();
+    await until('the station removed', async () => (await apiGet('radio-stations')).items.length === 0);
+  });
+
   await run('failures are shown: 404 and an ended session', async () => {
     await page.goto(`${base}/albums/01a216c8-0000-7000-8000-000000000000`);
     await page.getByRole('alert').filter({ hasText: 'not found' }).waitFor();

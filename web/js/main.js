@@ -23,6 +23,7 @@ import { History } from './views/history.js';
 import { Upload } from './views/upload.js';
 import { Profile } from './views/profile.js';
 import { Admin } from './views/admin.js';
+import { Radio } from './views/radio.js';
 import { me, forgetPlaylists } from './me.js';
 import { loadLikes, forgetLikes } from './tracks.js';
 
@@ -38,6 +39,7 @@ const routes = [
   ['/playlists/:id', PlaylistPage],
   ['/favorites', Favorites],
   ['/history', History],
+  ['/radio', Radio],
   ['/upload', Upload],
   ['/profile', Profile],
   ['/admin', Admin],
@@ -50,6 +52,7 @@ const nav = [
   ['/playlists', 'Playlists', 'playlists'],
   ['/favorites', 'Favorites', 'heart'],
   ['/history', 'History', 'history'],
+  ['/radio', 'Radio', 'radio'],
   ['/upload', 'Upload', 'upload'],
 ];
 

@@ -7,6 +7,7 @@ mod catalog;
 mod library;
 mod listening;
 mod playlists;
+mod radio;
 mod social;
 
 pub use accounts::*;
@@ -14,6 +15,7 @@ pub use catalog::*;
 pub use library::*;
 pub use listening::*;
 pub use playlists::*;
+pub use radio::*;
 pub use social::*;
 
 use utoipa::openapi::RefOr;
