@@ -4,9 +4,10 @@ use juke::storage::Storage;
 
 use crate::both_engines;
 
-/// The reference schema's twelve tables, the database search engine's two, app passwords and
-/// track ratings.
-const TABLES: [&str; 16] = [
+/// The reference schema's twelve tables, the database search engine's two, app passwords,
+/// track ratings and album likes.
+const TABLES: [&str; 17] = [
+    "album_likes",
     "albums",
     "app_passwords",
     "artists",
