@@ -421,11 +421,16 @@ async fn album_page(
     let tracks = storage.cached_album_tracks(album.id).await?;
     let cover = auth.media_token(me.user.id, album.id)?;
     let cover_url = format!("/api/v1/albums/{}/cover?t={}", album.id, cover.token);
+    let liked = !storage
+        .album_likes_among(me.user.id, &[album.id])
+        .await?
+        .is_empty();
     Ok(HttpResponse::Ok().json(AlbumPageView {
         album: AlbumView::from(&*album),
         artist_name: artist.name.clone(),
         tracks: tracks.iter().map(TrackSummaryView::from).collect(),
         cover_url,
+        liked,
     }))
 }
 

@@ -1,4 +1,5 @@
 //! Likes, follows and comments: `PUT/DELETE /tracks/{id}/favorite`, `/me/favorites`,
+//! `PUT/DELETE /albums/{id}/favorite`, `/me/favorites/albums`,
 //! `PUT/DELETE /artists/{id}/follow`, `/me/following`, `/tracks/{id}/comments`, `/comments/{id}`.
 
 use actix_web::{HttpResponse, delete, get, patch, post, put, web};
@@ -10,7 +11,8 @@ use super::body::Json;
 use super::extract::AuthUser;
 use super::page::{Page, PageQuery, time_position};
 use super::views::{
-    AlbumView, CommentView, CommentWithAuthorView, FavoriteTrackView, FollowedArtistView,
+    AlbumView, CommentView, CommentWithAuthorView, FavoriteAlbumView, FavoriteTrackView,
+    FollowedArtistView,
 };
 use crate::auth::policy;
 use crate::storage::{Id, Storage, StorageError};
@@ -24,6 +26,9 @@ const NEW_ALBUMS_MAX: i64 = 100;
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(favorite)
         .service(unfavorite)
+        .service(favorite_album)
+        .service(unfavorite_album)
+        .service(favorite_albums)
         .service(favorites)
         .service(follow)
         .service(unfollow)
@@ -80,6 +85,44 @@ async fn favorites(
         .await?;
     let page = Page::new(items, limit, |f| time_position(f.favorited_at, f.track.id));
     Ok(HttpResponse::Ok().json(page.map(FavoriteTrackView::from)))
+}
+
+/// Album likes are idempotent too.
+#[put("/albums/{id}/favorite")]
+async fn favorite_album(
+    me: AuthUser,
+    id: web::Path<Id>,
+    storage: web::Data<Storage>,
+) -> Result<HttpResponse, ApiError> {
+    let album = storage.cached_album(id.into_inner()).await?;
+    idempotent(storage.like_album(me.user.id, album.id).await)
+}
+
+#[delete("/albums/{id}/favorite")]
+async fn unfavorite_album(
+    me: AuthUser,
+    id: web::Path<Id>,
+    storage: web::Data<Storage>,
+) -> Result<HttpResponse, ApiError> {
+    let album = storage.cached_album(id.into_inner()).await?;
+    idempotent(storage.unlike_album(me.user.id, album.id).await)
+}
+
+/// My liked albums, most recently liked first.
+#[get("/me/favorites/albums")]
+async fn favorite_albums(
+    me: AuthUser,
+    query: web::Query<PageQuery>,
+    storage: web::Data<Storage>,
+) -> Result<HttpResponse, ApiError> {
+    let limit = query.limit()?;
+    let items = storage
+        .liked_albums(me.user.id, query.time_position()?, limit)
+        .await?;
+    let page = Page::new(items, limit, |l| {
+        time_position(l.liked_at, l.album.album.id)
+    });
+    Ok(HttpResponse::Ok().json(page.map(FavoriteAlbumView::from)))
 }
 
 #[put("/artists/{id}/follow")]

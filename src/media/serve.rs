@@ -155,8 +155,51 @@ fn respond(
     }
     match reader {
         Ok(reader) if req.method() == Method::GET => rechunk(response, reader),
+        Ok(reader) if req.method() == Method::POST => posted_range(req, response, reader),
         _ => response,
     }
+}
+
+/// A POSTed request for a file (Subsonic's `stream` and `download` as a form, OpenSubsonic's
+/// formPost) is answered like its GET: HTTP defines ranges for GET only, so actix-files ignores
+/// them on a POST and this applies them. A range that cannot be satisfied is 416, as for GET.
+fn posted_range(req: &HttpRequest, response: HttpResponse, file: std::fs::File) -> HttpResponse {
+    let (StatusCode::OK, BodySize::Sized(total)) = (response.status(), response.body().size())
+    else {
+        return response;
+    };
+    let Some(range) = req.headers().get(header::RANGE) else {
+        return rechunk(response, file);
+    };
+    let first = range
+        .to_str()
+        .ok()
+        .filter(|r| r.trim_start().starts_with("bytes="))
+        .and_then(|r| actix_files::HttpRange::parse(r, total).ok())
+        .and_then(|ranges| ranges.first().copied());
+    let mut response = response;
+    let Some(first) = first else {
+        *response.status_mut() = StatusCode::RANGE_NOT_SATISFIABLE;
+        response.headers_mut().insert(
+            CONTENT_RANGE,
+            HeaderValue::from_str(&format!("bytes */{total}"))
+                .unwrap_or(HeaderValue::from_static("bytes */0")),
+        );
+        return response.set_body(actix_web::body::BoxBody::new(()));
+    };
+    *response.status_mut() = StatusCode::PARTIAL_CONTENT;
+    if let Ok(value) = HeaderValue::from_str(&format!(
+        "bytes {}-{}/{total}",
+        first.start,
+        first.start + first.length - 1
+    )) {
+        response.headers_mut().insert(CONTENT_RANGE, value);
+    }
+    response
+        .map_body(|_, _| {
+            SizedStream::new(first.length, file_chunks(file, first.start, first.length))
+        })
+        .map_into_boxed_body()
 }
 
 /// A HEAD answer costs the stat actix-files already made: it keeps the body's declared size
@@ -204,8 +247,19 @@ fn rechunk(response: HttpResponse, file: std::fs::File) -> HttpResponse {
     } else {
         0
     };
+    response
+        .map_body(|_, _| SizedStream::new(len, file_chunks(file, start, len)))
+        .map_into_boxed_body()
+}
+
+/// `len` bytes of `file` from `start`, read off the async threads in big chunks.
+fn file_chunks(
+    file: std::fs::File,
+    start: u64,
+    len: u64,
+) -> impl futures_util::Stream<Item = Result<Bytes, std::io::Error>> + 'static {
     let file = Arc::new(file);
-    let chunks = futures_util::stream::try_unfold((start, len), move |(at, left)| {
+    futures_util::stream::try_unfold((start, len), move |(at, left)| {
         let file = file.clone();
         async move {
             if left == 0 {
@@ -221,10 +275,7 @@ fn rechunk(response: HttpResponse, file: std::fs::File) -> HttpResponse {
             .map_err(std::io::Error::other)??;
             Ok::<_, std::io::Error>(Some((Bytes::from(chunk), (at + size, left - size))))
         }
-    });
-    response
-        .map_body(|_, _| SizedStream::new(len, chunks))
-        .map_into_boxed_body()
+    })
 }
 
 fn track_format(track: &Track) -> Option<AudioFormat> {

@@ -13,6 +13,10 @@ const DRIFT_SQL: &str = "SELECT table_name, row_id, column_name, stored, actual 
            (SELECT count(*) FROM user_favorites f WHERE f.track_id = t.id)
       FROM tracks t
     UNION ALL
+    SELECT 'albums', a.id, 'like_count', CAST(a.like_count AS BIGINT),
+           (SELECT count(*) FROM album_likes l WHERE l.album_id = a.id)
+      FROM albums a
+    UNION ALL
     SELECT 'albums', a.id, 'total_tracks', CAST(a.total_tracks AS BIGINT),
            (SELECT count(*) FROM tracks t WHERE t.album_id = a.id)
       FROM albums a

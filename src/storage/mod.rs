@@ -24,6 +24,7 @@ mod radio;
 mod search;
 mod snapshot;
 mod social;
+mod song_facts;
 mod track_detail;
 mod transfer;
 mod uploads;
@@ -53,6 +54,7 @@ pub use playlists::MAX_PLAYLIST_ENTRIES;
 pub use radio::MAX_RADIO_STATIONS;
 pub use search::{DatabaseQuery, SearchDocument, SearchEntity, SearchKind};
 pub use snapshot::{restore_snapshot, snapshot_file_name};
+pub use song_facts::SongFacts;
 pub use transfer::{COPIED_TABLES, DERIVED_TABLES, TableCopy};
 pub use url::{DatabaseUrl, UrlError, redact as redact_url};
 

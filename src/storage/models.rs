@@ -427,6 +427,14 @@ pub struct FavoriteTrack {
     pub track: TrackSummary,
 }
 
+/// A liked album, with when it was liked.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct LikedAlbum {
+    pub liked_at: DateTime<Utc>,
+    #[sqlx(flatten)]
+    pub album: AlbumSummary,
+}
+
 /// A followed artist, with when they were followed.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct FollowedArtist {

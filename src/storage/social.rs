@@ -7,7 +7,7 @@ use super::catalog::{ALBUM_COLUMNS, ARTIST_COLUMNS, SUMMARY_COLUMNS, SUMMARY_JOI
 use super::paging;
 use super::users::found;
 use super::{
-    Album, CacheKind, Comment, CommentView, FavoriteTrack, FollowedArtist, Id, Storage,
+    Album, CacheKind, Comment, CommentView, FavoriteTrack, FollowedArtist, Id, LikedAlbum, Storage,
     StorageResult, with_pool,
 };
 
@@ -44,6 +44,95 @@ impl Storage {
                 .rows_affected()
         });
         found(affected)
+    }
+
+    /// Likes an album. `Conflict` when the user already likes it, `Invalid` when there is no
+    /// such album.
+    #[tracing::instrument(level = "debug", skip_all, fields(%user_id, %album_id))]
+    pub async fn like_album(&self, user_id: Id, album_id: Id) -> StorageResult<()> {
+        with_pool!(self, |pool, DB| {
+            sqlx::query::<DB>(
+                "INSERT INTO album_likes (id, user_id, album_id) VALUES ($1, $2, $3)",
+            )
+            .bind(Id::new())
+            .bind(user_id)
+            .bind(album_id)
+            .execute(pool)
+            .await?;
+        });
+        Ok(())
+    }
+
+    /// Unlikes an album. `NotFound` when the user did not like it.
+    #[tracing::instrument(level = "debug", skip_all, fields(%user_id, %album_id))]
+    pub async fn unlike_album(&self, user_id: Id, album_id: Id) -> StorageResult<()> {
+        let affected = with_pool!(self, |pool, DB| {
+            sqlx::query::<DB>("DELETE FROM album_likes WHERE user_id = $1 AND album_id = $2")
+                .bind(user_id)
+                .bind(album_id)
+                .execute(pool)
+                .await?
+                .rows_affected()
+        });
+        found(affected)
+    }
+
+    /// The albums a user likes, most recently liked first.
+    #[tracing::instrument(level = "debug", skip_all, fields(%user_id))]
+    pub async fn liked_albums(
+        &self,
+        user_id: Id,
+        after: Option<(DateTime<Utc>, Id)>,
+        limit: i64,
+    ) -> StorageResult<Vec<LikedAlbum>> {
+        let page = paging::newest_first("l.created_at", "al.id");
+        let select = super::browse::album_summary_select().replacen(
+            "SELECT ",
+            "SELECT l.created_at AS liked_at, ",
+            1,
+        );
+        let sql = format!(
+            "{select} JOIN album_likes l ON l.album_id = al.id WHERE l.user_id = $1 {page}"
+        );
+        let (at, id) = paging::position(after);
+        Ok(with_pool!(self, |pool, DB| {
+            sqlx::query_as::<DB, LikedAlbum>(&sql)
+                .bind(user_id)
+                .bind(at)
+                .bind(id)
+                .bind(limit)
+                .fetch_all(pool)
+                .await?
+        }))
+    }
+
+    /// When the user liked each of these albums (those they like; in no order).
+    #[tracing::instrument(level = "debug", skip_all, fields(%user_id, albums = album_ids.len()))]
+    pub async fn album_likes_among(
+        &self,
+        user_id: Id,
+        album_ids: &[Id],
+    ) -> StorageResult<Vec<(Id, DateTime<Utc>)>> {
+        let mut out = Vec::new();
+        for chunk in album_ids.chunks(500) {
+            let list = (2..chunk.len() + 2)
+                .map(|n| format!("${n}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let sql = format!(
+                "SELECT album_id, created_at FROM album_likes \
+                 WHERE user_id = $1 AND album_id IN ({list})"
+            );
+            let rows = with_pool!(self, |pool, DB| {
+                let mut query = sqlx::query_as::<DB, (Id, DateTime<Utc>)>(&sql).bind(user_id);
+                for id in chunk {
+                    query = query.bind(*id);
+                }
+                query.fetch_all(pool).await?
+            });
+            out.extend(rows);
+        }
+        Ok(out)
     }
 
     /// Follows an artist. `Conflict` when the user already follows them.

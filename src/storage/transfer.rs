@@ -15,7 +15,7 @@ use super::{Pool, Storage, StorageError, StorageResult};
 
 /// The tables `juke migrate-data` copies, parents before children, so that every foreign key
 /// finds its row.
-pub const COPIED_TABLES: [&str; 15] = [
+pub const COPIED_TABLES: [&str; 16] = [
     "users",
     "artists",
     "albums",
@@ -30,6 +30,7 @@ pub const COPIED_TABLES: [&str; 15] = [
     "upload_queue",
     "app_passwords",
     "track_ratings",
+    "album_likes",
     "radio_stations",
 ];
 

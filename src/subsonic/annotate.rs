@@ -11,7 +11,7 @@ use super::error::SubsonicError;
 use super::response::Node;
 use super::views::{self, Kind};
 use crate::listening::{self, PlayError, PlayRequest};
-use crate::storage::Id;
+use crate::storage::{Id, StorageError};
 
 /// A "now playing" report older than this is no longer shown.
 const NOW_PLAYING_MINUTES: i64 = 10;
@@ -27,61 +27,100 @@ struct Playing {
     since: DateTime<Utc>,
 }
 
-/// `star` and `unstar`: `id` songs are liked, `artistId` artists followed. Juke does not star
-/// albums: an `albumId` is refused rather than silently dropped.
+/// `star` and `unstar`: songs are liked, albums liked, artists followed. `id` names any of
+/// them (by its `tr-`/`al-`/`ar-` prefix; a bare UUID is looked for as a song, an album, then
+/// an artist), `albumId` albums and `artistId` artists, each repeatable. As with the leading
+/// server, a request naming several things never fails as a whole: what exists is starred,
+/// unknown ids are skipped, and starring twice is starring once. Only a request in which
+/// nothing exists fails (not found).
 pub async fn star(ctx: &Ctx<'_>, on: bool) -> Result<(), SubsonicError> {
     let p = ctx.params;
-    if !p.all("albumId").is_empty() {
-        return Err(SubsonicError::Invalid(
-            "albumId",
-            "Juke stars songs and artists, not albums".into(),
-        ));
-    }
-    let mut songs = Vec::new();
-    for raw in p.all("id") {
-        match views::parse(raw, Kind::Track) {
-            Some((Kind::Track, id)) => songs.push(id),
-            Some((Kind::Artist, id)) => {
-                star_artist(ctx, id, on).await?;
-            }
-            _ => return Err(SubsonicError::NotFound("song")),
-        }
-    }
-    for raw in p.all("artistId") {
-        let id = views::expect(Some(raw), "artistId", Kind::Artist)?;
-        star_artist(ctx, id, on).await?;
-    }
-    if songs.is_empty() && p.all("artistId").is_empty() && p.all("id").is_empty() {
+    let named: Vec<(Option<Kind>, &str)> = p
+        .all("id")
+        .iter()
+        .map(|raw| (None, raw.as_str()))
+        .chain(
+            p.all("albumId")
+                .iter()
+                .map(|raw| (Some(Kind::Album), raw.as_str())),
+        )
+        .chain(
+            p.all("artistId")
+                .iter()
+                .map(|raw| (Some(Kind::Artist), raw.as_str())),
+        )
+        .filter(|(_, raw)| !raw.is_empty())
+        .collect();
+    if named.is_empty() {
         return Err(SubsonicError::Missing("id"));
     }
-    for id in songs {
-        let result = if on {
-            ctx.storage.add_favorite(ctx.user.id, id).await
-        } else {
-            ctx.storage.remove_favorite(ctx.user.id, id).await
-        };
-        result.map_err(|err| match err {
-            crate::storage::StorageError::NotFound | crate::storage::StorageError::Invalid(_) => {
-                SubsonicError::NotFound("song")
-            }
-            other => other.into(),
-        })?;
+    let mut starred = 0;
+    for (kind, raw) in named {
+        if let Some(target) = resolve(ctx, kind, raw).await? {
+            set_star(ctx, target, on).await?;
+            starred += 1;
+        }
+    }
+    if starred == 0 {
+        return Err(SubsonicError::NotFound("song, album or artist"));
     }
     Ok(())
 }
 
-async fn star_artist(ctx: &Ctx<'_>, id: Id, on: bool) -> Result<(), SubsonicError> {
-    let result = if on {
-        ctx.storage.follow_artist(ctx.user.id, id).await
-    } else {
-        ctx.storage.unfollow_artist(ctx.user.id, id).await
+/// The existing song, album or artist an id names, if any. `kind` is what the parameter
+/// names (`albumId`, `artistId`); `id` may name any kind.
+async fn resolve(
+    ctx: &Ctx<'_>,
+    kind: Option<Kind>,
+    raw: &str,
+) -> Result<Option<(Kind, Id)>, SubsonicError> {
+    let Some((prefixed, id)) = views::parse(raw, Kind::Track) else {
+        return Ok(None);
     };
-    result.map_err(|err| match err {
-        crate::storage::StorageError::NotFound | crate::storage::StorageError::Invalid(_) => {
-            SubsonicError::NotFound("artist")
+    let has_prefix = views::id(prefixed, id) == raw;
+    let candidates = match (kind, has_prefix) {
+        (Some(wanted), true) if wanted != prefixed => vec![],
+        (Some(wanted), _) => vec![wanted],
+        (None, true) => vec![prefixed],
+        (None, false) => vec![Kind::Track, Kind::Album, Kind::Artist],
+    };
+    for candidate in candidates {
+        let found = match candidate {
+            Kind::Track => ctx.storage.cached_track(id).await.map(|_| ()),
+            Kind::Album => ctx.storage.cached_album(id).await.map(|_| ()),
+            Kind::Artist => ctx.storage.cached_artist(id).await.map(|_| ()),
+            Kind::Playlist => continue,
+        };
+        match found {
+            Ok(()) => return Ok(Some((candidate, id))),
+            Err(StorageError::NotFound) => {}
+            Err(other) => return Err(other.into()),
         }
-        other => other.into(),
-    })
+    }
+    Ok(None)
+}
+
+/// Stars or unstars one thing that exists; doing what is done already is no error.
+async fn set_star(ctx: &Ctx<'_>, (kind, id): (Kind, Id), on: bool) -> Result<(), SubsonicError> {
+    let user = ctx.user.id;
+    let s = ctx.storage;
+    let result = match (kind, on) {
+        (Kind::Track, true) => s.add_favorite(user, id).await,
+        (Kind::Track, false) => s.remove_favorite(user, id).await,
+        (Kind::Album, true) => s.like_album(user, id).await,
+        (Kind::Album, false) => s.unlike_album(user, id).await,
+        (Kind::Artist, true) => s.follow_artist(user, id).await,
+        (Kind::Artist, false) => s.unfollow_artist(user, id).await,
+        (Kind::Playlist, _) => return Ok(()),
+    };
+    match result {
+        // Starred already, or not starred: done. Invalid: it went away meanwhile.
+        Ok(())
+        | Err(StorageError::Conflict(_) | StorageError::NotFound | StorageError::Invalid(_)) => {
+            Ok(())
+        }
+        Err(other) => Err(other.into()),
+    }
 }
 
 /// `setRating`: 1–5 stars for a song, 0 to remove them.
@@ -190,17 +229,24 @@ pub async fn now_playing(ctx: &Ctx<'_>, now_playing: &NowPlaying) -> Result<Node
         }
         Err(_) => Vec::new(),
     };
-    let mut entries = Vec::new();
+    let mut tracks = Vec::new();
+    let mut who = Vec::new();
     for playing in current {
         let Ok(track) = track_summary(ctx, playing.track).await else {
             continue;
         };
-        entries.push(
-            views::song("entry", &track, None)
+        tracks.push(track);
+        who.push(playing);
+    }
+    // The entries are the listeners' songs; the star, rating and last play shown are the
+    // caller's own, as on every song entry.
+    let entries = super::browse::songs(ctx, "entry", &tracks).await?;
+    Ok(
+        Node::new("nowPlaying").list(entries.into_iter().zip(who).map(|(entry, playing)| {
+            entry
                 .attr("username", playing.username)
                 .attr("minutesAgo", (Utc::now() - playing.since).num_minutes())
-                .attr("playerId", 0),
-        );
-    }
-    Ok(Node::new("nowPlaying").list(entries))
+                .attr("playerId", 0)
+        })),
+    )
 }

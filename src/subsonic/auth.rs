@@ -22,6 +22,12 @@ pub struct Caller<'a> {
     pub address: &'a str,
 }
 
+/// What a username and password came to.
+enum Signed {
+    In(User),
+    Refused(SubsonicError),
+}
+
 enum Proof {
     Password(String),
     Token { token: String, salt: String },
@@ -63,13 +69,13 @@ impl Caller<'_> {
             .check(self.address, username)
             .map_err(|_| SubsonicError::Throttled)?;
         match self.by_password(username, &proof, credential).await? {
-            Some(user) => {
+            Signed::In(user) => {
                 self.auth.throttle.record_success(username);
                 active(user)
             }
-            None => {
+            Signed::Refused(err) => {
                 self.auth.throttle.record_failure(self.address, username);
-                Err(SubsonicError::WrongCredentials)
+                Err(err)
             }
         }
     }
@@ -87,7 +93,7 @@ impl Caller<'_> {
         username: &str,
         proof: &Proof,
         credential: [u8; 32],
-    ) -> Result<Option<User>, SubsonicError> {
+    ) -> Result<Signed, SubsonicError> {
         let sealed = self.storage.sealed_app_passwords(username).await?;
         if let Some(found) = sealed
             .iter()
@@ -97,17 +103,15 @@ impl Caller<'_> {
             self.auth
                 .app_passwords
                 .remember(credential, found.user_id, found.id);
-            return Ok(Some(self.storage.user(found.user_id).await?));
+            return Ok(Signed::In(self.storage.user(found.user_id).await?));
         }
+        let wrong = Signed::Refused(SubsonicError::WrongCredentials);
         let Proof::Password(password) = proof else {
-            return Ok(None);
+            return Ok(wrong);
         };
-        if !self.allow_login_password {
-            return Ok(None);
-        }
         let (user, hash) = match self.storage.user_for_login(username).await {
             Ok(found) => found,
-            Err(StorageError::NotFound) => return Ok(None),
+            Err(StorageError::NotFound) => return Ok(wrong),
             Err(err) => return Err(err.into()),
         };
         let ok = self
@@ -116,7 +120,12 @@ impl Caller<'_> {
             .verify(password, &hash)
             .await
             .map_err(|err| SubsonicError::Internal(err.to_string()))?;
-        Ok(ok.then_some(user))
+        Ok(match (ok, self.allow_login_password) {
+            (true, true) => Signed::In(user),
+            // The right password, of the wrong kind: say what to do instead.
+            (true, false) => Signed::Refused(SubsonicError::LoginPasswordRefused),
+            (false, _) => wrong,
+        })
     }
 
     async fn by_api_key(&self, key: &str) -> Result<User, SubsonicError> {

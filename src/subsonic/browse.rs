@@ -1,6 +1,8 @@
 //! Browsing: indexes and artists, an artist, an album, a song, folder-style directories,
 //! genres, album lists, random songs, songs by genre, search and starred items.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 
 use super::error::SubsonicError;
@@ -9,7 +11,8 @@ use super::views::{self, Kind};
 use super::{Ctx, Params};
 use crate::search::{Search, SearchRequest};
 use crate::storage::{
-    AlbumSummary, ArtistSummary, Filter, Id, ListRequest, Sort, SortKey, StorageError, TrackSummary,
+    AlbumSummary, ArtistSummary, Filter, Id, ListRequest, SongFacts, Sort, SortKey, StorageError,
+    TrackSummary,
 };
 
 /// Artists are read this many at a time when a method lists them all.
@@ -119,8 +122,12 @@ pub async fn artist(ctx: &Ctx<'_>) -> Result<Node, SubsonicError> {
     let summary = artist_summary(ctx, id).await?;
     let albums = ctx.storage.artist_albums(id).await?;
     let starred = followed_at(ctx, id).await?;
-    Ok(views::artist("artist", &summary, starred)
-        .list(albums.iter().map(|a| views::album("album", a))))
+    let stars = album_stars(ctx, &albums).await?;
+    Ok(views::artist("artist", &summary, starred).list(
+        albums
+            .iter()
+            .map(|a| views::album("album", a, stars.get(&a.album.id).copied())),
+    ))
 }
 
 async fn followed_at(ctx: &Ctx<'_>, artist: Id) -> Result<Option<DateTime<Utc>>, SubsonicError> {
@@ -149,29 +156,58 @@ async fn album_summary(ctx: &Ctx<'_>, id: Id) -> Result<AlbumSummary, SubsonicEr
         .ok_or(SubsonicError::NotFound("album"))
 }
 
-/// Songs with the caller's `starred` (liked) and `userRating`.
-async fn songs(
+/// Song entries for these rows, in their order: the file and tags of all of them read in one
+/// batch, with the caller's star, rating and last play unless the answer is shared.
+pub(super) async fn songs(
     ctx: &Ctx<'_>,
     name: &'static str,
     tracks: &[TrackSummary],
 ) -> Result<Vec<Node>, SubsonicError> {
-    let mut nodes = Vec::with_capacity(tracks.len());
-    for track in tracks {
-        let liked = ctx
-            .storage
-            .cached_is_favorite(ctx.user.id, track.id)
-            .await?;
-        let rating = ctx.storage.rating(ctx.user.id, track.id).await?;
-        nodes.push(views::song(name, track, liked.then(Utc::now)).opt("userRating", rating));
+    let ids: Vec<Id> = tracks.iter().map(|t| t.id).collect();
+    let mut facts: HashMap<Id, SongFacts> = ctx
+        .storage
+        .song_facts(ctx.user.id, &ids)
+        .await?
+        .into_iter()
+        .map(|f| (f.id, f))
+        .collect();
+    if !ctx.personal {
+        for f in facts.values_mut() {
+            f.starred_at = None;
+            f.rating = None;
+            f.played_at = None;
+        }
     }
-    Ok(nodes)
+    Ok(tracks
+        .iter()
+        .map(|t| views::song(name, t, facts.get(&t.id), ctx.roots))
+        .collect())
+}
+
+/// When the caller starred each of these albums (none in a shared answer).
+pub(super) async fn album_stars(
+    ctx: &Ctx<'_>,
+    albums: &[AlbumSummary],
+) -> Result<HashMap<Id, DateTime<Utc>>, SubsonicError> {
+    if !ctx.personal || albums.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let ids: Vec<Id> = albums.iter().map(|a| a.album.id).collect();
+    Ok(ctx
+        .storage
+        .album_likes_among(ctx.user.id, &ids)
+        .await?
+        .into_iter()
+        .collect())
 }
 
 pub async fn album(ctx: &Ctx<'_>) -> Result<Node, SubsonicError> {
     let id = views::expect(ctx.params.get("id"), "id", Kind::Album)?;
     let summary = album_summary(ctx, id).await?;
     let tracks = ctx.storage.album_tracks(id).await?;
-    Ok(views::album("album", &summary).list(songs(ctx, "song", &tracks).await?))
+    let starred = album_stars(ctx, std::slice::from_ref(&summary)).await?;
+    Ok(views::album("album", &summary, starred.get(&id).copied())
+        .list(songs(ctx, "song", &tracks).await?))
 }
 
 pub async fn song(ctx: &Ctx<'_>) -> Result<Node, SubsonicError> {
@@ -200,18 +236,25 @@ pub async fn music_directory(ctx: &Ctx<'_>) -> Result<Node, SubsonicError> {
                 .await
                 .map_err(not_found("directory"))?;
             let albums = ctx.storage.artist_albums(id).await?;
+            let stars = album_stars(ctx, &albums).await?;
             Ok(Node::new("directory")
                 .attr("id", views::id(Kind::Artist, id))
                 .attr("name", artist.name)
-                .list(albums.iter().map(|a| views::album_dir("child", a))))
+                .list(
+                    albums
+                        .iter()
+                        .map(|a| views::album_dir("child", a, stars.get(&a.album.id).copied())),
+                ))
         }
         Some((Kind::Album, id)) => {
             let summary = album_summary(ctx, id).await?;
             let tracks = ctx.storage.album_tracks(id).await?;
+            let starred = album_stars(ctx, std::slice::from_ref(&summary)).await?;
             Ok(Node::new("directory")
                 .attr("id", views::id(Kind::Album, id))
                 .attr("parent", views::id(Kind::Artist, summary.album.artist_id))
                 .attr("name", summary.album.title.as_str())
+                .opt("starred", starred.get(&id).copied().map(views::time))
                 .list(songs(ctx, "child", &tracks).await?))
         }
         _ => Err(SubsonicError::NotFound("directory")),
@@ -241,10 +284,7 @@ pub async fn album_list(ctx: &Ctx<'_>, id3: bool) -> Result<Node, SubsonicError>
         "frequent" => (Sort::PlayCount, true),
         "highest" => (Sort::LikeCount, true),
         "alphabeticalByName" | "alphabeticalByArtist" => (Sort::Name, false),
-        "starred" => {
-            filter.favorites_of = Some(ctx.user.id);
-            (Sort::Name, false)
-        }
+        "starred" => return starred_albums(ctx, id3, size, offset).await,
         "byYear" => {
             let from = p.int("fromYear", 0, 0, 9999)?;
             let to = p.int("toYear", 9999, 0, 9999)?;
@@ -267,11 +307,41 @@ pub async fn album_list(ctx: &Ctx<'_>, id3: bool) -> Result<Node, SubsonicError>
         .storage
         .browse_albums(&list(sort, descending, filter, size, offset))
         .await?;
-    Ok(if id3 {
-        Node::new("albumList2").list(albums.iter().map(|a| views::album("album", a)))
+    let stars = album_stars(ctx, &albums).await?;
+    Ok(album_list_node(id3, &albums, &stars))
+}
+
+fn album_list_node(id3: bool, albums: &[AlbumSummary], stars: &HashMap<Id, DateTime<Utc>>) -> Node {
+    let starred = |a: &AlbumSummary| stars.get(&a.album.id).copied();
+    if id3 {
+        Node::new("albumList2").list(albums.iter().map(|a| views::album("album", a, starred(a))))
     } else {
-        Node::new("albumList").list(albums.iter().map(|a| views::album_dir("album", a)))
-    })
+        Node::new("albumList").list(
+            albums
+                .iter()
+                .map(|a| views::album_dir("album", a, starred(a))),
+        )
+    }
+}
+
+/// The albums the caller starred, most recently starred first.
+async fn starred_albums(
+    ctx: &Ctx<'_>,
+    id3: bool,
+    size: i64,
+    offset: i64,
+) -> Result<Node, SubsonicError> {
+    let liked = ctx
+        .storage
+        .liked_albums(ctx.user.id, None, offset.saturating_add(size))
+        .await?;
+    let page: Vec<_> = liked.into_iter().skip(offset as usize).collect();
+    let stars = page
+        .iter()
+        .map(|l| (l.album.album.id, l.liked_at))
+        .collect();
+    let albums: Vec<AlbumSummary> = page.into_iter().map(|l| l.album).collect();
+    Ok(album_list_node(id3, &albums, &stars))
 }
 
 fn year_filter(p: &Params, filter: &mut Filter) -> Result<(), SubsonicError> {
@@ -358,14 +428,16 @@ pub async fn search(ctx: &Ctx<'_>, engine: &Search, id3: bool) -> Result<Node, S
             views::artist_entry("artist", a, None)
         }
     });
+    let stars = album_stars(ctx, &found_albums).await?;
     let album_nodes = found_albums.iter().map(|a| {
+        let starred = stars.get(&a.album.id).copied();
         if id3 {
-            views::album("album", a)
+            views::album("album", a, starred)
         } else {
-            views::album_dir("album", a)
+            views::album_dir("album", a, starred)
         }
     });
-    let song_nodes = found_tracks.iter().map(|t| views::song("song", t, None));
+    let song_nodes = songs(ctx, "song", &found_tracks).await?;
     Ok(Node::new(name)
         .list(artist_nodes)
         .list(album_nodes)
@@ -432,10 +504,10 @@ async fn matching(
     ))
 }
 
-/// `getStarred2` (`id3`) and `getStarred`: liked songs and followed artists (Juke stars
-/// neither albums nor folders).
+/// `getStarred2` (`id3`) and `getStarred`: followed artists, liked albums and liked songs.
 pub async fn starred(ctx: &Ctx<'_>, id3: bool) -> Result<Node, SubsonicError> {
     let liked = ctx.storage.favorites_of(ctx.user.id, None, 10_000).await?;
+    let liked_albums = ctx.storage.liked_albums(ctx.user.id, None, 10_000).await?;
     let followed = ctx
         .storage
         .browse_artists(&list(
@@ -456,10 +528,16 @@ pub async fn starred(ctx: &Ctx<'_>, id3: bool) -> Result<Node, SubsonicError> {
             views::artist_entry("artist", a, Some(Utc::now()))
         }
     });
-    let song_nodes = liked
-        .iter()
-        .map(|f| views::song("song", &f.track, Some(f.favorited_at)));
+    let album_nodes = liked_albums.iter().map(|l| {
+        if id3 {
+            views::album("album", &l.album, Some(l.liked_at))
+        } else {
+            views::album_dir("album", &l.album, Some(l.liked_at))
+        }
+    });
+    let tracks: Vec<TrackSummary> = liked.into_iter().map(|f| f.track).collect();
     Ok(Node::new(if id3 { "starred2" } else { "starred" })
         .list(artist_nodes)
-        .list(song_nodes))
+        .list(album_nodes)
+        .list(songs(ctx, "song", &tracks).await?))
 }

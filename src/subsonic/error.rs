@@ -12,6 +12,12 @@ pub enum SubsonicError {
     Invalid(&'static str, String),
     #[error("wrong username or password")]
     WrongCredentials,
+    /// The account's login password, where only app passwords are taken.
+    #[error(
+        "this is your login password, which Subsonic apps cannot use: create an app password \
+         in your profile (web player: Profile → App passwords) and sign in with that"
+    )]
+    LoginPasswordRefused,
     #[error("too many failed attempts: wait a minute and try again")]
     Throttled,
     #[error("give either apiKey or u with p or t and s, not both")]
@@ -39,7 +45,9 @@ impl SubsonicError {
     pub fn code(&self) -> i64 {
         match self {
             SubsonicError::Missing(_) => 10,
-            SubsonicError::WrongCredentials | SubsonicError::Throttled => 40,
+            SubsonicError::WrongCredentials
+            | SubsonicError::LoginPasswordRefused
+            | SubsonicError::Throttled => 40,
             SubsonicError::ConflictingAuth => 43,
             SubsonicError::InvalidApiKey => 44,
             SubsonicError::NotAuthorized(_) => 50,

@@ -101,10 +101,16 @@ impl Params {
 }
 
 /// What a method runs with.
+#[derive(Clone, Copy)]
 pub struct Ctx<'a> {
     pub params: &'a Params,
     pub user: &'a User,
     pub storage: &'a Storage,
+    /// Where song paths are relative to.
+    pub roots: &'a views::Roots,
+    /// Whether the answer is for this user alone; a shared answer (cached for everyone)
+    /// carries no one's stars, ratings or plays.
+    pub personal: bool,
 }
 
 /// The server's parts the methods use besides storage.
@@ -161,6 +167,10 @@ async fn handle(
     let format = format_of(&params);
     let method = method.into_inner();
     let method = method.strip_suffix(".view").unwrap_or(&method);
+    // Apps ask what the server speaks before anyone signs in (OpenSubsonic: no credentials).
+    if method == "getOpenSubsonicExtensions" {
+        return render(&system::extensions(response::ok()), &format);
+    }
     let client = ClientInfo::of(&req);
     let caller = auth::Caller {
         storage: &storage,
@@ -170,10 +180,13 @@ async fn handle(
     };
     let result = match caller.authenticate(&params).await {
         Ok(user) => {
+            let roots = song_roots(&config);
             let ctx = Ctx {
                 params: &params,
                 user: &user,
                 storage: &storage,
+                roots: &roots,
+                personal: true,
             };
             // Media methods answer with the media; only their failures are documents.
             let media = match method {
@@ -198,9 +211,13 @@ async fn handle(
             if let Some(key) = shared_answer_key(method, &params) {
                 // The same for everyone until the catalog changes: rendered once, then served
                 // from the cache. A failure is not kept; it is answered below.
+                let shared = Ctx {
+                    personal: false,
+                    ..ctx
+                };
                 let cached = storage
                     .cached_body(key, async {
-                        match dispatch(method, &ctx, &services).await {
+                        match dispatch(method, &shared, &services).await {
                             Ok(root) => Ok(rendered(&root, &format)),
                             Err(_) => Err(crate::storage::StorageError::NotFound),
                         }
@@ -305,6 +322,18 @@ async fn dispatch(method: &str, ctx: &Ctx<'_>, s: &Services<'_>) -> Result<Node,
         }
     };
     Ok(ok.child(body))
+}
+
+/// The library folders and the uploads' folder: song paths are given below them.
+fn song_roots(config: &Config) -> views::Roots {
+    views::Roots::new(
+        config
+            .library
+            .folders
+            .iter()
+            .cloned()
+            .chain([config.data_dir.join("media")]),
+    )
 }
 
 fn format_of(params: &Params) -> Format {

@@ -77,11 +77,11 @@ async fn detail(ctx: &Ctx<'_>, id: Id) -> Result<Node, SubsonicError> {
     let playlist = load(ctx, id, Access::Read).await?;
     let items = ctx.storage.playlist_items(id).await?;
     let owner = owner_name(ctx, &playlist).await?;
-    Ok(node("playlist", &playlist, &owner).list(
-        items
-            .iter()
-            .map(|item| views::song("entry", &item.track, None)),
-    ))
+    let tracks: Vec<_> = items.into_iter().map(|item| item.track).collect();
+    Ok(
+        node("playlist", &playlist, &owner)
+            .list(super::browse::songs(ctx, "entry", &tracks).await?),
+    )
 }
 
 fn song_ids(ctx: &Ctx<'_>, key: &'static str) -> Result<Vec<Id>, SubsonicError> {

@@ -54,6 +54,9 @@ pub struct Node {
     text: Option<String>,
     /// A leaf that is only a value: `<versions>1</versions>`, in JSON just `1`.
     scalar: Option<Attr>,
+    /// OpenSubsonic's additions the 1.16.1 schema does not declare, written to JSON only so
+    /// that every XML answer stays valid against the schema clients validate with.
+    json_only: Vec<(&'static str, Value)>,
 }
 
 impl Node {
@@ -73,6 +76,21 @@ impl Node {
     pub fn opt(self, key: &'static str, value: Option<impl Into<Attr>>) -> Node {
         match value {
             Some(value) => self.attr(key, value),
+            None => self,
+        }
+    }
+
+    /// A field for JSON answers only (see [`Node::json_only`]'s field): OpenSubsonic's
+    /// additions, which OpenSubsonic clients read from JSON.
+    pub fn json(mut self, key: &'static str, value: impl Into<Value>) -> Node {
+        self.json_only.push((key, value.into()));
+        self
+    }
+
+    /// A JSON-only field written only when there is a value.
+    pub fn json_opt(self, key: &'static str, value: Option<impl Into<Value>>) -> Node {
+        match value {
+            Some(value) => self.json(key, value),
             None => self,
         }
     }
@@ -221,6 +239,9 @@ fn json_of(node: &Node) -> Value {
     if let Some(text) = &node.text {
         map.insert("value".into(), Value::from(text.as_str()));
     }
+    for (key, value) in &node.json_only {
+        map.insert((*key).to_owned(), value.clone());
+    }
     for (child, is_list) in &node.children {
         let value = json_of(child);
         if *is_list {
@@ -276,5 +297,20 @@ mod tests {
         let ext = Node::new("e").list([Node::scalar("versions", 1)]);
         assert_eq!(json_of(&ext)["versions"], serde_json::json!([1]));
         assert!(to_xml(&ext).ends_with("><versions>1</versions></e>"));
+    }
+
+    #[test]
+    fn json_only_fields_stay_out_of_xml() {
+        let node = Node::new("song")
+            .attr("id", "tr-1")
+            .json("samplingRate", 44100)
+            .json("genres", serde_json::json!([{"name": "Pop"}]));
+        assert_eq!(
+            to_xml(&node),
+            r#"<?xml version="1.0" encoding="UTF-8"?><song xmlns="http://subsonic.org/restapi" id="tr-1"/>"#
+        );
+        let json = json_of(&node);
+        assert_eq!(json["samplingRate"], 44100);
+        assert_eq!(json["genres"][0]["name"], "Pop");
     }
 }

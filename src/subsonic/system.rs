@@ -19,6 +19,8 @@ pub fn extensions(root: Node) -> Node {
             ("apiKeyAuthentication", 1),
             ("formPost", 1),
             ("songLyrics", 1),
+            // stream's timeOffset starts the transcoder there (ffmpeg -ss).
+            ("transcodeOffset", 1),
         ]
         .map(|(name, version)| {
             Node::new("openSubsonicExtensions")

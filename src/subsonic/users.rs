@@ -61,11 +61,12 @@ pub fn start_scan(ctx: &Ctx<'_>, library: &Library) -> Result<Node, SubsonicErro
     Ok(scan_status(library))
 }
 
-/// The lyrics of the song with this artist and title (an empty element when there are none).
+/// The lyrics of the song with this artist and title; `value` is always there (empty when
+/// there are none), as OpenSubsonic asks.
 pub async fn lyrics(ctx: &Ctx<'_>) -> Result<Node, SubsonicError> {
     let artist = ctx.params.get("artist").unwrap_or_default();
     let title = ctx.params.get("title").unwrap_or_default();
-    let mut node = Node::new("lyrics");
+    let mut node = Node::new("lyrics").text("");
     if artist.is_empty() || title.is_empty() {
         return Ok(node);
     }

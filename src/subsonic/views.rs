@@ -3,11 +3,16 @@
 //! Ids carry their kind (`ar-`, `al-`, `tr-`, `pl-` before the UUID), since some methods take
 //! "any directory" (getMusicDirectory) or "any cover" (getCoverArt) and must tell them apart.
 
+use std::path::PathBuf;
+
 use chrono::{DateTime, SecondsFormat, Utc};
+use serde_json::json;
 
 use super::error::SubsonicError;
 use super::response::Node;
-use crate::storage::{AlbumSummary, ArtistSummary, Id, TrackSummary};
+use crate::media::audio_format::AudioFormat;
+use crate::storage::{AlbumSummary, ArtistSummary, Id, SongFacts, TrackSummary};
+use crate::stored_path;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -62,9 +67,108 @@ pub fn time(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
-/// A song (`Child`), under the element name `name` ("song", "child", "entry"...).
-pub fn song(name: &'static str, t: &TrackSummary, starred: Option<DateTime<Utc>>) -> Node {
+/// The folders a song's `path` is given relative to: the library folders as scans store
+/// them (resolved), and the uploads' folder. A file under none of them is named alone: a
+/// server's absolute paths are never shown.
+#[derive(Debug, Clone, Default)]
+pub struct Roots(Vec<PathBuf>);
+
+impl Roots {
+    pub fn new(folders: impl IntoIterator<Item = PathBuf>) -> Roots {
+        Roots(
+            folders
+                .into_iter()
+                .map(|f| std::fs::canonicalize(&f).unwrap_or(f))
+                .collect(),
+        )
+    }
+
+    /// `stored` (a `tracks.file_path`) below its folder, with `/` between names.
+    pub fn relative(&self, stored: &str) -> String {
+        let path = stored_path::decode(stored);
+        let below = self
+            .0
+            .iter()
+            .filter_map(|root| path.strip_prefix(root).ok())
+            .min_by_key(|rest| rest.as_os_str().len());
+        match below {
+            Some(rest) if !rest.as_os_str().is_empty() => rest
+                .iter()
+                .map(stored_path::display_name)
+                .collect::<Vec<_>>()
+                .join("/"),
+            _ => path
+                .file_name()
+                .map(stored_path::display_name)
+                .unwrap_or_default(),
+        }
+    }
+}
+
+/// A song (`Child`), under the element name `name` ("song", "child", "entry"...): the list
+/// row, the file and tags ([`SongFacts`], when read), and the caller's star, rating and last
+/// play. Every method builds its songs here, so they all say the same. OpenSubsonic's fields
+/// the 1.16.1 schema lacks are JSON-only; each is present (empty when unknown), as
+/// OpenSubsonic asks of a server that supports it.
+pub fn song(
+    name: &'static str,
+    t: &TrackSummary,
+    facts: Option<&SongFacts>,
+    roots: &Roots,
+) -> Node {
     let cover = t.album_id.map(|a| id(Kind::Album, a));
+    let meta = facts.map(|f| &f.metadata.0);
+    let text = |key: &str| {
+        meta.and_then(|m| m.get(key))
+            .and_then(serde_json::Value::as_str)
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+    };
+    let number = |key: &str| {
+        meta.and_then(|m| m.get(key)).and_then(|v| {
+            v.as_i64().or_else(|| {
+                v.as_str()
+                    .and_then(|s| s.trim().parse::<f64>().ok())
+                    .map(|f| f.round() as i64)
+            })
+        })
+    };
+    let path = facts.and_then(|f| f.file_path.as_deref());
+    let extension = path
+        .map(stored_path::decode)
+        .and_then(|p| {
+            p.extension()
+                .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        })
+        .filter(|e| !e.is_empty());
+    let format = meta
+        .and_then(AudioFormat::from_metadata)
+        .or_else(|| extension.as_deref().and_then(AudioFormat::from_extension));
+    let suffix = extension.or_else(|| format.map(|f| f.name().to_owned()));
+    let album_artist = facts.and_then(|f| f.album_artist_id.zip(f.album_artist_name.clone()));
+    let genres: Vec<String> = match meta
+        .and_then(|m| m.get("genres"))
+        .and_then(|g| g.as_array())
+    {
+        Some(all) if !all.is_empty() => all
+            .iter()
+            .filter_map(|g| g.as_str().map(str::to_owned))
+            .collect(),
+        _ => t.genre.iter().cloned().collect(),
+    };
+    let mut replay_gain = serde_json::Map::new();
+    for (key, field) in [
+        ("replaygain_track_gain", "trackGain"),
+        ("replaygain_album_gain", "albumGain"),
+        ("replaygain_track_peak", "trackPeak"),
+        ("replaygain_album_peak", "albumPeak"),
+    ] {
+        if let Some(value) = text(key).and_then(decibels) {
+            replay_gain.insert(field.into(), json!(value));
+        }
+    }
+    let isrc: Vec<&str> = text("isrc").into_iter().collect();
+    let artist_ref = json!([{"id": id(Kind::Artist, t.artist_id), "name": t.artist_name}]);
     Node::new(name)
         .attr("id", id(Kind::Track, t.id))
         .opt("parent", cover.clone())
@@ -76,18 +180,80 @@ pub fn song(name: &'static str, t: &TrackSummary, starred: Option<DateTime<Utc>>
         .opt("year", t.year)
         .opt("genre", t.genre.clone())
         .opt("coverArt", cover)
+        .opt("size", facts.and_then(|f| f.file_size))
+        .opt("contentType", format.map(AudioFormat::mime))
+        .opt("suffix", suffix)
         .attr("duration", t.duration_seconds)
+        .opt("bitRate", facts.and_then(|f| f.bitrate))
+        .opt("path", path.map(|p| roots.relative(p)))
+        .opt("userRating", facts.and_then(|f| f.rating))
         .attr("playCount", t.play_count)
         .opt("discNumber", t.disc_number)
         .attr("created", time(t.created_at))
-        .opt("starred", starred.map(time))
+        .opt("starred", facts.and_then(|f| f.starred_at).map(time))
         .opt("albumId", t.album_id.map(|a| id(Kind::Album, a)))
         .attr("artistId", id(Kind::Artist, t.artist_id))
         .attr("type", "music")
+        .attr("isVideo", false)
+        .json_opt("bitDepth", number("bit_depth"))
+        .json_opt("samplingRate", facts.and_then(|f| f.sample_rate))
+        .json_opt("channelCount", facts.and_then(|f| f.channels))
+        .json_opt("played", facts.and_then(|f| f.played_at).map(time))
+        .json("mediaType", "song")
+        .json(
+            "musicBrainzId",
+            text("musicbrainz_track_id").unwrap_or_default(),
+        )
+        .json("sortName", text("tracktitlesortorder").unwrap_or_default())
+        .json(
+            "bpm",
+            number("bpm").or_else(|| number("integerbpm")).unwrap_or(0),
+        )
+        .json("comment", text("comment").unwrap_or_default())
+        .json("isrc", json!(isrc))
+        .json(
+            "genres",
+            json!(
+                genres
+                    .iter()
+                    .map(|g| json!({"name": g}))
+                    .collect::<Vec<_>>()
+            ),
+        )
+        .json("artists", artist_ref)
+        .json("displayArtist", t.artist_name.as_str())
+        .json(
+            "albumArtists",
+            json!(
+                album_artist
+                    .iter()
+                    .map(|(a, name)| json!({"id": id(Kind::Artist, *a), "name": name}))
+                    .collect::<Vec<_>>()
+            ),
+        )
+        .json(
+            "displayAlbumArtist",
+            album_artist.map(|(_, name)| name).unwrap_or_default(),
+        )
+        .json("replayGain", serde_json::Value::Object(replay_gain))
+        .json(
+            "explicitStatus",
+            if t.is_explicit { "explicit" } else { "" },
+        )
 }
 
-/// An album (`AlbumID3`).
-pub fn album(name: &'static str, a: &AlbumSummary) -> Node {
+/// A ReplayGain tag's number: "-6.40 dB", "+1.2", "0.988".
+fn decibels(raw: &str) -> Option<f64> {
+    let number = raw
+        .trim()
+        .trim_end_matches(|c: char| c.is_ascii_alphabetic())
+        .trim()
+        .trim_start_matches('+');
+    number.parse::<f64>().ok().filter(|n| n.is_finite())
+}
+
+/// An album (`AlbumID3`), `starred` when the caller likes it.
+pub fn album(name: &'static str, a: &AlbumSummary, starred: Option<DateTime<Utc>>) -> Node {
     let al = &a.album;
     Node::new(name)
         .attr("id", id(Kind::Album, al.id))
@@ -99,12 +265,14 @@ pub fn album(name: &'static str, a: &AlbumSummary) -> Node {
         .attr("duration", al.duration_seconds)
         .attr("playCount", a.play_count)
         .attr("created", time(al.created_at))
+        .opt("starred", starred.map(time))
         .opt("year", al.year)
         .opt("genre", al.genre.clone())
 }
 
-/// An album as a directory entry (`Child` with isDir), for the folder-based methods.
-pub fn album_dir(name: &'static str, a: &AlbumSummary) -> Node {
+/// An album as a directory entry (`Child` with isDir), for the folder-based methods. Apps
+/// read its name from `title`, `album` or (JSON) `name`: all three carry it.
+pub fn album_dir(name: &'static str, a: &AlbumSummary, starred: Option<DateTime<Utc>>) -> Node {
     let al = &a.album;
     Node::new(name)
         .attr("id", id(Kind::Album, al.id))
@@ -119,8 +287,10 @@ pub fn album_dir(name: &'static str, a: &AlbumSummary) -> Node {
         .attr("duration", al.duration_seconds)
         .attr("playCount", a.play_count)
         .attr("created", time(al.created_at))
+        .opt("starred", starred.map(time))
         .attr("albumId", id(Kind::Album, al.id))
         .attr("artistId", id(Kind::Artist, al.artist_id))
+        .json("name", al.title.as_str())
 }
 
 /// An artist (`ArtistID3`).

@@ -5,8 +5,9 @@ use juke::storage::Storage;
 use crate::both_engines;
 
 /// The reference schema's twelve tables, the database search engine's two, app passwords,
-/// track ratings and radio stations.
-const TABLES: [&str; 17] = [
+/// track ratings, album likes and radio stations.
+const TABLES: [&str; 18] = [
+    "album_likes",
     "albums",
     "app_passwords",
     "artists",

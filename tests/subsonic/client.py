@@ -1,6 +1,6 @@
 """A whole Subsonic client session against a running Juke, with py-sonic (libsonic), the way a
 phone app talks to it: token auth with an app password, browse, search, stream a range, a
-playlist, a star, a scrobble, starred items and cover art. Run by tests/api/subsonic.rs, which
+playlist, stars (a song, an artist, an album), a scrobble, starred items and cover art. Run by tests/api/subsonic.rs, which
 starts the server and passes JUKE_URL, JUKE_USER, JUKE_APP_PASSWORD and EXPECT_BYTES (the
 first 100 bytes of "Tune", hex). Exits non-zero on the first thing that is not right."""
 
@@ -45,6 +45,10 @@ album = conn.getAlbum(artist["album"][0]["id"])["album"]
 song = album["song"][0]
 check("getAlbum has the song", song["title"] == "Tune", album)
 check("getSong", conn.getSong(song["id"])["song"]["title"] == "Tune")
+# What players decide direct play and name cache files by.
+check("song suffix and type", (song.get("suffix"), song.get("contentType")) == ("flac", "audio/flac"), song)
+check("song path is relative", song.get("path") == "Band/Album/Tune.flac", song)
+check("song size", song.get("size") == int(os.environ["EXPECT_SIZE"]), song)
 
 found = conn.search3("tune")["searchResult3"]
 check("search3 finds it", any(s["id"] == song["id"] for s in found.get("song", [])), found)
@@ -71,6 +75,13 @@ conn.star(sids=[song["id"]], artistIds=[band["id"]])
 starred = conn.getStarred2()["starred2"]
 check("star → getStarred2 song", [s["id"] for s in starred.get("song", [])] == [song["id"]], starred)
 check("star → getStarred2 artist", [a["id"] for a in starred.get("artist", [])] == [band["id"]], starred)
+
+conn.star(albumIds=[album["id"]])
+starred = conn.getStarred2()["starred2"]
+check("star albumId → getStarred2 album", [a["id"] for a in starred.get("album", [])] == [album["id"]], starred)
+check("getAlbum says starred", "starred" in conn.getAlbum(album["id"])["album"])
+conn.unstar(albumIds=[album["id"]])
+check("unstar albumId", not conn.getStarred2()["starred2"].get("album"))
 
 conn.scrobble(song["id"], submission=False)
 playing = conn.getNowPlaying()["nowPlaying"]["entry"]

@@ -208,6 +208,8 @@ pub struct AlbumPageView {
     pub artist_name: String,
     pub tracks: Vec<TrackSummaryView>,
     pub cover_url: String,
+    /// Whether I like the album.
+    pub liked: bool,
 }
 
 #[derive(Debug, Serialize, ToSchema)]

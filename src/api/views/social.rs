@@ -4,8 +4,8 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::{ArtistView, TrackSummaryView};
-use crate::storage::{self, Comment, FavoriteTrack, FollowedArtist, Id};
+use super::{AlbumSummaryView, ArtistView, TrackSummaryView};
+use crate::storage::{self, Comment, FavoriteTrack, FollowedArtist, Id, LikedAlbum};
 
 /// A liked track, with when it was liked.
 #[derive(Debug, Serialize, ToSchema)]
@@ -20,6 +20,23 @@ impl From<FavoriteTrack> for FavoriteTrackView {
         FavoriteTrackView {
             favorited_at: row.favorited_at,
             track: TrackSummaryView::from(&row.track),
+        }
+    }
+}
+
+/// A liked album, with when it was liked.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FavoriteAlbumView {
+    pub favorited_at: DateTime<Utc>,
+    #[serde(flatten)]
+    pub album: AlbumSummaryView,
+}
+
+impl From<LikedAlbum> for FavoriteAlbumView {
+    fn from(row: LikedAlbum) -> Self {
+        FavoriteAlbumView {
+            favorited_at: row.liked_at,
+            album: AlbumSummaryView::from(&row.album),
         }
     }
 }

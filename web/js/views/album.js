@@ -1,13 +1,20 @@
-// An album: cover, facts, play/shuffle, its tracks in disc and track order.
+// An album: cover, facts, play/shuffle, a heart to like it, its tracks in disc and track order.
 
 import { Icon } from '../icons.js';
-import { media } from '../api.js';
+import { api, media } from '../api.js';
 import { player } from '../player.js';
-import { html, useApi, Async, Cover, longDuration, plural } from '../ui.js';
+import { html, useApi, Async, Cover, attempt, longDuration, plural } from '../ui.js';
 import { TrackTable } from '../tracks.js';
 
 export function AlbumPage({ params }) {
   const album = useApi(`albums/${params.id}`);
+  // The heart answers at once; the server's refusal puts it back.
+  const like = async (a) => {
+    const on = !a.liked;
+    album.setData((d) => ({ ...d, liked: on }));
+    const ok = await attempt(() => api(`albums/${a.id}/favorite`, { method: on ? 'PUT' : 'DELETE' }));
+    if (ok === undefined) album.setData((d) => ({ ...d, liked: !on }));
+  };
   return html`<section class="page"><${Async} state=${album}>${(a) => {
     document.title = `${a.title} · Juke`;
     const tracks = a.tracks.map((t) => ({ ...t, artist_name: t.artist_name || a.artist_name, album_title: a.title }));
@@ -31,6 +38,9 @@ export function AlbumPage({ params }) {
               player.playList(playable, Math.floor(Math.random() * playable.length), 'album');
             }}><${Icon} name="shuffle" size=${18} /> Shuffle</button>
             <button type="button" class="btn" disabled=${!playable.length} onClick=${() => player.addToQueue(playable, 'album')}>Add to queue</button>
+            <button type="button" class=${`icon-btn like${a.liked ? ' on' : ''}`} aria-pressed=${!!a.liked}
+              aria-label=${a.liked ? `Remove ${a.title} from favorites` : `Add ${a.title} to favorites`} onClick=${() => like(a)}>
+              <${Icon} name=${a.liked ? 'heartFilled' : 'heart'} size=${22} /></button>
           </div>
         </div>
       </header>

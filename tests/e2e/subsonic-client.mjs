@@ -1,0 +1,73 @@
+// A whole Subsonic session against a running Juke with the npm `subsonic-api` package (a
+// second client library beside py-sonic): token sign-in with GETs, then an API key with form
+// POSTs (OpenSubsonic formPost). It browses to the one song "Tune" by "Band" on "Album",
+// checks the song entry's file fields, stars and unstars the album, and streams a range by
+// form POST. Run by tests/api/subsonic.rs with JUKE_URL, JUKE_USER, JUKE_APP_PASSWORD,
+// EXPECT_BYTES (the file's first 100 bytes, hex) and EXPECT_SIZE. Exits non-zero on the first
+// thing that is not right.
+
+import { SubsonicAPI } from 'subsonic-api';
+
+const { JUKE_URL: url, JUKE_USER: username, JUKE_APP_PASSWORD: secret } = process.env;
+const expected = Buffer.from(process.env.EXPECT_BYTES, 'hex');
+const size = Number(process.env.EXPECT_SIZE);
+
+function check(what, condition, detail = '') {
+  if (!condition) {
+    console.error(`FAILED: ${what} ${typeof detail === 'string' ? detail : JSON.stringify(detail)}`);
+    process.exit(1);
+  }
+  console.log(`ok - ${what}`);
+}
+
+const api = new SubsonicAPI({ url, auth: { username, password: secret } });
+check('ping with token auth', (await api.ping()).status === 'ok');
+
+const extensions = (await api.getOpenSubsonicExtensions()).openSubsonicExtensions.map((e) => e.name);
+for (const name of ['formPost', 'apiKeyAuthentication', 'songLyrics', 'transcodeOffset']) {
+  check(`announces ${name}`, extensions.includes(name), extensions);
+}
+
+const list = await api.getAlbumList2({ type: 'alphabeticalByName', size: 10 });
+const albumEntry = list.albumList2.album.find((a) => a.name === 'Album');
+check('getAlbumList2 lists the album', albumEntry, list);
+const { album } = await api.getAlbum({ id: albumEntry.id });
+const song = album.song[0];
+check('getAlbum has the song', song.title === 'Tune', album);
+check('song suffix', song.suffix === 'flac', song);
+check('song contentType', song.contentType === 'audio/flac', song);
+check('song size', song.size === size, song);
+check('song path is relative', song.path === 'Band/Album/Tune.flac', song);
+check('song bitRate', song.bitRate > 0, song);
+check('song samplingRate', song.samplingRate === 44100, song);
+check('song channelCount', song.channelCount === 2, song);
+check('song bitDepth', song.bitDepth === 16, song);
+check('song mediaType', song.mediaType === 'song', song);
+check('song artists', song.artists?.[0]?.name === 'Band', song);
+check('song replayGain', song.replayGain?.trackGain === -6.4, song);
+
+// Albums are likeable: star with albumId, in a request that also names an unknown song.
+await api.star({ albumId: album.id, id: 'tr-00000000-0000-7000-8000-000000000000' });
+let starred = (await api.getStarred2()).starred2;
+check('star albumId → getStarred2 album', starred.album?.[0]?.id === album.id, starred);
+check('the starred album says when', starred.album[0].starred instanceof Date, starred);
+const liked = await api.getAlbumList2({ type: 'starred' });
+check('getAlbumList2 starred', liked.albumList2.album?.[0]?.id === album.id, liked);
+check('getAlbum says starred', (await api.getAlbum({ id: album.id })).album.starred instanceof Date);
+await api.unstar({ albumId: album.id });
+starred = (await api.getStarred2()).starred2;
+check('unstar albumId', !starred.album?.length, starred);
+const nothing = await api.star({ albumId: 'al-00000000-0000-7000-8000-000000000000' });
+check('star of nothing at all is not found', nothing.status === 'failed' && nothing.error.code === 70, nothing);
+
+// Form POSTs with an API key; the stream's range is honoured as with GET.
+const ranged = (input, init = {}) => fetch(input, { ...init, headers: { ...init.headers, Range: 'bytes=0-99' } });
+const posting = new SubsonicAPI({ url, auth: { apiKey: secret }, post: true, fetch: ranged });
+const response = await posting.stream({ id: song.id });
+const body = Buffer.from(await response.arrayBuffer());
+check('stream by form POST with a range: 206', response.status === 206, String(response.status));
+check('stream by form POST with a range: the right bytes', body.equals(expected), body.subarray(0, 16).toString('hex'));
+const posted = await new SubsonicAPI({ url, auth: { apiKey: secret }, post: true }).getSong({ id: song.id });
+check('getSong by form POST', posted.song.path === song.path, posted);
+
+console.log('all subsonic-api steps passed');
