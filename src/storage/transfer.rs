@@ -15,7 +15,7 @@ use super::{Pool, Storage, StorageError, StorageResult};
 
 /// The tables `juke migrate-data` copies, parents before children, so that every foreign key
 /// finds its row.
-pub const COPIED_TABLES: [&str; 14] = [
+pub const COPIED_TABLES: [&str; 17] = [
     "users",
     "artists",
     "albums",
@@ -30,6 +30,9 @@ pub const COPIED_TABLES: [&str; 14] = [
     "upload_queue",
     "app_passwords",
     "track_ratings",
+    "play_queues",
+    "play_queue_entries",
+    "bookmarks",
 ];
 
 /// The database search engine's tables: each engine keeps them in its own shape, and a server

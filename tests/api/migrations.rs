@@ -4,13 +4,16 @@ use juke::storage::Storage;
 
 use crate::both_engines;
 
-/// The reference schema's twelve tables, the database search engine's two, app passwords and
-/// track ratings.
-const TABLES: [&str; 16] = [
+/// The reference schema's twelve tables, the database search engine's two, app passwords,
+/// track ratings, play queues and bookmarks.
+const TABLES: [&str; 19] = [
     "albums",
     "app_passwords",
     "artists",
+    "bookmarks",
     "play_history",
+    "play_queue_entries",
+    "play_queues",
     "playlist_tracks",
     "playlists",
     "search_documents",
