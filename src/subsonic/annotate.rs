@@ -16,15 +16,32 @@ use crate::storage::Id;
 /// A "now playing" report older than this is no longer shown.
 const NOW_PLAYING_MINUTES: i64 = 10;
 
-/// What each user last said they were playing (scrobble with submission=false).
+/// What each user last said they were playing on each client (`c`): a scrobble with
+/// submission=false, or OpenSubsonic's reportPlayback with its state and position.
 #[derive(Default)]
-pub struct NowPlaying(Mutex<HashMap<Id, Playing>>);
+pub struct NowPlaying(Mutex<HashMap<(Id, String), Playing>>);
 
 #[derive(Clone)]
-struct Playing {
-    track: Id,
-    username: String,
-    since: DateTime<Utc>,
+pub(super) struct Playing {
+    pub track: Id,
+    pub username: String,
+    pub since: DateTime<Utc>,
+    /// Set by reportPlayback; a scrobble says nothing of state or position.
+    pub report: Option<super::playback::Report>,
+}
+
+impl NowPlaying {
+    pub(super) fn set(&self, user: Id, client: &str, playing: Playing) {
+        if let Ok(mut map) = self.0.lock() {
+            map.insert((user, client.to_owned()), playing);
+        }
+    }
+
+    pub(super) fn stop(&self, user: Id, client: &str) {
+        if let Ok(mut map) = self.0.lock() {
+            map.remove(&(user, client.to_owned()));
+        }
+    }
 }
 
 /// `star` and `unstar`: `id` songs are liked, `artistId` artists followed. Juke does not star
@@ -126,16 +143,16 @@ pub async fn scrobble(ctx: &Ctx<'_>, now_playing: &NowPlaying) -> Result<(), Sub
                 .track(id)
                 .await
                 .map_err(|_| SubsonicError::NotFound("song"))?;
-            if let Ok(mut map) = now_playing.0.lock() {
-                map.insert(
-                    ctx.user.id,
-                    Playing {
-                        track: track.id,
-                        username: ctx.user.username.clone(),
-                        since: Utc::now(),
-                    },
-                );
-            }
+            now_playing.set(
+                ctx.user.id,
+                p.get("c").unwrap_or_default(),
+                Playing {
+                    track: track.id,
+                    username: ctx.user.username.clone(),
+                    since: Utc::now(),
+                    report: None,
+                },
+            );
             continue;
         }
         let played_at = match times.get(i) {
@@ -183,24 +200,32 @@ pub async fn scrobble(ctx: &Ctx<'_>, now_playing: &NowPlaying) -> Result<(), Sub
 
 pub async fn now_playing(ctx: &Ctx<'_>, now_playing: &NowPlaying) -> Result<Node, SubsonicError> {
     let cutoff = Utc::now() - chrono::Duration::minutes(NOW_PLAYING_MINUTES);
-    let current: Vec<_> = match now_playing.0.lock() {
+    let mut current: Vec<_> = match now_playing.0.lock() {
         Ok(mut map) => {
             map.retain(|_, playing| playing.since > cutoff);
-            map.values().cloned().collect()
+            map.iter()
+                .map(|((_, client), playing)| (client.clone(), playing.clone()))
+                .collect()
         }
         Err(_) => Vec::new(),
     };
+    // Newest first, so the answer does not change order with the map's hashing.
+    current.sort_by(|a, b| b.1.since.cmp(&a.1.since));
+    let now = Utc::now();
     let mut entries = Vec::new();
-    for playing in current {
+    for (client, playing) in current {
         let Ok(track) = track_summary(ctx, playing.track).await else {
             continue;
         };
-        entries.push(
-            views::song("entry", &track, None)
-                .attr("username", playing.username)
-                .attr("minutesAgo", (Utc::now() - playing.since).num_minutes())
-                .attr("playerId", 0),
-        );
+        let mut entry = views::song("entry", &track, None)
+            .attr("username", playing.username)
+            .attr("minutesAgo", (now - playing.since).num_minutes())
+            .attr("playerId", 0)
+            .opt("playerName", Some(client).filter(|c| !c.is_empty()));
+        if let Some(report) = playing.report {
+            entry = report.describe(entry, playing.since, now);
+        }
+        entries.push(entry);
     }
     Ok(Node::new("nowPlaying").list(entries))
 }

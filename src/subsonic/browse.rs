@@ -150,7 +150,7 @@ async fn album_summary(ctx: &Ctx<'_>, id: Id) -> Result<AlbumSummary, SubsonicEr
 }
 
 /// Songs with the caller's `starred` (liked) and `userRating`.
-async fn songs(
+pub(super) async fn songs(
     ctx: &Ctx<'_>,
     name: &'static str,
     tracks: &[TrackSummary],
