@@ -130,7 +130,7 @@ pub async fn similar_artists(
         }
     }
     // Stable: equal totals keep the order co-plays came in.
-    totals.sort_by(|a, b| b.1.cmp(&a.1));
+    totals.sort_by_key(|t| std::cmp::Reverse(t.1));
     let mut ids: Vec<Id> = totals.into_iter().map(|(id, _)| id).collect();
     ids.truncate(count);
     if ids.len() < count {
@@ -185,7 +185,7 @@ async fn reference(storage: &Storage, seed: Seed) -> StorageResult<Reference> {
         Seed::Album(id) => {
             let album = storage.album(id).await?;
             let mut tracks = storage.album_tracks(id).await?;
-            tracks.sort_by(|a, b| b.play_count.cmp(&a.play_count));
+            tracks.sort_by_key(|t| std::cmp::Reverse(t.play_count));
             Ok(Reference {
                 genre: album
                     .genre

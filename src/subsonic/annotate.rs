@@ -210,7 +210,7 @@ pub async fn now_playing(ctx: &Ctx<'_>, now_playing: &NowPlaying) -> Result<Node
         Err(_) => Vec::new(),
     };
     // Newest first, so the answer does not change order with the map's hashing.
-    current.sort_by(|a, b| b.1.since.cmp(&a.1.since));
+    current.sort_by_key(|c| std::cmp::Reverse(c.1.since));
     let now = Utc::now();
     let mut entries = Vec::new();
     for (client, playing) in current {

@@ -48,7 +48,7 @@ pub async fn top_songs(ctx: &Ctx<'_>) -> Result<Node, SubsonicError> {
         tracks.extend(ctx.storage.browse_tracks(&request).await?);
     }
     // Artists sharing a name (two bands called "Heart") are merged by plays.
-    tracks.sort_by(|a, b| b.play_count.cmp(&a.play_count));
+    tracks.sort_by_key(|t| std::cmp::Reverse(t.play_count));
     tracks.truncate(count as usize);
     Ok(Node::new("topSongs").list(songs(ctx, "song", &tracks).await?))
 }
