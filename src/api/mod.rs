@@ -16,6 +16,7 @@ pub mod openapi;
 pub mod page;
 mod playlists;
 mod plays;
+mod queue;
 mod radio;
 mod search;
 mod social;
@@ -74,6 +75,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .configure(media::routes)
                 .configure(tracks::routes)
                 .configure(plays::routes)
+                .configure(queue::routes)
                 .configure(images::routes)
                 .configure(playlists::routes)
                 .configure(social::routes)

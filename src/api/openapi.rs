@@ -22,7 +22,8 @@ use utoipa::{IntoParams, PartialSchema, ToSchema};
 use super::page::PageQuery;
 use super::views::*;
 use super::{
-    app_passwords, auth, catalog, images, library, me, media, playlists, radio, search, social,
+    app_passwords, auth, catalog, images, library, me, media, playlists, queue, radio, search,
+    social,
     users,
 };
 use crate::catalog::{AlbumEdit, ArtistEdit, TrackEdit};
@@ -229,6 +230,9 @@ pub const ROUTES: &[Route] = &[
         body = body(json::<PlayRequest>)),
     route!("get" "/api/v1/me/history", "listening", Bearer, 200, one(page::<HistoryEntryView>), "My plays, newest first", query = PageQuery),
     route!("get" "/api/v1/me/stats", "listening", Bearer, 200, one(json::<StatsView>), "My plays, listening time and tops over 7, 30 and 365 days"),
+    route!("get" "/api/v1/me/queue", "listening", Bearer, 200, one(json::<PlayQueueView>), "My play queue, shared with my Subsonic apps (getPlayQueue): tracks, current index, position"),
+    route!("put" "/api/v1/me/queue", "listening", Bearer, 204, Empty, "Save my play queue (at most 1,000 entries; an empty list clears it); my Subsonic apps see it",
+        body = body(json::<queue::QueueBody>), errors = [413]),
     route!("get" "/api/v1/playlists", "playlists", Bearer, 200, one(page::<PlaylistView>), "Mine and public playlists, newest first",
         query = playlists::ListQuery),
     route!("post" "/api/v1/playlists", "playlists", Bearer, 201, one(json::<PlaylistView>), "Create a playlist",

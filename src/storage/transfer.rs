@@ -15,7 +15,7 @@ use super::{Pool, Storage, StorageError, StorageResult};
 
 /// The tables `juke migrate-data` copies, parents before children, so that every foreign key
 /// finds its row.
-pub const COPIED_TABLES: [&str; 16] = [
+pub const COPIED_TABLES: [&str; 19] = [
     "users",
     "artists",
     "albums",
@@ -32,6 +32,9 @@ pub const COPIED_TABLES: [&str; 16] = [
     "track_ratings",
     "album_likes",
     "radio_stations",
+    "play_queues",
+    "play_queue_entries",
+    "bookmarks",
 ];
 
 /// The database search engine's tables: each engine keeps them in its own shape, and a server

@@ -16,15 +16,32 @@ use crate::storage::{Id, StorageError};
 /// A "now playing" report older than this is no longer shown.
 const NOW_PLAYING_MINUTES: i64 = 10;
 
-/// What each user last said they were playing (scrobble with submission=false).
+/// What each user last said they were playing on each client (`c`): a scrobble with
+/// submission=false, or OpenSubsonic's reportPlayback with its state and position.
 #[derive(Default)]
-pub struct NowPlaying(Mutex<HashMap<Id, Playing>>);
+pub struct NowPlaying(Mutex<HashMap<(Id, String), Playing>>);
 
 #[derive(Clone)]
-struct Playing {
-    track: Id,
-    username: String,
-    since: DateTime<Utc>,
+pub(super) struct Playing {
+    pub track: Id,
+    pub username: String,
+    pub since: DateTime<Utc>,
+    /// Set by reportPlayback; a scrobble says nothing of state or position.
+    pub report: Option<super::playback::Report>,
+}
+
+impl NowPlaying {
+    pub(super) fn set(&self, user: Id, client: &str, playing: Playing) {
+        if let Ok(mut map) = self.0.lock() {
+            map.insert((user, client.to_owned()), playing);
+        }
+    }
+
+    pub(super) fn stop(&self, user: Id, client: &str) {
+        if let Ok(mut map) = self.0.lock() {
+            map.remove(&(user, client.to_owned()));
+        }
+    }
 }
 
 /// `star` and `unstar`: songs are liked, albums liked, artists followed. `id` names any of
@@ -165,16 +182,16 @@ pub async fn scrobble(ctx: &Ctx<'_>, now_playing: &NowPlaying) -> Result<(), Sub
                 .track(id)
                 .await
                 .map_err(|_| SubsonicError::NotFound("song"))?;
-            if let Ok(mut map) = now_playing.0.lock() {
-                map.insert(
-                    ctx.user.id,
-                    Playing {
-                        track: track.id,
-                        username: ctx.user.username.clone(),
-                        since: Utc::now(),
-                    },
-                );
-            }
+            now_playing.set(
+                ctx.user.id,
+                p.get("c").unwrap_or_default(),
+                Playing {
+                    track: track.id,
+                    username: ctx.user.username.clone(),
+                    since: Utc::now(),
+                    report: None,
+                },
+            );
             continue;
         }
         let played_at = match times.get(i) {
@@ -222,31 +239,41 @@ pub async fn scrobble(ctx: &Ctx<'_>, now_playing: &NowPlaying) -> Result<(), Sub
 
 pub async fn now_playing(ctx: &Ctx<'_>, now_playing: &NowPlaying) -> Result<Node, SubsonicError> {
     let cutoff = Utc::now() - chrono::Duration::minutes(NOW_PLAYING_MINUTES);
-    let current: Vec<_> = match now_playing.0.lock() {
+    let mut current: Vec<_> = match now_playing.0.lock() {
         Ok(mut map) => {
             map.retain(|_, playing| playing.since > cutoff);
-            map.values().cloned().collect()
+            map.iter()
+                .map(|((_, client), playing)| (client.clone(), playing.clone()))
+                .collect()
         }
         Err(_) => Vec::new(),
     };
+    // Newest first, so the answer does not change order with the map's hashing.
+    current.sort_by_key(|c| std::cmp::Reverse(c.1.since));
+    let now = Utc::now();
     let mut tracks = Vec::new();
     let mut who = Vec::new();
-    for playing in current {
+    for (client, playing) in current {
         let Ok(track) = track_summary(ctx, playing.track).await else {
             continue;
         };
         tracks.push(track);
-        who.push(playing);
+        who.push((client, playing));
     }
     // The entries are the listeners' songs; the star, rating and last play shown are the
     // caller's own, as on every song entry.
     let entries = super::browse::songs(ctx, "entry", &tracks).await?;
-    Ok(
-        Node::new("nowPlaying").list(entries.into_iter().zip(who).map(|(entry, playing)| {
-            entry
+    Ok(Node::new("nowPlaying").list(entries.into_iter().zip(who).map(
+        |(entry, (client, playing))| {
+            let entry = entry
                 .attr("username", playing.username)
-                .attr("minutesAgo", (Utc::now() - playing.since).num_minutes())
+                .attr("minutesAgo", (now - playing.since).num_minutes())
                 .attr("playerId", 0)
-        })),
-    )
+                .opt("playerName", Some(client).filter(|c| !c.is_empty()));
+            match playing.report {
+                Some(report) => report.describe(entry, playing.since, now),
+                None => entry,
+            }
+        },
+    )))
 }

@@ -10,6 +10,10 @@ pub enum SubsonicError {
     Missing(&'static str),
     #[error("parameter {0} is invalid: {1}")]
     Invalid(&'static str, String),
+    /// A value the method cannot use where the spec asks for "missing parameter" (10): the
+    /// queue's current song or index outside the list (OpenSubsonic `savePlayQueueByIndex`).
+    #[error("parameter {0} is invalid: {1}")]
+    OutOfRange(&'static str, String),
     #[error("wrong username or password")]
     WrongCredentials,
     /// The account's login password, where only app passwords are taken.
@@ -44,7 +48,7 @@ impl SubsonicError {
     /// The Subsonic error code.
     pub fn code(&self) -> i64 {
         match self {
-            SubsonicError::Missing(_) => 10,
+            SubsonicError::Missing(_) | SubsonicError::OutOfRange(..) => 10,
             SubsonicError::WrongCredentials
             | SubsonicError::LoginPasswordRefused
             | SubsonicError::Throttled => 40,

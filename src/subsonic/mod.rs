@@ -8,9 +8,12 @@
 mod annotate;
 mod auth;
 mod browse;
+mod discover;
 mod error;
 mod media;
+mod playback;
 mod playlists;
+mod queue;
 mod radio;
 pub mod response;
 mod system;
@@ -315,6 +318,38 @@ async fn dispatch(method: &str, ctx: &Ctx<'_>, s: &Services<'_>) -> Result<Node,
             radio::delete(ctx).await?;
             return Ok(ok);
         }
+        "getPlayQueue" => queue::get(ctx, false).await?,
+        "getPlayQueueByIndex" => queue::get(ctx, true).await?,
+        "savePlayQueue" => {
+            queue::save(ctx, false).await?;
+            return Ok(ok);
+        }
+        "savePlayQueueByIndex" => {
+            queue::save(ctx, true).await?;
+            return Ok(ok);
+        }
+        "getBookmarks" => queue::bookmarks(ctx).await?,
+        "createBookmark" => {
+            queue::create_bookmark(ctx).await?;
+            return Ok(ok);
+        }
+        "deleteBookmark" => {
+            queue::delete_bookmark(ctx).await?;
+            return Ok(ok);
+        }
+        "getTopSongs" => discover::top_songs(ctx).await?,
+        "getSimilarSongs" => discover::similar_songs(ctx, false).await?,
+        "getSimilarSongs2" => discover::similar_songs(ctx, true).await?,
+        "getArtistInfo" => discover::artist_info(ctx, false).await?,
+        "getArtistInfo2" => discover::artist_info(ctx, true).await?,
+        "getAlbumInfo" | "getAlbumInfo2" => discover::album_info(ctx).await?,
+        "getUsers" => users::users(ctx).await?,
+        "tokenInfo" => users::token_info(ctx),
+        "reportPlayback" => {
+            playback::report(ctx, s.now_playing).await?;
+            return Ok(ok);
+        }
+        "jukeboxControl" => return Err(playback::jukebox()),
         other => {
             return Err(SubsonicError::UnknownMethod(
                 other.chars().take(64).collect(),

@@ -16,6 +16,8 @@ const NAMESPACE: &str = "http://subsonic.org/restapi";
 pub enum Attr {
     Text(String),
     Int(i64),
+    /// A decimal (a playback rate): a number in JSON, never a string.
+    Float(f64),
     Bool(bool),
 }
 
@@ -37,6 +39,11 @@ impl From<i64> for Attr {
 impl From<i32> for Attr {
     fn from(v: i32) -> Self {
         Attr::Int(v.into())
+    }
+}
+impl From<f64> for Attr {
+    fn from(v: f64) -> Self {
+        Attr::Float(v)
     }
 }
 impl From<bool> for Attr {
@@ -191,6 +198,7 @@ fn write_value(value: &Attr, out: &mut String) {
     match value {
         Attr::Text(text) => escape(text, out),
         Attr::Int(n) => out.push_str(&n.to_string()),
+        Attr::Float(x) => out.push_str(&x.to_string()),
         Attr::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
     }
 }
@@ -199,6 +207,7 @@ fn json_value(value: &Attr) -> Value {
     match value {
         Attr::Text(text) => Value::from(text.as_str()),
         Attr::Int(n) => Value::from(*n),
+        Attr::Float(x) => Value::from(*x),
         Attr::Bool(b) => Value::from(*b),
     }
 }

@@ -18,6 +18,8 @@ pub fn extensions(root: Node) -> Node {
         [
             ("apiKeyAuthentication", 1),
             ("formPost", 1),
+            ("indexBasedQueue", 1),
+            ("playbackReport", 1),
             ("songLyrics", 1),
             // stream's timeOffset starts the transcoder there (ffmpeg -ss).
             ("transcodeOffset", 1),

@@ -1,4 +1,4 @@
-//! getUser, getScanStatus, startScan, getLyrics.
+//! getUser, getUsers, tokenInfo, getScanStatus, startScan, getLyrics.
 
 use super::Ctx;
 use super::error::SubsonicError;
@@ -23,8 +23,44 @@ pub async fn user(ctx: &Ctx<'_>) -> Result<Node, SubsonicError> {
             "only admins may look up other users".into(),
         ));
     };
+    Ok(user_node(&user))
+}
+
+/// Accounts read per page by `getUsers`, and the most it lists.
+const USERS_PAGE: i64 = 500;
+const MAX_USERS_LISTED: usize = 10_000;
+
+/// `getUsers`: every account with its roles (admins only).
+pub async fn users(ctx: &Ctx<'_>) -> Result<Node, SubsonicError> {
+    if !ctx.user.is_admin {
+        return Err(SubsonicError::NotAuthorized(
+            "only admins may list users".into(),
+        ));
+    }
+    let mut all = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let page = ctx.storage.list_users(after.as_deref(), USERS_PAGE).await?;
+        let done = (page.len() as i64) < USERS_PAGE || all.len() >= MAX_USERS_LISTED;
+        after = page.last().map(|u| u.username.to_lowercase());
+        all.extend(page);
+        if done {
+            break;
+        }
+    }
+    Ok(Node::new("users").list(all.iter().map(user_node)))
+}
+
+/// OpenSubsonic `tokenInfo`: whose API key (an app password) signed the request. An invalid
+/// key never gets here: authentication answers it with error 44. Asked with a username and
+/// password instead, it names that user all the same.
+pub fn token_info(ctx: &Ctx<'_>) -> Node {
+    Node::new("tokenInfo").attr("username", ctx.user.username.as_str())
+}
+
+fn user_node(user: &crate::storage::User) -> Node {
     let admin = user.is_admin;
-    Ok(Node::new("user")
+    Node::new("user")
         .attr("username", user.username.as_str())
         .opt("email", user.email.clone())
         .attr("scrobblingEnabled", true)
@@ -40,7 +76,7 @@ pub async fn user(ctx: &Ctx<'_>) -> Result<Node, SubsonicError> {
         .attr("jukeboxRole", false)
         .attr("shareRole", false)
         .attr("videoConversionRole", false)
-        .list([Node::scalar("folder", 1)]))
+        .list([Node::scalar("folder", 1)])
 }
 
 pub fn scan_status(library: &Library) -> Node {

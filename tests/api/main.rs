@@ -38,6 +38,7 @@ mod social;
 mod storage_constraints;
 mod storage_triggers;
 mod subsonic;
+mod subsonic_queue;
 mod transcode;
 mod upload_limits;
 mod uploads;

@@ -5,13 +5,16 @@ use juke::storage::Storage;
 use crate::both_engines;
 
 /// The reference schema's twelve tables, the database search engine's two, app passwords,
-/// track ratings, album likes and radio stations.
-const TABLES: [&str; 18] = [
+/// track ratings, album likes, radio stations, play queues and bookmarks.
+const TABLES: [&str; 21] = [
     "album_likes",
     "albums",
     "app_passwords",
     "artists",
+    "bookmarks",
     "play_history",
+    "play_queue_entries",
+    "play_queues",
     "playlist_tracks",
     "playlists",
     "radio_stations",

@@ -62,14 +62,14 @@ pub(crate) fn validate(xml: &str, what: &str) {
     );
 }
 
-struct Client<'a> {
-    app: &'a TestApp,
-    username: String,
-    secret: String,
+pub(crate) struct Client<'a> {
+    pub(crate) app: &'a TestApp,
+    pub(crate) username: String,
+    pub(crate) secret: String,
 }
 
 impl Client<'_> {
-    fn auth(&self) -> Vec<(String, String)> {
+    pub(crate) fn auth(&self) -> Vec<(String, String)> {
         let salt = format!("{:x}", rand_salt());
         let token = format!(
             "{:x}",
@@ -85,7 +85,7 @@ impl Client<'_> {
     }
 
     /// GET `/rest/{path}` signed in, with these parameters.
-    async fn get(&self, path: &str, params: &[(&str, &str)]) -> reqwest::Response {
+    pub(crate) async fn get(&self, path: &str, params: &[(&str, &str)]) -> reqwest::Response {
         let mut query = self.auth();
         query.extend(
             params
@@ -102,7 +102,7 @@ impl Client<'_> {
     }
 
     /// GET /rest/{method}.view as XML: validated, status checked, the text returned.
-    async fn xml(&self, method: &str, params: &[(&str, &str)], ok: bool) -> String {
+    pub(crate) async fn xml(&self, method: &str, params: &[(&str, &str)], ok: bool) -> String {
         let response = self.get(&format!("{method}.view"), params).await;
         assert_eq!(response.status(), StatusCode::OK, "{method}");
         assert!(
@@ -124,7 +124,7 @@ impl Client<'_> {
     }
 
     /// The same as JSON (`f=json`), without `.view`: the `subsonic-response` object.
-    async fn json(&self, method: &str, params: &[(&str, &str)]) -> Value {
+    pub(crate) async fn json(&self, method: &str, params: &[(&str, &str)]) -> Value {
         let mut params = params.to_vec();
         params.push(("f", "json"));
         let response = self.get(method, &params).await;
@@ -144,7 +144,7 @@ fn rand_salt() -> u64 {
 
 use md5::Digest;
 
-async fn app_password(app: &TestApp, login: &Login, name: &str) -> String {
+pub(crate) async fn app_password(app: &TestApp, login: &Login, name: &str) -> String {
     let made: Value = app
         .post(
             "/api/v1/me/app-passwords",
@@ -158,7 +158,7 @@ async fn app_password(app: &TestApp, login: &Login, name: &str) -> String {
     made["password"].as_str().unwrap().to_owned()
 }
 
-async fn raw(app: &TestApp, method: &str, query: &[(&str, &str)]) -> Value {
+pub(crate) async fn raw(app: &TestApp, method: &str, query: &[(&str, &str)]) -> Value {
     let mut query: Vec<(&str, &str)> = query.to_vec();
     query.push(("f", "json"));
     let body: Value = app
@@ -174,7 +174,7 @@ async fn raw(app: &TestApp, method: &str, query: &[(&str, &str)]) -> Value {
     body["subsonic-response"].clone()
 }
 
-fn error_code(response: &Value) -> i64 {
+pub(crate) fn error_code(response: &Value) -> i64 {
     assert_eq!(response["status"], "failed", "{response}");
     response["error"]["code"].as_i64().expect("error code")
 }

@@ -1,11 +1,34 @@
 // The player: one queue, two <audio> elements (the next track preloads in the second, so the
 // switch at the end of a track is near-instant), the Media Session (lock screen and OS keys),
-// resume after a reload, and plays reported with the time actually listened.
+// resume after a reload, plays reported with the time actually listened, and the queue kept on
+// the server (/api/v1/me/queue, the one Subsonic apps read with getPlayQueue), so listening
+// paused here continues on the phone, and back.
 
 import { useEffect, useState } from 'preact/hooks';
 import { api, media } from './api.js';
 
 const SAVE_KEY = 'juke.player';
+const CLIENT_KEY = 'juke.player.client';
+/** The server keeps at most this many entries of a queue. */
+const SERVER_QUEUE_MAX = 1000;
+/** While playing, the position reaches the server this often; changes after a short pause. */
+const SYNC_EVERY_MS = 15000;
+const SYNC_DEBOUNCE_MS = 2000;
+
+/** How this browser names itself to the shared queue (apps show it as "changed by"). */
+function clientName() {
+  let id = null;
+  try {
+    id = localStorage.getItem(CLIENT_KEY);
+    if (!id) {
+      id = Math.random().toString(36).slice(2, 6);
+      localStorage.setItem(CLIENT_KEY, id);
+    }
+  } catch {
+    id = id || 'tab';
+  }
+  return `Juke web player ${id}`;
+}
 /** A play counts once this much was heard: half the track, at most 30 s (as scrobblers do). */
 const countsAfter = (length) => Math.min(30, Math.max(1, (length || 0) / 2));
 
@@ -54,6 +77,13 @@ class Player {
     // Whether the listener wants sound: decides what a retry or a restored track does.
     this.wantPlay = false;
     this.pendingSeek = null;
+    this.client = clientName();
+    // Nothing is sent to the server until its queue was read: a stale queue in this browser
+    // must not overwrite the one the phone saved since.
+    this.pulled = false;
+    this.syncTimer = null;
+    // The server queue (its `changed_at`) this player took over last, so it is taken once.
+    this.remoteSeen = null;
     this.audio = this.makeAudio();
     this.spare = this.makeAudio();
     this.restore();
@@ -61,8 +91,15 @@ class Player {
     addEventListener('pagehide', () => {
       this.save();
       this.report(true);
+      this.push(true);
+    });
+    document.addEventListener('visibilitychange', () => {
+      if (document.visibilityState === 'visible') this.pull();
+      else this.push(true);
     });
     setInterval(() => this.playing && this.save(), 5000);
+    setInterval(() => this.playing && this.push(), SYNC_EVERY_MS);
+    this.pull();
   }
 
   makeAudio() {
@@ -90,6 +127,7 @@ class Player {
       this.playing = !this.audio.paused;
       this.emit();
       this.save();
+      this.schedulePush();
     }));
     audio.addEventListener('ended', mine(() => this.onEnded()));
     audio.addEventListener('error', mine(() => this.onError()));
@@ -208,6 +246,7 @@ class Player {
   changed() {
     this.preloadNext();
     this.save();
+    this.schedulePush();
     this.emit();
   }
 
@@ -496,11 +535,68 @@ class Player {
     });
   }
 
+  // ----- the queue on the server, shared with the listener's other devices -----
+
+  schedulePush() {
+    clearTimeout(this.syncTimer);
+    this.syncTimer = setTimeout(() => this.push(), SYNC_DEBOUNCE_MS);
+  }
+
+  /** Saves the queue and position on the server (`leaving`: the page may be going away). */
+  push(leaving = false) {
+    clearTimeout(this.syncTimer);
+    const token = localStorage.getItem('juke.token');
+    if (!token || !this.pulled || !this.queue.length || this.index < 0) return;
+    // A longer queue is sent as the window the server keeps, around the current track.
+    const start = Math.max(0, Math.min(this.index - SERVER_QUEUE_MAX / 2, this.queue.length - SERVER_QUEUE_MAX));
+    const window = this.queue.slice(start, start + SERVER_QUEUE_MAX);
+    const body = JSON.stringify({
+      track_ids: window.map((e) => e.track.id),
+      current_index: this.index - start,
+      position_ms: Math.max(0, Math.round(this.time * 1000)),
+      client: this.client,
+    });
+    fetch('/api/v1/me/queue', {
+      method: 'PUT',
+      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
+      body,
+      keepalive: leaving,
+    }).catch(() => {
+      // Offline: the next save sends it; this browser still resumes from its own copy.
+    });
+  }
+
+  /**
+   * Takes over the queue another device saved since (a Subsonic app on the phone, another
+   * browser), at its position, paused; never while this one is playing.
+   */
+  async pull() {
+    if (!localStorage.getItem('juke.token')) return;
+    try {
+      const remote = await api('me/queue');
+      const theirs = remote && remote.changed_by && remote.changed_by !== this.client;
+      const fresh = remote && remote.changed_at !== this.remoteSeen;
+      if (theirs && fresh && remote.tracks.length && !this.playing) {
+        this.remoteSeen = remote.changed_at;
+        this.report();
+        this.queue = remote.tracks.map((t) => entry(slim(t), 'queue'));
+        this.unshuffled = null;
+        const index = Math.min(Math.max(remote.current_index ?? 0, 0), this.queue.length - 1);
+        this.load(index, false, (remote.position_ms || 0) / 1000);
+      }
+    } catch {
+      // Not reachable now: this browser's own queue stands; the next visit asks again.
+    } finally {
+      this.pulled = true;
+    }
+  }
+
   // ----- persistence -----
 
   save() {
     try {
       localStorage.setItem(SAVE_KEY, JSON.stringify({
+        remoteSeen: this.remoteSeen,
         queue: this.queue.map((e) => ({ track: e.track, source: e.source })),
         index: this.index,
         time: this.time,
@@ -522,6 +618,7 @@ class Player {
       saved = null;
     }
     if (!saved) return;
+    this.remoteSeen = saved.remoteSeen ?? null;
     this.volume = typeof saved.volume === 'number' ? saved.volume : 1;
     this.muted = !!saved.muted;
     this.shuffle = !!saved.shuffle;

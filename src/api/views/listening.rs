@@ -158,3 +158,37 @@ impl StatsPeriodView {
 pub struct StatsView {
     pub periods: Vec<StatsPeriodView>,
 }
+
+/// My play queue, shared with my Subsonic apps: its tracks in order, which is current and
+/// where in it. Never saved: no tracks, and `changed_at` and `changed_by` null.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PlayQueueView {
+    pub tracks: Vec<super::TrackSummaryView>,
+    /// Index into `tracks`; null when the queue is empty.
+    pub current_index: Option<i64>,
+    pub position_ms: i64,
+    pub changed_at: Option<DateTime<Utc>>,
+    /// The client that saved it (a Subsonic app's name, or the web player's).
+    pub changed_by: Option<String>,
+}
+
+impl From<Option<crate::storage::PlayQueue>> for PlayQueueView {
+    fn from(queue: Option<crate::storage::PlayQueue>) -> Self {
+        match queue {
+            None => PlayQueueView {
+                tracks: Vec::new(),
+                current_index: None,
+                position_ms: 0,
+                changed_at: None,
+                changed_by: None,
+            },
+            Some(q) => PlayQueueView {
+                tracks: q.tracks.iter().map(super::TrackSummaryView::from).collect(),
+                current_index: q.current_index.map(|i| i as i64),
+                position_ms: q.position_ms,
+                changed_at: Some(q.changed_at),
+                changed_by: Some(q.changed_by),
+            },
+        }
+    }
+}
