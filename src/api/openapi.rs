@@ -23,8 +23,7 @@ use super::page::PageQuery;
 use super::views::*;
 use super::{
     app_passwords, auth, catalog, images, library, me, media, playlists, queue, radio, search,
-    social,
-    users,
+    social, users,
 };
 use crate::catalog::{AlbumEdit, ArtistEdit, TrackEdit};
 use crate::listening::PlayRequest;

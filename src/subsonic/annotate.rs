@@ -263,17 +263,19 @@ pub async fn now_playing(ctx: &Ctx<'_>, now_playing: &NowPlaying) -> Result<Node
     // The entries are the listeners' songs; the star, rating and last play shown are the
     // caller's own, as on every song entry.
     let entries = super::browse::songs(ctx, "entry", &tracks).await?;
-    Ok(Node::new("nowPlaying").list(entries.into_iter().zip(who).map(
-        |(entry, (client, playing))| {
-            let entry = entry
-                .attr("username", playing.username)
-                .attr("minutesAgo", (now - playing.since).num_minutes())
-                .attr("playerId", 0)
-                .opt("playerName", Some(client).filter(|c| !c.is_empty()));
-            match playing.report {
-                Some(report) => report.describe(entry, playing.since, now),
-                None => entry,
-            }
-        },
-    )))
+    Ok(
+        Node::new("nowPlaying").list(entries.into_iter().zip(who).map(
+            |(entry, (client, playing))| {
+                let entry = entry
+                    .attr("username", playing.username)
+                    .attr("minutesAgo", (now - playing.since).num_minutes())
+                    .attr("playerId", 0)
+                    .opt("playerName", Some(client).filter(|c| !c.is_empty()));
+                match playing.report {
+                    Some(report) => report.describe(entry, playing.since, now),
+                    None => entry,
+                }
+            },
+        )),
+    )
 }

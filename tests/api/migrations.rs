@@ -6,7 +6,7 @@ use crate::both_engines;
 
 /// The reference schema's twelve tables, the database search engine's two, app passwords,
 /// track ratings, album likes, radio stations, play queues and bookmarks.
-const TABLES: [&str; 21] = [
+pub(crate) const TABLES: [&str; 21] = [
     "album_likes",
     "albums",
     "app_passwords",
