@@ -98,6 +98,7 @@ impl Application {
         search.start(search_state);
         let search = web::Data::new(search);
         let now_playing = web::Data::new(crate::subsonic::NowPlaying::default());
+        let song_roots = web::Data::new(crate::subsonic::song_roots(&config));
         // Validated with the rest of the configuration.
         let proxies = web::Data::new(TrustedProxies::new(
             config.server.trusted_proxy_nets().unwrap_or_default(),
@@ -127,6 +128,7 @@ impl Application {
                 .app_data(metrics.clone())
                 .app_data(search.clone())
                 .app_data(now_playing.clone())
+                .app_data(song_roots.clone())
                 .app_data(proxies.clone())
                 .app_data(config.clone())
                 .configure(api::configure)

@@ -35,6 +35,7 @@ use crate::storage::{Storage, User};
 pub use annotate::NowPlaying;
 pub use error::SubsonicError;
 use response::Node;
+pub use views::Roots;
 
 /// The largest form body `/rest` reads (parameters only; nothing is uploaded here).
 const FORM_LIMIT_BYTES: usize = 64 * 1024;
@@ -145,6 +146,7 @@ async fn handle(
     storage: web::Data<Storage>,
     auth: web::Data<AuthService>,
     config: web::Data<Config>,
+    roots: web::Data<Roots>,
     (search, library, now_playing, transcoder, artwork): Parts,
 ) -> HttpResponse {
     if storage.database_down() {
@@ -183,7 +185,6 @@ async fn handle(
     };
     let result = match caller.authenticate(&params).await {
         Ok(user) => {
-            let roots = song_roots(&config);
             let ctx = Ctx {
                 params: &params,
                 user: &user,
@@ -359,8 +360,10 @@ async fn dispatch(method: &str, ctx: &Ctx<'_>, s: &Services<'_>) -> Result<Node,
     Ok(ok.child(body))
 }
 
-/// The library folders and the uploads' folder: song paths are given below them.
-fn song_roots(config: &Config) -> views::Roots {
+/// The library folders and the uploads' folder: song paths are given below them. Made once at
+/// start-up: resolving them touches each folder, which a request must not wait on (a share
+/// that went away can hang a `realpath`).
+pub fn song_roots(config: &Config) -> Roots {
     views::Roots::new(
         config
             .library
