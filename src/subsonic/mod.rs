@@ -131,6 +131,7 @@ type Parts = (
     web::Data<NowPlaying>,
     web::Data<Transcoder>,
     web::Data<Artwork>,
+    web::Data<Roots>,
 );
 
 enum Format {
@@ -146,8 +147,7 @@ async fn handle(
     storage: web::Data<Storage>,
     auth: web::Data<AuthService>,
     config: web::Data<Config>,
-    roots: web::Data<Roots>,
-    (search, library, now_playing, transcoder, artwork): Parts,
+    (search, library, now_playing, transcoder, artwork, roots): Parts,
 ) -> HttpResponse {
     if storage.database_down() {
         let params = Params::parse(req.query_string(), &[]);
