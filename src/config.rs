@@ -30,6 +30,7 @@ pub struct Config {
     pub transcoding: TranscodingConfig,
     pub search: SearchConfig,
     pub subsonic: SubsonicConfig,
+    pub shares: SharesConfig,
     pub cache: CacheConfig,
     pub log: LogConfig,
 }
@@ -46,6 +47,7 @@ impl Default for Config {
             transcoding: TranscodingConfig::default(),
             search: SearchConfig::default(),
             subsonic: SubsonicConfig::default(),
+            shares: SharesConfig::default(),
             cache: CacheConfig::default(),
             log: LogConfig::default(),
         }
@@ -58,6 +60,9 @@ pub struct ServerConfig {
     pub bind: SocketAddr,
     /// Reverse proxies (addresses or CIDR ranges) whose X-Forwarded-For names the client.
     pub trusted_proxies: Vec<String>,
+    /// The address people reach Juke at from elsewhere (`https://music.example.org`), used in
+    /// share links. Empty: the address the request that made the link came to.
+    pub public_url: String,
 }
 
 impl Default for ServerConfig {
@@ -65,6 +70,7 @@ impl Default for ServerConfig {
         ServerConfig {
             bind: SocketAddr::from(([0, 0, 0, 0], 4533)),
             trusted_proxies: Vec::new(),
+            public_url: String::new(),
         }
     }
 }
@@ -239,6 +245,29 @@ pub struct SubsonicConfig {
     pub allow_login_password: bool,
 }
 
+/// Public links to a track, album or playlist (the web player's "Share", Subsonic's shares).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SharesConfig {
+    /// Off: no share can be made, and existing links stop playing (they work again when
+    /// turned back on, until they expire).
+    pub enabled: bool,
+    /// How long a link works when its maker gives no expiry.
+    pub default_days: u32,
+    /// The longest a link may work.
+    pub max_days: u32,
+}
+
+impl Default for SharesConfig {
+    fn default() -> Self {
+        SharesConfig {
+            enabled: true,
+            default_days: 30,
+            max_days: 365,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default)]
 pub struct SearchConfig {
@@ -365,6 +394,27 @@ impl Config {
         self.server
             .trusted_proxy_nets()
             .map_err(|message| invalid("server.trusted_proxies", message))?;
+        let public_url = &self.server.public_url;
+        if !public_url.is_empty()
+            && crate::validate::web_url("server.public_url", Some(public_url)).is_err()
+        {
+            return Err(invalid(
+                "server.public_url",
+                "must be an http:// or https:// address (or empty)",
+            ));
+        }
+        if self.shares.max_days == 0 || self.shares.max_days > 3650 {
+            return Err(invalid(
+                "shares.max_days",
+                "must be between 1 and 3650 (ten years)",
+            ));
+        }
+        if self.shares.default_days == 0 || self.shares.default_days > self.shares.max_days {
+            return Err(invalid(
+                "shares.default_days",
+                "must be between 1 and shares.max_days",
+            ));
+        }
         if self.auth.token_ttl_hours == 0 || self.auth.token_ttl_hours > 24 * 365 * 10 {
             return Err(invalid(
                 "auth.token_ttl_hours",

@@ -21,6 +21,7 @@ pub mod playlists;
 pub mod private_fs;
 pub mod radio;
 pub mod search;
+pub mod shares;
 pub mod similar;
 pub mod startup;
 pub mod storage;

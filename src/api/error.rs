@@ -36,8 +36,8 @@ pub enum ApiError {
     NoRoute,
     #[error("{message}")]
     Conflict { code: &'static str, message: String },
-    #[error("{0}")]
-    Gone(String),
+    #[error("{message}")]
+    Gone { code: &'static str, message: String },
     #[error("{0}")]
     PayloadTooLarge(String),
     #[error("{field}: {message}")]
@@ -100,7 +100,7 @@ impl ApiError {
             | ApiError::Busy { code, .. }
             | ApiError::Refused { code, .. } => code,
             ApiError::NotFound | ApiError::NoRoute => "not_found",
-            ApiError::Gone(_) => "media_unavailable",
+            ApiError::Gone { code, .. } => code,
             ApiError::PayloadTooLarge(_) => "payload_too_large",
             ApiError::InvalidField { .. } | ApiError::InvalidJsonField { .. } => "invalid_field",
             ApiError::Unprocessable(_) => "invalid_input",
@@ -200,7 +200,10 @@ impl From<ServeError> for ApiError {
     fn from(err: ServeError) -> Self {
         match err {
             ServeError::NotFound => ApiError::NotFound,
-            ServeError::Gone => ApiError::Gone(err.to_string()),
+            ServeError::Gone => ApiError::Gone {
+                code: "media_unavailable",
+                message: err.to_string(),
+            },
             ServeError::Invalid { field, message } => ApiError::InvalidField { field, message },
             ServeError::Transcode(inner) => inner.into(),
             ServeError::Storage(inner) => inner.into(),
@@ -263,6 +266,29 @@ impl From<UploadRefused> for ApiError {
     }
 }
 
+impl From<crate::shares::ShareError> for ApiError {
+    fn from(err: crate::shares::ShareError) -> Self {
+        use crate::shares::ShareError;
+        let message = err.to_string();
+        match err {
+            ShareError::Disabled => ApiError::Forbidden {
+                code: "sharing_disabled",
+                message,
+            },
+            ShareError::TooMany => ApiError::Conflict {
+                code: "too_many_shares",
+                message,
+            },
+            ShareError::Expired => ApiError::Gone {
+                code: "share_expired",
+                message,
+            },
+            ShareError::Field(err) => err.into(),
+            ShareError::Storage(err) => err.into(),
+        }
+    }
+}
+
 impl From<FieldError> for ApiError {
     fn from(err: FieldError) -> Self {
         ApiError::InvalidField {
@@ -305,7 +331,7 @@ impl ResponseError for ApiError {
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden { .. } => StatusCode::FORBIDDEN,
             ApiError::NotFound | ApiError::NoRoute => StatusCode::NOT_FOUND,
-            ApiError::Gone(_) => StatusCode::GONE,
+            ApiError::Gone { .. } => StatusCode::GONE,
             ApiError::Conflict { .. } => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::InvalidField { .. }

@@ -32,7 +32,7 @@ pub(super) struct SizeQuery {
 }
 
 impl SizeQuery {
-    fn size(&self) -> Result<Option<u32>, ApiError> {
+    pub(super) fn size(&self) -> Result<Option<u32>, ApiError> {
         match self.size {
             Some(n) if !(1..=MAX_REQUESTED_SIZE).contains(&n) => Err(ApiError::InvalidField {
                 field: "size",

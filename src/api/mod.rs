@@ -19,6 +19,7 @@ mod plays;
 mod queue;
 mod radio;
 mod search;
+mod shares;
 mod social;
 mod tracks;
 mod uploads;
@@ -80,6 +81,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .configure(playlists::routes)
                 .configure(social::routes)
                 .configure(radio::routes)
+                .configure(shares::routes)
                 .configure(catalog::routes),
         );
 }

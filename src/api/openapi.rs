@@ -23,7 +23,7 @@ use super::page::PageQuery;
 use super::views::*;
 use super::{
     app_passwords, auth, catalog, images, library, me, media, playlists, queue, radio, search,
-    social, users,
+    shares, social, users,
 };
 use crate::catalog::{AlbumEdit, ArtistEdit, TrackEdit};
 use crate::listening::PlayRequest;
@@ -114,6 +114,18 @@ fn page<T: ToSchema>(schemas: &mut Schemas) -> RefOr<Schema> {
         .build();
     schemas.insert(name.clone(), schema.into());
     Ref::from_schema_name(name).into()
+}
+
+/// Path parameters are ids, but for a share link's secret.
+fn path_schema(name: &str) -> RefOr<Schema> {
+    if name == "token" {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .description(Some("A share link's secret (22 URL-safe characters)"))
+            .into()
+    } else {
+        Id::schema()
+    }
 }
 
 fn query<T: IntoParams>() -> Vec<Parameter> {
@@ -273,6 +285,22 @@ pub const ROUTES: &[Route] = &[
     route!("patch" "/api/v1/radio-stations/{id}", "radio", Admin, 200, one(json::<RadioStationView>), "Edit a station (null clears homepage_url)",
         body = body(json::<radio::UpdateBody>)),
     route!("delete" "/api/v1/radio-stations/{id}", "radio", Admin, 204, Empty, "Remove a station"),
+    route!("get" "/api/v1/shares", "shares", Bearer, 200, one(page::<ShareView>), "My public links, newest first (expired ones too, until deleted)"),
+    route!("post" "/api/v1/shares", "shares", Bearer, 201, one(json::<ShareView>), "Make a public link that plays a track, album or playlist without an account",
+        body = body(json::<shares::CreateBody>), errors = [403, 404, 409]),
+    route!("patch" "/api/v1/shares/{id}", "shares", Bearer, 200, one(json::<ShareView>), "Change a link's description (null clears it) or expiry (the owner or an admin)",
+        body = body(json::<shares::UpdateBody>)),
+    route!("delete" "/api/v1/shares/{id}", "shares", Bearer, 204, Empty, "Revoke a link: it stops working at once (the owner or an admin)"),
+    route!("get" "/api/v1/public/shares/{token}", "shares", Public, 200, one(json::<PublicShareView>), "What a link plays, for its page (no account; counts a visit)",
+        errors = [403, 410]),
+    route!("get" "/api/v1/public/shares/{token}/tracks/{track_id}/stream", "shares", Public, 200, Audio, "A shared track's audio as it is, with ranges (no account)",
+        errors = [403, 410]),
+    route!("head" "/api/v1/public/shares/{token}/tracks/{track_id}/stream", "shares", Public, 200, Audio, "The shared stream's headers",
+        errors = [403, 410]),
+    route!("get" "/api/v1/public/shares/{token}/tracks/{track_id}/cover", "shares", Public, 200, Image, "A shared track's album cover (no account)",
+        query = images::SizeQuery, errors = [403, 410]),
+    route!("head" "/api/v1/public/shares/{token}/tracks/{track_id}/cover", "shares", Public, 200, Image, "The cover's headers",
+        query = images::SizeQuery, errors = [403, 410]),
 ];
 
 fn method(name: &str) -> HttpMethod {
@@ -294,9 +322,15 @@ fn meaning(status: u16, route: &Route) -> &'static str {
         400 => "a body that is not JSON, an unknown field, or a query string that does not parse",
         401 if route.auth == Auth::Media => "not signed in, or a bad media link",
         401 => "not signed in (or, logging in, a wrong username or password)",
+        403 if route.tag == "shares" => {
+            "not allowed, or (`sharing_disabled`) sharing is turned off on this server"
+        }
         403 => "not allowed to do this",
         404 => "no such thing, or not yours to see",
         409 => "conflicts with existing data: `error.code` says how",
+        410 if route.tag == "shares" => {
+            "the link has expired (`share_expired`), or the track's file is not available right now"
+        }
         410 => "the track's file is not available right now",
         413 => "the body is too large",
         416 => "the range is outside the file",
@@ -416,7 +450,7 @@ fn operation(route: &Route, schemas: &mut Schemas) -> utoipa::openapi::path::Ope
                     .name(name)
                     .parameter_in(ParameterIn::Path)
                     .required(Required::True)
-                    .schema(Some(Id::schema())),
+                    .schema(Some(path_schema(name))),
             );
         }
     }

@@ -655,3 +655,81 @@ pub struct RadioStationPatch {
     pub stream_url: Option<String>,
     pub homepage_url: Option<Option<String>>,
 }
+
+/// What a share names: one track, album or playlist.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ShareTarget {
+    Track(Id),
+    Album(Id),
+    Playlist(Id),
+}
+
+impl ShareTarget {
+    pub fn kind(self) -> &'static str {
+        match self {
+            ShareTarget::Track(_) => "track",
+            ShareTarget::Album(_) => "album",
+            ShareTarget::Playlist(_) => "playlist",
+        }
+    }
+
+    pub fn id(self) -> Id {
+        match self {
+            ShareTarget::Track(id) | ShareTarget::Album(id) | ShareTarget::Playlist(id) => id,
+        }
+    }
+}
+
+/// A public link, with its owner's name and the title of what it names.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Share {
+    pub id: Id,
+    /// The link's secret.
+    pub token: String,
+    pub user_id: Id,
+    pub username: String,
+    /// A deactivated account's links stop working with it.
+    pub owner_active: bool,
+    pub track_id: Option<Id>,
+    pub album_id: Option<Id>,
+    pub playlist_id: Option<Id>,
+    /// The track's, album's or playlist's title.
+    pub title: String,
+    pub description: Option<String>,
+    pub expires_at: DateTime<Utc>,
+    pub visit_count: i64,
+    pub last_visited_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl Share {
+    pub fn target(&self) -> ShareTarget {
+        match (self.track_id, self.album_id, self.playlist_id) {
+            (Some(id), _, _) => ShareTarget::Track(id),
+            (None, Some(id), _) => ShareTarget::Album(id),
+            // The schema holds exactly one of the three.
+            (None, None, playlist) => ShareTarget::Playlist(playlist.unwrap_or_default()),
+        }
+    }
+
+    pub fn has_expired(&self, now: DateTime<Utc>) -> bool {
+        self.expires_at <= now
+    }
+}
+
+/// A new share (checked): its token made by [`crate::shares`].
+#[derive(Debug, Clone)]
+pub struct NewShare {
+    pub token: String,
+    pub user_id: Id,
+    pub target: ShareTarget,
+    pub description: Option<String>,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// An edit of a share: `None` keeps a field; `Some(None)` clears the description.
+#[derive(Debug, Clone, Default)]
+pub struct SharePatch {
+    pub description: Option<Option<String>>,
+    pub expires_at: Option<DateTime<Utc>>,
+}

@@ -15,7 +15,7 @@ use super::{Pool, Storage, StorageError, StorageResult};
 
 /// The tables `juke migrate-data` copies, parents before children, so that every foreign key
 /// finds its row.
-pub const COPIED_TABLES: [&str; 19] = [
+pub const COPIED_TABLES: [&str; 20] = [
     "users",
     "artists",
     "albums",
@@ -35,6 +35,7 @@ pub const COPIED_TABLES: [&str; 19] = [
     "play_queues",
     "play_queue_entries",
     "bookmarks",
+    "shares",
 ];
 
 /// The database search engine's tables: each engine keeps them in its own shape, and a server

@@ -15,6 +15,7 @@ mod playback;
 mod playlists;
 mod queue;
 mod radio;
+mod shares;
 pub mod response;
 mod system;
 mod users;
@@ -122,6 +123,9 @@ struct Services<'a> {
     search: &'a Search,
     library: &'a Library,
     now_playing: &'a NowPlaying,
+    config: &'a Config,
+    /// What share links start with (see [`crate::shares::base_url`]).
+    link_base: &'a str,
 }
 
 /// The server's parts the methods use besides storage, as the handler extracts them.
@@ -207,10 +211,18 @@ async fn handle(
                 }
                 None => {}
             }
+            let link_base = if method.contains("Share") {
+                let info = req.connection_info();
+                crate::shares::base_url(&config.server.public_url, info.scheme(), info.host())
+            } else {
+                String::new()
+            };
             let services = Services {
                 search: &search,
                 library: &library,
                 now_playing: &now_playing,
+                config: &config,
+                link_base: &link_base,
             };
             if let Some(key) = shared_answer_key(method, &params) {
                 // The same for everyone until the catalog changes: rendered once, then served
@@ -317,6 +329,16 @@ async fn dispatch(method: &str, ctx: &Ctx<'_>, s: &Services<'_>) -> Result<Node,
         }
         "deleteInternetRadioStation" => {
             radio::delete(ctx).await?;
+            return Ok(ok);
+        }
+        "getShares" => shares::list(ctx, s).await?,
+        "createShare" => shares::create(ctx, s).await?,
+        "updateShare" => {
+            shares::update(ctx, s).await?;
+            return Ok(ok);
+        }
+        "deleteShare" => {
+            shares::delete(ctx).await?;
             return Ok(ok);
         }
         "getPlayQueue" => queue::get(ctx, false).await?,

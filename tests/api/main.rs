@@ -33,6 +33,7 @@ mod radio;
 mod rescan_edits;
 mod search;
 mod server;
+mod shares;
 mod small_disk;
 mod social;
 mod storage_constraints;

@@ -5,8 +5,8 @@ use juke::storage::Storage;
 use crate::both_engines;
 
 /// The reference schema's twelve tables, the database search engine's two, app passwords,
-/// track ratings, album likes, radio stations, play queues and bookmarks.
-pub(crate) const TABLES: [&str; 21] = [
+/// track ratings, album likes, radio stations, play queues, bookmarks and shares.
+pub(crate) const TABLES: [&str; 22] = [
     "album_likes",
     "albums",
     "app_passwords",
@@ -20,6 +20,7 @@ pub(crate) const TABLES: [&str; 21] = [
     "radio_stations",
     "search_documents",
     "search_state",
+    "shares",
     "track_comments",
     "track_ratings",
     "tracks",
@@ -56,6 +57,7 @@ async fn creates_the_triggers(storage: &Storage) {
         "playlists",
         "track_comments",
         "radio_stations",
+        "shares",
     ] {
         let name = format!("{table}_touch");
         assert!(triggers.contains(&name), "missing {name} in {triggers:?}");

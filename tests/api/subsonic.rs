@@ -813,14 +813,14 @@ async fn stars_and_scrobbles(app: &TestApp) {
 }
 
 /// The library folder of apps spawned with [`with_library`]: song paths are given below it.
-fn library_folder(app: &TestApp) -> PathBuf {
+pub(crate) fn library_folder(app: &TestApp) -> PathBuf {
     let folder = app.data_dir.path().join("data/music");
     std::fs::create_dir_all(&folder).unwrap();
     folder
 }
 
 /// Configures [`library_folder`] as the library (scanned by the tests themselves).
-fn with_library(config: &mut juke::config::Config) {
+pub(crate) fn with_library(config: &mut juke::config::Config) {
     config.library.folders = vec![config.data_dir.join("music")];
     config.library.scan_on_start = false;
     config.library.watch = false;
@@ -832,7 +832,7 @@ const TUNE_MBID: &str = "189002e7-3285-4e2e-92a3-7f6c30d407a2";
 
 /// Scans one FLAC ("Tune" by "Band" on "Album", track 3 of disc 1, 2001, Jazz, with ReplayGain
 /// and a MusicBrainz id; 16-bit stereo at 44.1 kHz) into the app: its id, album and bytes.
-async fn one_real_track(app: &TestApp, music: &std::path::Path) -> (Id, Id, Vec<u8>) {
+pub(crate) async fn one_real_track(app: &TestApp, music: &std::path::Path) -> (Id, Id, Vec<u8>) {
     let file = crate::audio::make(
         music,
         &crate::audio::Audio {

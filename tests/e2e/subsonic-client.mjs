@@ -70,4 +70,23 @@ check('stream by form POST with a range: the right bytes', body.equals(expected)
 const posted = await new SubsonicAPI({ url, auth: { apiKey: secret }, post: true }).getSong({ id: song.id });
 check('getSong by form POST', posted.song.path === song.path, posted);
 
+// Shares: a link to the album that plays in a browser without any account.
+const week = Date.now() + 7 * 86400000;
+const made = await api.createShare({ id: album.id, description: 'For you', expires: week });
+const share = made.shares?.share?.[0];
+check('createShare answers the share', share?.url?.includes('/share/'), made);
+check('the share expires when asked', share.expires instanceof Date && Math.abs(share.expires.getTime() - week) < 1000, share);
+check('the share lists the album\'s song', share.entry?.[0]?.id === song.id, share);
+const token = share.url.split('/share/')[1];
+const page = await fetch(`${url}/api/v1/public/shares/${token}`);
+check('the link\'s page opens without an account', page.status === 200, String(page.status));
+const audio = await fetch(`${url}/api/v1/public/shares/${token}/tracks/${song.id.replace(/^tr-/, '')}/stream`, { headers: { Range: 'bytes=0-99' } });
+check('the link plays the song', audio.status === 206 && Buffer.from(await audio.arrayBuffer()).equals(expected), String(audio.status));
+await api.updateShare({ id: share.id, description: 'Changed' });
+const shares = (await api.getShares()).shares.share;
+check('getShares lists it, changed and visited once', shares.length === 1 && shares[0].description === 'Changed' && shares[0].visitCount === 1, shares);
+await api.deleteShare({ id: share.id });
+const gone = await fetch(`${url}/api/v1/public/shares/${token}`);
+check('a deleted share\'s link stops', gone.status === 404, String(gone.status));
+
 console.log('all subsonic-api steps passed');

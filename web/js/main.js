@@ -24,6 +24,7 @@ import { Upload } from './views/upload.js';
 import { Profile } from './views/profile.js';
 import { Admin } from './views/admin.js';
 import { Radio } from './views/radio.js';
+import { SharePage } from './views/share.js';
 import { me, forgetPlaylists } from './me.js';
 import { loadLikes, forgetLikes } from './tracks.js';
 
@@ -140,4 +141,6 @@ function App() {
 
 const root = document.getElementById('app');
 root.textContent = '';
-render(html`<${App} />`, root);
+// A shared link's page stands alone: no account, no navigation.
+const shared = location.pathname.match(/^\/share\/([A-Za-z0-9_-]{20,64})$/);
+render(shared ? html`<${SharePage} token=${shared[1]} />` : html`<${App} />`, root);

@@ -8,6 +8,7 @@ import { editablePlaylists, forgetPlaylists } from './me.js';
 import { player, useCurrentTrackId } from './player.js';
 import { navigate } from './router.js';
 import { html, Menu, Dialog, attempt, toast, duration, Loading, ErrorBox } from './ui.js';
+import { ShareDialog } from './share.js';
 
 /** A history row as a track row (keeps its own id as the row key). */
 export const fromHistory = (p) => ({ ...p, id: p.track_id, title: p.track_title, entry_id: p.id });
@@ -95,7 +96,7 @@ export function AddToPlaylist({ tracks, onClose }) {
   </${Dialog}>`;
 }
 
-export function trackMenu(track, { onAddToPlaylist, extra = [] } = {}) {
+export function trackMenu(track, { onAddToPlaylist, onShare, extra = [] } = {}) {
   return [
     { label: 'Play next', action: () => { player.playNext([track]); toast(`${track.title} plays next`); } },
     { label: 'Add to queue', action: () => { player.addToQueue([track]); toast(`${track.title} added to the queue`); } },
@@ -105,6 +106,7 @@ export function trackMenu(track, { onAddToPlaylist, extra = [] } = {}) {
     track.artist_id && { label: 'Go to artist', action: () => navigate(`/artists/${track.artist_id}`) },
     { label: 'Track details', action: () => navigate(`/tracks/${track.id}`) },
     { label: 'Download', action: () => { location.href = media.download(track.id); } },
+    onShare && { label: 'Share…', action: onShare },
     ...extra,
   ];
 }
@@ -118,6 +120,7 @@ export function TrackTable({ tracks, source = 'library', showAlbum = true, showA
   // Only the playing track's id: the table need not re-render at every tick of the clock.
   const playing = useCurrentTrackId();
   const [adding, setAdding] = useState(null);
+  const [sharing, setSharing] = useState(null);
   const playable = (queue || tracks).filter((x) => x.is_available !== false);
   if (!tracks.length) return null;
   return html`<div class="table-wrap"><table class="tracks" aria-label=${label}>
@@ -150,11 +153,12 @@ export function TrackTable({ tracks, source = 'library', showAlbum = true, showA
         <td class="col-time muted">${duration(t.duration_seconds)}</td>
         <td class="col-actions">
           <${LikeButton} track=${t} />
-          <${Menu} label=${`More for ${t.title}`} items=${trackMenu(t, { onAddToPlaylist: () => setAdding([t]), extra: extraMenu ? extraMenu(t, i) : [] })} />
+          <${Menu} label=${`More for ${t.title}`} items=${trackMenu(t, { onAddToPlaylist: () => setAdding([t]), onShare: () => setSharing(t), extra: extraMenu ? extraMenu(t, i) : [] })} />
         </td>
       </tr>`;
   })}
     </tbody>
   </table></div>
-  ${adding && html`<${AddToPlaylist} tracks=${adding} onClose=${() => setAdding(null)} />`}`;
+  ${adding && html`<${AddToPlaylist} tracks=${adding} onClose=${() => setAdding(null)} />`}
+  ${sharing && html`<${ShareDialog} kind="track" id=${sharing.id} title=${sharing.title} onClose=${() => setSharing(null)} />`}`;
 }

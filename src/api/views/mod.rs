@@ -8,6 +8,7 @@ mod library;
 mod listening;
 mod playlists;
 mod radio;
+mod shares;
 mod social;
 
 pub use accounts::*;
@@ -16,6 +17,7 @@ pub use library::*;
 pub use listening::*;
 pub use playlists::*;
 pub use radio::*;
+pub use shares::*;
 pub use social::*;
 
 use utoipa::openapi::RefOr;

@@ -4,10 +4,13 @@ import { Icon } from '../icons.js';
 import { api, media } from '../api.js';
 import { player } from '../player.js';
 import { html, useApi, Async, Cover, attempt, longDuration, plural } from '../ui.js';
+import { useState } from 'preact/hooks';
 import { TrackTable } from '../tracks.js';
+import { ShareDialog } from '../share.js';
 
 export function AlbumPage({ params }) {
   const album = useApi(`albums/${params.id}`);
+  const [sharing, setSharing] = useState(false);
   // The heart answers at once; the server's refusal puts it back.
   const like = async (a) => {
     const on = !a.liked;
@@ -38,6 +41,7 @@ export function AlbumPage({ params }) {
               player.playList(playable, Math.floor(Math.random() * playable.length), 'album');
             }}><${Icon} name="shuffle" size=${18} /> Shuffle</button>
             <button type="button" class="btn" disabled=${!playable.length} onClick=${() => player.addToQueue(playable, 'album')}>Add to queue</button>
+            <button type="button" class="btn" onClick=${() => setSharing(true)}><${Icon} name="share" size=${18} /> Share</button>
             <button type="button" class=${`icon-btn like${a.liked ? ' on' : ''}`} aria-pressed=${!!a.liked}
               aria-label=${a.liked ? `Remove ${a.title} from favorites` : `Add ${a.title} to favorites`} onClick=${() => like(a)}>
               <${Icon} name=${a.liked ? 'heartFilled' : 'heart'} size=${22} /></button>
@@ -46,6 +50,7 @@ export function AlbumPage({ params }) {
       </header>
       ${discs.size > 1 ? [...discs].sort((x, y) => x - y).map((d) => html`<h2 key=${d} class="disc">Disc ${d}</h2>
         <${TrackTable} tracks=${tracks.filter((t) => (t.disc_number || 1) === d)} queue=${tracks} source="album" showAlbum=${false} numbered=${true} label=${`Disc ${d}`} />`)
-    : html`<${TrackTable} tracks=${tracks} source="album" showAlbum=${false} numbered=${true} label=${`Tracks of ${a.title}`} />`}`;
+    : html`<${TrackTable} tracks=${tracks} source="album" showAlbum=${false} numbered=${true} label=${`Tracks of ${a.title}`} />`}
+      ${sharing && html`<${ShareDialog} kind="album" id=${a.id} title=${a.title} onClose=${() => setSharing(false)} />`}`;
   }}</${Async}></section>`;
 }

@@ -9,6 +9,7 @@ import { player } from '../player.js';
 import { navigate } from '../router.js';
 import { html, useApi, usePages, Async, Sentinel, ErrorBox, Loading, Empty, Dialog, useForm, FormError, Toggle, attempt, toast, longDuration, plural } from '../ui.js';
 import { TrackTable } from '../tracks.js';
+import { ShareDialog } from '../share.js';
 
 function CreateDialog({ onClose }) {
   const { busy, error, onSubmit } = useForm(async (form) => {
@@ -127,6 +128,7 @@ function EditDialog({ playlist, onSaved, onClose }) {
 export function PlaylistPage({ params }) {
   const state = useApi(`playlists/${params.id}`);
   const [editing, setEditing] = useState(false);
+  const [sharing, setSharing] = useState(false);
   const [drag, setDrag] = useState({ from: null, over: null });
   const update = (fields) => state.setData((d) => ({ ...d, ...fields }));
   const setFlag = async (field, value) => {
@@ -187,6 +189,7 @@ export function PlaylistPage({ params }) {
           <div class="actions">
             <button type="button" class="btn primary" disabled=${!playable.length} onClick=${() => player.playList(playable, 0, 'playlist')}><${Icon} name="play" size=${18} /> Play</button>
             <button type="button" class="btn" onClick=${() => exportM3u8(p)}>Export M3U8</button>
+            <button type="button" class="btn" onClick=${() => setSharing(true)}><${Icon} name="share" size=${18} /> Share</button>
             ${owner && html`<button type="button" class="btn" onClick=${() => setEditing(true)}>Edit</button>
               <button type="button" class="btn danger" onClick=${deletePlaylist}>Delete</button>`}
           </div>
@@ -204,6 +207,7 @@ export function PlaylistPage({ params }) {
           i < rows.length - 1 && { label: 'Move down', action: () => move(i, i + 1) },
           { label: 'Remove from playlist', action: () => remove(t) },
         ] : undefined} />` : html`<${Empty}>This playlist is empty. Add tracks from any track's “More” menu.</${Empty}>`}
-      ${editing && html`<${EditDialog} playlist=${p} onSaved=${update} onClose=${() => setEditing(false)} />`}`;
+      ${editing && html`<${EditDialog} playlist=${p} onSaved=${update} onClose=${() => setEditing(false)} />`}
+      ${sharing && html`<${ShareDialog} kind="playlist" id=${p.id} title=${p.name} onClose=${() => setSharing(false)} />`}`;
   }}</${Async}></section>`;
 }

@@ -4,6 +4,7 @@ import { api, session } from '../api.js';
 import { me } from '../me.js';
 import { useState } from 'preact/hooks';
 import { html, useApi, Async, useForm, FormError, attempt, toast, dateTime, Dialog } from '../ui.js';
+import { SharedLinks } from '../share.js';
 
 export async function logOut() {
   try {
@@ -125,6 +126,15 @@ function AppPasswords() {
   </section>`;
 }
 
+/** My public links to tracks, albums and playlists. */
+function Shares() {
+  const state = useApi('shares');
+  return html`<section class="card" aria-labelledby="shares-h">
+    <h2 id="shares-h">Shared links</h2>
+    <${Async} state=${state}>${() => html`<${SharedLinks} state=${state} />`}</${Async}>
+  </section>`;
+}
+
 export function Profile({ user }) {
   const sessions = useApi('me/sessions');
   return html`<section class="page narrow">
@@ -134,6 +144,7 @@ export function Profile({ user }) {
     <${PasswordForm} onChanged=${sessions.reload} />
     <${Sessions} state=${sessions} />
     <${AppPasswords} />
+    <${Shares} />
   </section>`;
 }
 Profile.title = 'Profile';

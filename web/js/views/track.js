@@ -7,6 +7,7 @@ import { me } from '../me.js';
 import { player } from '../player.js';
 import { html, useApi, usePages, Async, Cover, ErrorBox, Loading, attempt, dateTime, duration, bytes, Menu } from '../ui.js';
 import { LikeButton, AddToPlaylist, trackMenu } from '../tracks.js';
+import { ShareDialog } from '../share.js';
 
 function Comment({ comment, onChange, onDelete }) {
   const [editing, setEditing] = useState(false);
@@ -69,6 +70,7 @@ function Comments({ trackId }) {
 export function TrackPage({ params }) {
   const track = useApi(`tracks/${params.id}`);
   const [adding, setAdding] = useState(false);
+  const [sharing, setSharing] = useState(false);
   return html`<section class="page"><${Async} state=${track}>${(t) => {
     document.title = `${t.title} · Juke`;
     const row = { ...t, album_title: t.album_title };
@@ -92,7 +94,7 @@ export function TrackPage({ params }) {
           <div class="actions">
             <button type="button" class="btn primary" disabled=${t.is_available === false} onClick=${() => player.playList([row], 0, 'library')}><${Icon} name="play" size=${18} /> Play</button>
             <${LikeButton} track=${t} />
-            <${Menu} label=${`More for ${t.title}`} items=${trackMenu(row, { onAddToPlaylist: () => setAdding(true) })} />
+            <${Menu} label=${`More for ${t.title}`} items=${trackMenu(row, { onAddToPlaylist: () => setAdding(true), onShare: () => setSharing(true) })} />
           </div>
           ${t.is_available === false && html`<p class="warn">The file of this track is missing; it cannot be played.</p>`}
         </div>
@@ -102,6 +104,7 @@ export function TrackPage({ params }) {
         ${t.lyrics ? html`<pre class="lyrics">${t.lyrics}</pre>` : html`<p class="empty">No lyrics for this track.</p>`}
       </section>
       <${Comments} trackId=${t.id} />
-      ${adding && html`<${AddToPlaylist} tracks=${[row]} onClose=${() => setAdding(false)} />`}`;
+      ${adding && html`<${AddToPlaylist} tracks=${[row]} onClose=${() => setAdding(false)} />`}
+      ${sharing && html`<${ShareDialog} kind="track" id=${row.id} title=${row.title} onClose=${() => setSharing(false)} />`}`;
   }}</${Async}></section>`;
 }
