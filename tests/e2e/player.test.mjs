@@ -338,6 +338,48 @@ try {
     await until('the station removed', async () => (await apiGet('radio-stations')).items.length === 0);
   });
 
+  await run('share an album: the link plays for a visitor with no account, then stops', async () => {
+    const album = (await apiGet('albums?limit=50')).items.find((a) => a.title === 'Morning Light');
+    await page.goto(`${base}/albums/${album.id}`);
+    await page.getByRole('heading', { name: 'Morning Light' }).waitFor();
+    await page.getByRole('button', { name: 'Share', exact: true }).click();
+    const dialog = page.getByRole('dialog', { name: 'Share Morning Light' });
+    await dialog.getByLabel('Link works for').selectOption('7');
+    await dialog.getByLabel('Message (optional)').fill('Morning music');
+    await dialog.getByRole('button', { name: 'Create link' }).click();
+    const link = await dialog.getByRole('textbox', { name: 'Link' }).inputValue();
+    assert.match(link, /\/share\/[A-Za-z0-9_-]{22}$/);
+    await dialog.getByRole('button', { name: 'Done' }).click();
+
+    // A stranger: a fresh browser profile, never signed in.
+    const stranger = await browser.newContext({ viewport: { width: 375, height: 812 }, isMobile: true, hasTouch: true });
+    const visitor = await stranger.newPage();
+    visitor.on('pageerror', (err) => pageErrors.push(err.message));
+    await visitor.goto(link);
+    await visitor.getByRole('heading', { name: 'Morning Light', level: 1 }).waitFor();
+    await visitor.getByText('Morning music').waitFor();
+    assert.equal(await visitor.getByTestId('shared-track').count(), 3);
+    assert.equal(await visitor.evaluate(() => localStorage.getItem('juke.token')), null, 'no session');
+    await visitor.getByRole('button', { name: 'Play', exact: true }).click();
+    await until('the shared album plays', () => visitor.evaluate(() => {
+      const time = document.querySelector('[data-testid="share-time"]')?.textContent || '';
+      return /^0:0[1-9]/.test(time);
+    }));
+    const width = await visitor.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(width <= 375, `the share page is ${width} px wide at 375 px`);
+    await visitor.screenshot({ path: `${shots}/share-page.png` });
+
+    // The owner sees it in the profile, visited, and stops it; the link says so.
+    await page.getByRole('link', { name: `Profile: ${username}` }).click();
+    const row = page.getByTestId('shared-link').filter({ hasText: 'Morning Light' });
+    await row.getByText('1 visit').waitFor();
+    await row.getByRole('button', { name: 'Stop sharing Morning Light' }).click();
+    await until('the share revoked', async () => (await apiGet('shares')).items.length === 0);
+    await visitor.reload();
+    await visitor.getByRole('alert').filter({ hasText: 'This link does not work' }).waitFor();
+    await stranger.close();
+  });
+
   await run('failures are shown: 404 and an ended session', async () => {
     await page.goto(`${base}/albums/01a216c8-0000-7000-8000-000000000000`);
     await page.getByRole('alert').filter({ hasText: 'not found' }).waitFor();
