@@ -53,16 +53,16 @@ impl NowPlaying {
 pub async fn star(ctx: &Ctx<'_>, on: bool) -> Result<(), SubsonicError> {
     let p = ctx.params;
     let named: Vec<(Option<Kind>, &str)> = p
-        .all("id")
+        .all("id")?
         .iter()
         .map(|raw| (None, raw.as_str()))
         .chain(
-            p.all("albumId")
+            p.all("albumId")?
                 .iter()
                 .map(|raw| (Some(Kind::Album), raw.as_str())),
         )
         .chain(
-            p.all("artistId")
+            p.all("artistId")?
                 .iter()
                 .map(|raw| (Some(Kind::Artist), raw.as_str())),
         )
@@ -165,7 +165,7 @@ pub async fn set_rating(ctx: &Ctx<'_>) -> Result<(), SubsonicError> {
 /// play count follows); with `false` it is what the user is playing now.
 pub async fn scrobble(ctx: &Ctx<'_>, now_playing: &NowPlaying) -> Result<(), SubsonicError> {
     let p = ctx.params;
-    let ids = p.all("id");
+    let ids = p.all("id")?;
     if ids.is_empty() {
         return Err(SubsonicError::Missing("id"));
     }
@@ -173,7 +173,7 @@ pub async fn scrobble(ctx: &Ctx<'_>, now_playing: &NowPlaying) -> Result<(), Sub
     let submission = p
         .get("submission")
         .is_none_or(|s| !(s.eq_ignore_ascii_case("false") || s == "0"));
-    let times = p.all("time");
+    let times = p.all("time")?;
     for (i, raw) in ids.iter().enumerate() {
         let id = views::expect(Some(raw), "id", Kind::Track)?;
         if !submission {

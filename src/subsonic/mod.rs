@@ -55,30 +55,50 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 
 /// The request's parameters, from the query string and a form body; a name may repeat.
 #[derive(Debug, Default)]
-pub struct Params(HashMap<String, Vec<String>>);
+pub struct Params {
+    values: HashMap<String, Vec<String>>,
+    /// Names repeated more than [`MAX_REPEATS`] times: refused where they are read, rather than
+    /// cut short without a word (a saved queue or playlist would lose its tail).
+    too_many: Vec<String>,
+}
 
 impl Params {
     fn parse(query: &str, form: &[u8]) -> Params {
         let mut map: HashMap<String, Vec<String>> = HashMap::new();
+        let mut too_many: Vec<String> = Vec::new();
         for (key, value) in
             url::form_urlencoded::parse(query.as_bytes()).chain(url::form_urlencoded::parse(form))
         {
-            let values = map.entry(key.into_owned()).or_default();
+            let values = map.entry(key.to_string()).or_default();
             if values.len() < MAX_REPEATS {
                 values.push(value.into_owned());
+            } else if !too_many.iter().any(|k| k.as_str() == key) {
+                too_many.push(key.into_owned());
             }
         }
-        Params(map)
+        Params {
+            values: map,
+            too_many,
+        }
     }
 
     /// The first value of `key`.
     pub fn get(&self, key: &str) -> Option<&str> {
-        self.0.get(key).and_then(|v| v.first()).map(String::as_str)
+        self.values
+            .get(key)
+            .and_then(|v| v.first())
+            .map(String::as_str)
     }
 
     /// Every value of `key`, in order.
-    pub fn all(&self, key: &str) -> &[String] {
-        self.0.get(key).map_or(&[], Vec::as_slice)
+    pub fn all(&self, key: &'static str) -> Result<&[String], SubsonicError> {
+        if self.too_many.iter().any(|k| k == key) {
+            return Err(SubsonicError::Invalid(
+                key,
+                format!("is given more than {MAX_REPEATS} times; send at most {MAX_REPEATS}"),
+            ));
+        }
+        Ok(self.values.get(key).map_or(&[], Vec::as_slice))
     }
 
     pub fn required(&self, key: &'static str) -> Result<&str, SubsonicError> {
@@ -484,7 +504,7 @@ fn shared_answer_key(method: &str, params: &Params) -> Option<crate::storage::Id
     }
     use sha2::{Digest, Sha256};
     let mut pairs: Vec<(&String, &Vec<String>)> = params
-        .0
+        .values
         .iter()
         .filter(|(name, _)| !CREDENTIALS.contains(&name.as_str()))
         .collect();
@@ -513,7 +533,13 @@ mod tests {
     fn parameters_repeat_and_merge_query_and_form() {
         let params = Params::parse("u=ann&id=1&id=2&f=json", b"id=3&p=enc%3A41");
         assert_eq!(params.get("u"), Some("ann"));
-        assert_eq!(params.all("id"), ["1", "2", "3"]);
+        assert_eq!(params.all("id").unwrap(), ["1", "2", "3"]);
+        let many: String = (0..=MAX_REPEATS).map(|n| format!("id={n}&")).collect();
+        let capped = Params::parse(&many, b"");
+        assert!(
+            matches!(capped.all("id"), Err(SubsonicError::Invalid("id", _))),
+            "one more than the cap is refused, not cut short"
+        );
         assert_eq!(params.get("p"), Some("enc:41"));
         assert!(matches!(
             params.required("x"),

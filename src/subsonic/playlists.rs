@@ -86,7 +86,7 @@ async fn detail(ctx: &Ctx<'_>, id: Id) -> Result<Node, SubsonicError> {
 
 fn song_ids(ctx: &Ctx<'_>, key: &'static str) -> Result<Vec<Id>, SubsonicError> {
     ctx.params
-        .all(key)
+        .all(key)?
         .iter()
         .map(|raw| views::expect(Some(raw), key, Kind::Track))
         .collect()
@@ -176,7 +176,7 @@ pub async fn update(ctx: &Ctx<'_>) -> Result<(), SubsonicError> {
         ctx.storage.update_playlist(id, &patch).await?;
     }
     let mut remove: Vec<usize> = Vec::new();
-    for raw in p.all("songIndexToRemove") {
+    for raw in p.all("songIndexToRemove")? {
         remove.push(raw.parse().map_err(|_| {
             SubsonicError::Invalid("songIndexToRemove", format!("{raw:?} is not an index"))
         })?);

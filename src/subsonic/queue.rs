@@ -79,7 +79,7 @@ pub async fn get(ctx: &Ctx<'_>, by_index: bool) -> Result<Node, SubsonicError> {
 pub async fn save(ctx: &Ctx<'_>, by_index: bool) -> Result<(), SubsonicError> {
     let p = ctx.params;
     let ids = p
-        .all("id")
+        .all("id")?
         .iter()
         .map(|raw| views::expect(Some(raw), "id", Kind::Track))
         .collect::<Result<Vec<Id>, _>>()?;

@@ -25,7 +25,7 @@ pub async fn list(ctx: &Ctx<'_>, s: &Services<'_>) -> Result<Node, SubsonicError
 pub async fn create(ctx: &Ctx<'_>, s: &Services<'_>) -> Result<Node, SubsonicError> {
     let ids: Vec<&str> = ctx
         .params
-        .all("id")
+        .all("id")?
         .iter()
         .map(String::as_str)
         .filter(|raw| !raw.is_empty())

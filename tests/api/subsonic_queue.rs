@@ -226,6 +226,32 @@ async fn the_queue_moves_between_devices(app: &TestApp) {
         )
         .await;
     assert_eq!(too_many.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    // So is Subsonic's: an id repeated past the cap is refused, not cut short without a word.
+    let form: String = std::iter::repeat_n(format!("id={}", tr(t1)), 1001)
+        .chain([format!("current={}", tr(t1)), "f=json".into()])
+        .collect::<Vec<_>>()
+        .join("&");
+    let refused: Value = app
+        .client
+        .post(app.url("/rest/savePlayQueue"))
+        .query(&desktop.auth())
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let refused = &refused["subsonic-response"];
+    assert_eq!(refused["status"], "failed", "{refused}");
+    assert!(
+        refused["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("more than 1000"),
+        "{refused}"
+    );
     let outside = app
         .send(
             reqwest::Method::PUT,
