@@ -338,6 +338,42 @@ try {
     await until('the station removed', async () => (await apiGet('radio-stations')).items.length === 0);
   });
 
+  await run('queue handoff: the phone saves, the browser takes over paused, saves back, and clears it', async () => {
+    const album = (await apiGet('albums?limit=50')).items.find((a) => a.title === 'Morning Light');
+    const [, second, third] = (await apiGet(`albums/${album.id}`)).tracks;
+    const made = await fetch(`${base}/api/v1/me/app-passwords`, {
+      method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' }, body: JSON.stringify({ name: 'phone' }),
+    });
+    const { password: key, id: keyId } = await made.json();
+    const rest = async (method, params) => {
+      const q = new URLSearchParams({ apiKey: key, c: 'phone', v: '1.16.1', f: 'json' });
+      for (const [k, v] of params) q.append(k, v);
+      const body = await (await fetch(`${base}/rest/${method}?${q}`)).json();
+      assert.equal(body['subsonic-response'].status, 'ok', JSON.stringify(body));
+      return body['subsonic-response'];
+    };
+    await page.evaluate(() => { if (window.jukePlayer.playing) window.jukePlayer.toggle(); });
+    // The phone was playing the album's third track, 3 s in; the browser comes back to the front.
+    await rest('savePlayQueue', [['id', `tr-${second.id}`], ['id', `tr-${third.id}`], ['current', `tr-${third.id}`], ['position', '3000']]);
+    await page.evaluate(() => document.dispatchEvent(new Event('visibilitychange')));
+    await until('the browser takes the phone\'s queue', async () => (await nowPlaying()) === third.title);
+    assert.equal(await page.evaluate(() => window.jukePlayer.playing), false, 'taken over paused');
+    assert.ok(Math.abs((await playerTime()) - 3) < 0.5, `at the phone's position: ${await playerTime()}`);
+    assert.deepEqual(await page.evaluate(() => window.jukePlayer.queue.map((e) => e.track.id)), [second.id, third.id]);
+    // Played and paused here: the phone reads it back, saved by this browser.
+    await page.evaluate(() => window.jukePlayer.toggle());
+    await until('playing on', async () => (await playerTime()) > 3.6);
+    await page.evaluate(() => window.jukePlayer.toggle());
+    await until('the phone sees the browser\'s save', async () => {
+      const q = (await rest('getPlayQueue', [])).playQueue;
+      return q.current === `tr-${third.id}` && q.changedBy !== 'phone' && q.position > 3500;
+    });
+    // Emptied here: the phone finds nothing to resume.
+    await page.evaluate(() => window.jukePlayer.queue.map((e) => e.key).forEach((k) => window.jukePlayer.remove(k)));
+    await until('the server queue cleared', async () => !(await rest('getPlayQueue', [])).playQueue?.entry?.length);
+    await fetch(`${base}/api/v1/me/app-passwords/${keyId}`, { method: 'DELETE', headers: { Authorization: `Bearer ${token}` } });
+  });
+
   await run('share an album: the link plays for a visitor with no account, then stops', async () => {
     const album = (await apiGet('albums?limit=50')).items.find((a) => a.title === 'Morning Light');
     await page.goto(`${base}/albums/${album.id}`);

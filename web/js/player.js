@@ -209,6 +209,7 @@ class Player {
       this.queue.splice(i, 1);
       if (!this.queue.length) {
         this.stop();
+        this.clearRemote();
         return;
       }
       const next = i < this.queue.length ? i : (this.repeat === 'all' ? 0 : this.queue.length - 1);
@@ -563,6 +564,20 @@ class Player {
       keepalive: leaving,
     }).catch(() => {
       // Offline: the next save sends it; this browser still resumes from its own copy.
+    });
+  }
+
+  /** The listener emptied the queue here: the phone must not resume what was taken away. */
+  clearRemote() {
+    clearTimeout(this.syncTimer);
+    const token = localStorage.getItem('juke.token');
+    if (!token || !this.pulled) return;
+    fetch('/api/v1/me/queue', {
+      method: 'PUT',
+      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
+      body: JSON.stringify({ track_ids: [], client: this.client }),
+    }).catch(() => {
+      // Offline: the other devices keep the old queue until this one saves a new one.
     });
   }
 
