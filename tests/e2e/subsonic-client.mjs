@@ -1,8 +1,10 @@
 // A whole Subsonic session against a running Juke with the npm `subsonic-api` package (a
 // second client library beside py-sonic): token sign-in with GETs, then an API key with form
 // POSTs (OpenSubsonic formPost). It browses to the one song "Tune" by "Band" on "Album",
-// checks the song entry's file fields, stars and unstars the album, and streams a range by
-// form POST. Run by tests/api/subsonic.rs with JUKE_URL, JUKE_USER, JUKE_APP_PASSWORD,
+// checks the song entry's file fields, stars and unstars the album, works the play queue (and
+// its index-based pair), bookmarks, top and similar songs, artist and album info, lyrics,
+// radio, users, tokenInfo, reportPlayback, the refused jukebox and a share's whole life, and
+// streams a range by form POST. Run by tests/api/subsonic.rs with JUKE_URL, JUKE_USER, JUKE_APP_PASSWORD,
 // EXPECT_BYTES (the file's first 100 bytes, hex) and EXPECT_SIZE. Exits non-zero on the first
 // thing that is not right.
 
@@ -69,6 +71,53 @@ check('stream by form POST with a range: 206', response.status === 206, String(r
 check('stream by form POST with a range: the right bytes', body.equals(expected), body.subarray(0, 16).toString('hex'));
 const posted = await new SubsonicAPI({ url, auth: { apiKey: secret }, post: true }).getSong({ id: song.id });
 check('getSong by form POST', posted.song.path === song.path, posted);
+
+// The play queue across devices: saved by this client, read back, and the index-based pair.
+await api.savePlayQueue({ id: [song.id], current: song.id, position: 61000 });
+const queue = (await api.getPlayQueue()).playQueue;
+check('savePlayQueue → getPlayQueue', queue.entry?.[0]?.id === song.id && queue.current === song.id && queue.position === 61000, queue);
+check('changedBy names this client', queue.changedBy === 'subsonic-api', queue);
+const saved = await api.customJSON('savePlayQueueByIndex', { id: [song.id], currentIndex: 0, position: 5 });
+check('savePlayQueueByIndex', saved.status === 'ok', saved);
+const byIndex = (await api.customJSON('getPlayQueueByIndex', {})).playQueueByIndex;
+check('getPlayQueueByIndex', byIndex.currentIndex === 0 && byIndex.position === 5 && byIndex.entry?.[0]?.id === song.id, byIndex);
+
+// Bookmarks.
+await api.createBookmark({ id: song.id, position: 1234, comment: 'here' });
+const marks = (await api.getBookmarks()).bookmarks.bookmark;
+check('createBookmark → getBookmarks', marks?.[0]?.position === 1234 && marks[0].entry?.id === song.id, marks);
+await api.deleteBookmark({ id: song.id });
+check('deleteBookmark', !(await api.getBookmarks()).bookmarks.bookmark?.length);
+
+// Juke's own discovery: top and similar songs, artist and album info.
+await api.scrobble({ id: song.id, submission: true });
+const top = (await api.getTopSongs({ artist: 'Band' })).topSongs.song;
+check('getTopSongs by play count', top?.[0]?.id === song.id && top[0].playCount === 1, top);
+for (const name of ['getSimilarSongs', 'getSimilarSongs2']) {
+  const answer = await api[name]({ id: album.id, count: 5 });
+  check(`${name} answers`, answer.status === 'ok', answer);
+}
+const artistInfo = (await api.getArtistInfo2({ id: album.artistId })).artistInfo2;
+check('getArtistInfo2', artistInfo !== undefined, artistInfo);
+check('getArtistInfo', (await api.getArtistInfo({ id: album.artistId })).artistInfo !== undefined);
+check('getAlbumInfo2', (await api.getAlbumInfo2({ id: album.id })).albumInfo !== undefined);
+const lyrics = (await api.getLyrics({ artist: 'Band', title: 'Tune' })).lyrics;
+check('getLyrics always has a value', lyrics.value === '', lyrics);
+const structured = (await api.getLyricsBySongId({ id: song.id })).lyricsList;
+check('getLyricsBySongId answers a list', Array.isArray(structured.structuredLyrics ?? []), structured);
+
+// The rest: radio, users, the key's owner, playback reports, the jukebox.
+check('getInternetRadioStations', (await api.getInternetRadioStations()).status === 'ok');
+const users = (await api.getUsers()).users.user;
+check('getUsers (the first account is the admin)', users.map((u) => u.username).includes(username) && users[0].adminRole, users);
+const keyOwner = await new SubsonicAPI({ url, auth: { apiKey: secret } }).customJSON('tokenInfo', {});
+check('tokenInfo names the key\'s owner', keyOwner.tokenInfo?.username === username, keyOwner);
+await api.reportPlayback({ mediaId: song.id, mediaType: 'song', positionMs: 2000, state: 'playing' });
+const nowPlaying = (await api.getNowPlaying()).nowPlaying.entry;
+check('reportPlayback feeds getNowPlaying', nowPlaying?.[0]?.id === song.id && nowPlaying[0].state === 'playing', nowPlaying);
+await api.reportPlayback({ mediaId: song.id, mediaType: 'song', positionMs: 2000, state: 'stopped', ignoreScrobble: true });
+const jukebox = await api.jukeboxControl({ action: 'status' });
+check('jukeboxControl is refused, documented', jukebox.status === 'failed' && jukebox.error.code === 50, jukebox);
 
 // Shares: a link to the album that plays in a browser without any account.
 const week = Date.now() + 7 * 86400000;

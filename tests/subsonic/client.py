@@ -1,6 +1,8 @@
 """A whole Subsonic client session against a running Juke, with py-sonic (libsonic), the way a
 phone app talks to it: token auth with an app password, browse, search, stream a range, a
-playlist, stars (a song, an artist, an album), a scrobble, starred items and cover art. Run by tests/api/subsonic.rs, which
+playlist, stars (a song, an artist, an album), a scrobble, starred items, cover art, top and
+similar songs, artist and album info, lyrics, refused methods and a share's whole life. Run by
+tests/api/subsonic.rs, which
 starts the server and passes JUKE_URL, JUKE_USER, JUKE_APP_PASSWORD and EXPECT_BYTES (the
 first 100 bytes of "Tune", hex). Exits non-zero on the first thing that is not right."""
 
@@ -104,5 +106,37 @@ try:
     check("a wrong password is refused", False)
 except libsonic.errors.CredentialError:
     check("a wrong password is error 40", True)
+
+# From Juke's own data: top and similar songs, artist and album info, lyrics.
+top = conn.getTopSongs("Band", count=5)["topSongs"].get("song", [])
+check("getTopSongs: the band's played song", [t["id"] for t in top] == [song["id"]], top)
+similar = conn.getSimilarSongs(album["id"], count=5)["similarSongs"]
+check("getSimilarSongs answers (the seed itself is never similar)", isinstance(similar, dict), similar)
+info = conn.getArtistInfo(band["id"])["artistInfo"]
+check("getArtistInfo answers", isinstance(info, dict), info)
+check("getAlbumInfo answers", isinstance(conn.getAlbumInfo(album["id"])["albumInfo"], dict))
+lyrics = conn.getLyrics(artist="Band", title="Tune")["lyrics"]
+check("getLyrics always has a value (empty: the song has none)", lyrics.get("value") == "", lyrics)
+users = conn.getUsers()["users"]["user"]
+check("getUsers (the first account is the admin)", [u["username"] for u in users] == [user] and users[0]["adminRole"], users)
+try:
+    conn.jukeboxControl("status")
+    check("jukeboxControl is refused", False)
+except libsonic.errors.SonicError as err:
+    check("jukeboxControl is refused with a reason", "own devices" in str(err) or str(err), err)
+
+# Shares: a link to the album, changed, listed, and deleted.
+import time
+week = time.time() + 7 * 86400
+made = conn.createShare([album["id"]], description="For the family", expires=week)["shares"]["share"][0]
+check("createShare answers the share", "/share/" in made["url"] and made["description"] == "For the family", made)
+check("the share lists the album's song", [e["id"] for e in made["entry"]] == [song["id"]], made)
+page = urlopen(f"{base}:{url.port}/api/v1/public/shares/{made['url'].rsplit('/', 1)[1]}")
+check("the link's page opens without an account", page.status == 200, page.status)
+conn.updateShare(made["id"], description="Changed")
+listed = conn.getShares()["shares"]["share"]
+check("getShares: changed, visited once", listed[0]["description"] == "Changed" and listed[0]["visitCount"] == 1, listed)
+conn.deleteShare(made["id"])
+check("deleteShare", not conn.getShares()["shares"].get("share"), conn.getShares())
 
 print("all client steps passed")
