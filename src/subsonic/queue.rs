@@ -107,20 +107,18 @@ pub async fn save(ctx: &Ctx<'_>, by_index: bool) -> Result<(), SubsonicError> {
 
 pub async fn bookmarks(ctx: &Ctx<'_>) -> Result<Node, SubsonicError> {
     let marks = ctx.storage.bookmarks(ctx.user.id).await?;
-    let mut nodes = Vec::with_capacity(marks.len());
-    for mark in marks {
-        let entry = songs(ctx, "entry", std::slice::from_ref(&mark.track))
-            .await?
-            .into_iter()
-            .next();
-        let node = Node::new("bookmark")
+    let tracks: Vec<_> = marks.iter().map(|m| m.track.clone()).collect();
+    // One read of file facts and marks for every bookmark's song, in the bookmarks' order.
+    let entries = songs(ctx, "entry", &tracks).await?;
+    let nodes = marks.into_iter().zip(entries).map(|(mark, entry)| {
+        Node::new("bookmark")
             .attr("position", mark.position_ms)
             .attr("username", ctx.user.username.as_str())
             .opt("comment", mark.comment)
             .attr("created", views::time(mark.created_at))
-            .attr("changed", views::time(mark.changed_at));
-        nodes.extend(entry.map(|entry| node.child(entry)));
-    }
+            .attr("changed", views::time(mark.changed_at))
+            .child(entry)
+    });
     Ok(Node::new("bookmarks").list(nodes))
 }
 
