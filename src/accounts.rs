@@ -2,7 +2,7 @@
 //! username, email and password are, and creating accounts under the registration rule.
 
 use crate::auth::password::{PasswordError, Passwords};
-use crate::storage::{NewUser, Storage, StorageError, User};
+use crate::storage::{LinkRefusal, MAX_INVITES, NewUser, Storage, StorageError, User};
 use crate::validate::{self, FieldError};
 
 pub const USERNAME_MAX_CHARS: usize = 64;
@@ -28,10 +28,46 @@ pub enum AccountError {
     LastAdmin,
     #[error("registration is closed: ask an admin to create your account")]
     RegistrationClosed,
+    /// An invite or reset link that does not work, and why.
+    #[error("{}", link_message(*.kind, *.refusal))]
+    Link {
+        kind: LinkKind,
+        refusal: LinkRefusal,
+    },
+    #[error("a server keeps at most {MAX_INVITES} invites; delete used or expired ones first")]
+    TooManyInvites,
     #[error(transparent)]
     Storage(StorageError),
     #[error(transparent)]
     Password(#[from] PasswordError),
+}
+
+/// Which one-use link a refusal is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkKind {
+    Invite,
+    PasswordReset,
+}
+
+fn link_message(kind: LinkKind, refusal: LinkRefusal) -> &'static str {
+    match (kind, refusal) {
+        (LinkKind::Invite, LinkRefusal::Unknown) => {
+            "this invite link does not work: ask for a new one"
+        }
+        (LinkKind::Invite, LinkRefusal::Used) => {
+            "this invite was already used: ask for a new one, or log in"
+        }
+        (LinkKind::Invite, LinkRefusal::Expired) => "this invite has expired: ask for a new one",
+        (LinkKind::PasswordReset, LinkRefusal::Unknown) => {
+            "this reset link does not work: ask an admin for a new one"
+        }
+        (LinkKind::PasswordReset, LinkRefusal::Used) => {
+            "this reset link was already used: ask an admin for a new one"
+        }
+        (LinkKind::PasswordReset, LinkRefusal::Expired) => {
+            "this reset link has expired: ask an admin for a new one"
+        }
+    }
 }
 
 impl From<FieldError> for AccountError {

@@ -93,6 +93,16 @@ enum UserCommand {
         #[arg(long)]
         email: Option<String>,
     },
+    /// Set an account's password (the way back in for a locked-out admin); it is read from the
+    /// first line of standard input. The account's sessions end.
+    Passwd {
+        /// The username (or email address) of the account.
+        #[arg(long)]
+        username: String,
+        /// Read the password from standard input (required, as for `user add`).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
 }
 
 const EXIT_RUNTIME: u8 = 1;
@@ -173,18 +183,29 @@ async fn migrate(config: Config) -> Result<(), StartError> {
     Ok(())
 }
 
-async fn user(config: Config, action: UserCommand) -> Result<(), StartError> {
-    let UserCommand::Add {
-        username,
-        password_stdin: _,
-        admin,
-        email,
-    } = action;
+/// The first line of standard input, without its line ending.
+fn password_from_stdin() -> Result<String, StartError> {
     let mut password = String::new();
     std::io::stdin()
         .read_line(&mut password)
         .map_err(|err| StartError::Usage(format!("cannot read the password from stdin: {err}")))?;
-    let password = password.trim_end_matches(['\r', '\n']).to_owned();
+    Ok(password.trim_end_matches(['\r', '\n']).to_owned())
+}
+
+async fn user(config: Config, action: UserCommand) -> Result<(), StartError> {
+    let (username, admin, email) = match action {
+        UserCommand::Add {
+            username,
+            password_stdin: _,
+            admin,
+            email,
+        } => (username, admin, email),
+        UserCommand::Passwd {
+            username,
+            password_stdin: _,
+        } => return passwd(config, &username).await,
+    };
+    let password = password_from_stdin()?;
     let request = AccountRequest {
         username,
         email,
@@ -201,6 +222,36 @@ async fn user(config: Config, action: UserCommand) -> Result<(), StartError> {
             println!("created {role} {} ({})", user.username, user.id);
             Ok(())
         }
+        Err(AccountError::Field { field, message }) => {
+            Err(StartError::Usage(format!("{field}: {message}")))
+        }
+        Err(AccountError::Storage(err)) => Err(StartError::Storage(err)),
+        Err(other) => Err(StartError::Account(other.to_string())),
+    }
+}
+
+async fn passwd(config: Config, login: &str) -> Result<(), StartError> {
+    let password = password_from_stdin()?;
+    let storage = open_storage(&config).await?;
+    let result = async {
+        let (user, _) = storage.user_for_login(login.trim()).await?;
+        crate::account_links::set_password(&storage, &Passwords::new(), user.id, &password)
+            .await?;
+        Ok::<_, AccountError>(user)
+    }
+    .await;
+    storage.close().await;
+    match result {
+        Ok(user) => {
+            println!(
+                "password set for {} ({}); its sessions were ended",
+                user.username, user.id
+            );
+            Ok(())
+        }
+        Err(AccountError::Storage(crate::storage::StorageError::NotFound)) => Err(
+            StartError::Usage(format!("there is no account {login:?}")),
+        ),
         Err(AccountError::Field { field, message }) => {
             Err(StartError::Usage(format!("{field}: {message}")))
         }

@@ -135,6 +135,8 @@ impl Default for LibraryConfig {
 pub enum Registration {
     Open,
     Closed,
+    /// Closed, but the log-in page says an invite link is how to join.
+    Invite,
 }
 
 #[derive(Clone, Serialize, Deserialize)]

@@ -1,6 +1,7 @@
 #![forbid(unsafe_code)]
 //! Juke: a self-hosted music streaming server. `main.rs` only calls [`cli::run`].
 
+pub mod account_links;
 pub mod accounts;
 pub mod api;
 pub mod auth;
@@ -19,6 +20,7 @@ pub mod metrics;
 pub mod play_queue;
 pub mod playlists;
 pub mod private_fs;
+pub mod qr;
 pub mod radio;
 pub mod search;
 pub mod shares;

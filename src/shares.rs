@@ -78,15 +78,6 @@ pub fn link(base: &str, token: &str) -> String {
     format!("{}{PAGE_PATH}{token}", base.trim_end_matches('/'))
 }
 
-/// The address links start with: the configured public one, else the one the request came to.
-pub fn base_url(public_url: &str, scheme: &str, host: &str) -> String {
-    if public_url.is_empty() {
-        format!("{scheme}://{host}")
-    } else {
-        public_url.trim_end_matches('/').to_owned()
-    }
-}
-
 /// Makes a link to something `user` can see.
 pub async fn create(
     storage: &Storage,
@@ -232,11 +223,11 @@ mod tests {
     #[test]
     fn links_use_the_public_address_when_set() {
         assert_eq!(
-            link(&base_url("", "http", "nas.local:4533"), "abc"),
+            link(&crate::web::public_base("", "http", "nas.local:4533"), "abc"),
             "http://nas.local:4533/share/abc"
         );
         assert_eq!(
-            link(&base_url("https://music.example.org/", "http", "x"), "abc"),
+            link(&crate::web::public_base("https://music.example.org/", "http", "x"), "abc"),
             "https://music.example.org/share/abc"
         );
     }

@@ -35,6 +35,23 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/v/{build}/{path:.*}", web::head().to(versioned));
 }
 
+/// The address people open the web player at, for links made to be sent elsewhere (shares,
+/// invites, password resets): `server.public_url` when set, else the address this request came
+/// to (behind a proxy, the one its Forwarded / X-Forwarded-Host and -Proto name).
+pub fn public_base(public_url: &str, scheme: &str, host: &str) -> String {
+    if public_url.is_empty() {
+        format!("{scheme}://{host}")
+    } else {
+        public_url.trim_end_matches('/').to_owned()
+    }
+}
+
+/// [`public_base`] for a request.
+pub fn public_base_of(req: &HttpRequest, public_url: &str) -> String {
+    let info = req.connection_info();
+    public_base(public_url, info.scheme(), info.host())
+}
+
 /// A digest of every embedded file: changes whenever any asset does.
 fn build_id() -> String {
     // In release builds the files are fixed at compile time, so the digest is taken once.

@@ -8,14 +8,18 @@ use super::ApiError;
 use super::body::Json;
 use super::extract::{AuthUser, media_cookie};
 use super::views::{SignedInView, UserView};
-use crate::accounts::{self, AccountRequest};
+use crate::account_links;
+use crate::accounts::{self, AccountError, AccountRequest};
 use crate::auth::setup::SetupCode;
 use crate::auth::{AuthService, ClientInfo};
 use crate::config::{Config, Registration};
 use crate::storage::Storage;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(register).service(login).service(logout);
+    cfg.service(register)
+        .service(login)
+        .service(logout)
+        .service(reset);
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -30,6 +34,9 @@ pub(super) struct RegisterBody {
     /// Required while the server has no account (this registration makes the admin): the
     /// code the server logs at start and writes to `<data_dir>/setup-code`. Ignored after.
     setup_code: Option<String>,
+    /// An admin's invite (the `invite` of its link): signs up once, whatever
+    /// `auth.registration` says, with the role the invite gives.
+    invite: Option<String>,
 }
 
 #[post("/auth/register")]
@@ -54,8 +61,20 @@ async fn register(
         last_name: body.last_name,
         is_admin: false,
     };
-    let open = config.auth.registration == Registration::Open;
-    let user = accounts::create(&storage, &auth.passwords, request, open).await?;
+    let invite = body.invite.as_deref().filter(|i| !i.trim().is_empty());
+    let user = match invite {
+        Some(token) if !makes_admin => {
+            let address = ClientInfo::of(&req).address().to_owned();
+            link_throttle(&auth, &address)?;
+            account_links::register_invited(&storage, &auth.passwords, request, token)
+                .await
+                .inspect_err(|err| link_failed(&auth, &address, err))?
+        }
+        _ => {
+            let open = config.auth.registration == Registration::Open;
+            accounts::create(&storage, &auth.passwords, request, open).await?
+        }
+    };
     if user.is_admin || !makes_admin {
         // An admin exists now (this one, or one `juke user add` made): the code is spent.
         setup.finish();
@@ -119,4 +138,55 @@ async fn logout(
     Ok(HttpResponse::NoContent()
         .cookie(media_cookie(&req, None))
         .finish())
+}
+
+/// One-use links are 128 random bits: guessing is hopeless, but a flood of guesses is still
+/// slowed like log-ins, per address.
+fn link_throttle(auth: &AuthService, address: &str) -> Result<(), ApiError> {
+    auth.throttle
+        .check(address, LINK_THROTTLE_NAME)
+        .map_err(|retry_after| ApiError::TooManyRequests { retry_after })
+}
+
+fn link_failed(auth: &AuthService, address: &str, err: &AccountError) {
+    if matches!(err, AccountError::Link { .. }) {
+        auth.throttle.record_failure(address, LINK_THROTTLE_NAME);
+    }
+}
+
+/// The throttle's name for link guesses: no username can hold a NUL.
+const LINK_THROTTLE_NAME: &str = "\0link";
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(as = PasswordReset)]
+pub(super) struct ResetBody {
+    /// The `token` of the reset link an admin gave.
+    token: String,
+    /// The new password (at least 8 characters).
+    password: String,
+}
+
+/// Sets a forgotten password with an admin's one-use reset link; the account's sessions end.
+#[post("/auth/reset")]
+async fn reset(
+    req: HttpRequest,
+    body: Json<ResetBody>,
+    storage: web::Data<Storage>,
+    auth: web::Data<AuthService>,
+) -> Result<HttpResponse, ApiError> {
+    let address = ClientInfo::of(&req).address().to_owned();
+    link_throttle(&auth, &address)?;
+    if body.token.len() > 128 {
+        return Err(AccountError::Link {
+            kind: accounts::LinkKind::PasswordReset,
+            refusal: crate::storage::LinkRefusal::Unknown,
+        }
+        .into());
+    }
+    let user = account_links::reset_password(&storage, &auth.passwords, &body.token, &body.password)
+        .await
+        .inspect_err(|err| link_failed(&auth, &address, err))?;
+    tracing::info!(%user, "password set with a reset link");
+    Ok(HttpResponse::NoContent().finish())
 }

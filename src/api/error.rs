@@ -318,6 +318,18 @@ impl From<AccountError> for ApiError {
                 code: "registration_closed",
                 message: err.to_string(),
             },
+            AccountError::Link { refusal, .. } => ApiError::Forbidden {
+                code: match refusal {
+                    crate::storage::LinkRefusal::Unknown => "link_unknown",
+                    crate::storage::LinkRefusal::Used => "link_used",
+                    crate::storage::LinkRefusal::Expired => "link_expired",
+                },
+                message: err.to_string(),
+            },
+            AccountError::TooManyInvites => ApiError::Conflict {
+                code: "too_many_invites",
+                message: err.to_string(),
+            },
             AccountError::Storage(inner) => inner.into(),
             AccountError::Password(inner) => ApiError::internal(inner),
         }

@@ -39,6 +39,7 @@ pub async fn server_info(
         registration: match config.auth.registration {
             Registration::Open => "open",
             Registration::Closed => "closed",
+            Registration::Invite => "invite",
         }
         .into(),
         needs_admin,

@@ -7,6 +7,7 @@ mod catalog;
 mod error;
 pub mod extract;
 mod health;
+mod invites;
 pub(crate) mod images;
 mod library;
 mod me;
@@ -71,6 +72,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .configure(me::routes)
                 .configure(app_passwords::routes)
                 .configure(users::routes)
+                .configure(invites::routes)
                 .configure(library::routes)
                 .configure(uploads::routes)
                 .configure(media::routes)

@@ -22,8 +22,8 @@ use utoipa::{IntoParams, PartialSchema, ToSchema};
 use super::page::PageQuery;
 use super::views::*;
 use super::{
-    app_passwords, auth, catalog, images, library, me, media, playlists, queue, radio, search,
-    shares, social, users,
+    app_passwords, auth, catalog, images, invites, library, me, media, playlists, queue, radio,
+    search, shares, social, users,
 };
 use crate::catalog::{AlbumEdit, ArtistEdit, TrackEdit};
 use crate::listening::PlayRequest;
@@ -173,11 +173,13 @@ pub const ROUTES: &[Route] = &[
     route!("get" "/metrics", "server", Public, 200, Text("application/openmetrics-text"), "Prometheus (OpenMetrics) text: cache hits and misses per kind",
         errors = [503]),
     route!("get" "/api/v1/server", "server", Public, 200, one(json::<ServerInfoView>), "Name, version, registration rule, and whether the admin is still to be made (then registration needs the setup code)"),
-    route!("post" "/api/v1/auth/register", "accounts", Public, 201, one(json::<SignedInView>), "Create an account (the first of an empty server is admin and must give the setup code); returns a token",
-        body = body(json::<auth::RegisterBody>), errors = [403, 409]),
+    route!("post" "/api/v1/auth/register", "accounts", Public, 201, one(json::<SignedInView>), "Create an account (the first of an empty server is admin and must give the setup code; with `invite`, whatever auth.registration says); returns a token",
+        body = body(json::<auth::RegisterBody>), errors = [403, 409, 429]),
     route!("post" "/api/v1/auth/login", "accounts", Public, 200, one(json::<SignedInView>), "Log in by username or email; returns a token",
         body = body(json::<auth::LoginBody>), errors = [401, 429]),
     route!("post" "/api/v1/auth/logout", "accounts", Bearer, 204, Empty, "Revoke this session"),
+    route!("post" "/api/v1/auth/reset", "accounts", Public, 204, Empty, "Set a forgotten password with an admin's one-use reset link; the account's sessions end",
+        body = body(json::<auth::ResetBody>), errors = [403, 429]),
     route!("get" "/api/v1/me", "accounts", Bearer, 200, one(json::<UserView>), "My profile"),
     route!("patch" "/api/v1/me", "accounts", Bearer, 200, one(json::<UserView>), "Edit my profile (null clears a field)",
         body = body(json::<me::ProfileBody>), errors = [409]),
@@ -196,6 +198,13 @@ pub const ROUTES: &[Route] = &[
     route!("patch" "/api/v1/users/{id}", "admin", Admin, 200, one(json::<UserView>), "Set is_admin, is_active, subscription, email_verified, upload_quota_bytes",
         body = body(json::<users::UpdateBody>), errors = [409]),
     route!("delete" "/api/v1/users/{id}", "admin", Admin, 204, Empty, "Deactivate an account", errors = [409]),
+    route!("put" "/api/v1/users/{id}/password", "admin", Admin, 204, Empty, "Set an account's password (a forgotten password's way back); its sessions end",
+        body = body(json::<users::PasswordBody>)),
+    route!("post" "/api/v1/users/{id}/reset-link", "admin", Admin, 201, one(json::<ResetLinkView>), "A one-use link (24 hours) with which the account's owner sets a new password; replaces an unused earlier one"),
+    route!("get" "/api/v1/invites", "admin", Admin, 200, one(page::<InviteView>), "Invites, newest first (open, used, expired)"),
+    route!("post" "/api/v1/invites", "admin", Admin, 201, one(json::<NewInviteView>), "An invite link: signs its holder up once, whatever auth.registration says; shown this once",
+        body = body(json::<invites::CreateBody>), errors = [409]),
+    route!("delete" "/api/v1/invites/{id}", "admin", Admin, 204, Empty, "Revoke an invite (or clear a used or expired one)"),
     route!("post" "/api/v1/library/scan", "admin", Admin, 202, one(json::<ScanQueuedView>), "Start a library scan",
         query = library::ScanQuery),
     route!("get" "/api/v1/library/scan", "admin", Admin, 200, one(json::<ScanStatusView>), "The running scan's progress and the last summary"),
@@ -324,6 +333,9 @@ fn meaning(status: u16, route: &Route) -> &'static str {
         401 => "not signed in (or, logging in, a wrong username or password)",
         403 if route.tag == "shares" => {
             "not allowed, or (`sharing_disabled`) sharing is turned off on this server"
+        }
+        403 if route.path.starts_with("/api/v1/auth/") => {
+            "refused: `registration_closed`, a setup code missing or wrong, or an invite or reset link that does not work (`link_unknown`, `link_used`, `link_expired`)"
         }
         403 => "not allowed to do this",
         404 => "no such thing, or not yours to see",

@@ -40,8 +40,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 
 /// The link's address as this request reached the server, unless `server.public_url` says.
 fn view(req: &HttpRequest, config: &Config, share: Share) -> ShareView {
-    let info = req.connection_info();
-    let base = shares::base_url(&config.server.public_url, info.scheme(), info.host());
+    let base = crate::web::public_base_of(req, &config.server.public_url);
     let url = shares::link(&base, &share.token);
     ShareView::new(share, url, Utc::now())
 }

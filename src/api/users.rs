@@ -1,6 +1,6 @@
 //! `/api/v1/users`: account administration, for admins.
 
-use actix_web::{HttpResponse, delete, get, patch, post, web};
+use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, put, web};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -8,7 +8,9 @@ use super::ApiError;
 use super::body::Json;
 use super::extract::AuthUser;
 use super::page::{Page, PageQuery};
-use super::views::UserView;
+use super::views::{ResetLinkView, UserView};
+use crate::account_links::{self, RESET_PATH};
+use crate::config::Config;
 use crate::accounts::{self, AccountError, AccountRequest};
 use crate::auth::AuthService;
 use crate::auth::policy::require_admin;
@@ -19,7 +21,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(create)
         .service(get)
         .service(update)
-        .service(deactivate);
+        .service(deactivate)
+        .service(set_password)
+        .service(reset_link);
 }
 
 #[get("/users")]
@@ -157,4 +161,48 @@ async fn deactivate(
         .await
         .map_err(AccountError::from)?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(as = NewPassword)]
+pub(super) struct PasswordBody {
+    password: String,
+}
+
+/// Sets an account's password (the forgotten-password way back in); its sessions end.
+#[put("/users/{id}/password")]
+async fn set_password(
+    me: AuthUser,
+    id: web::Path<Id>,
+    body: Json<PasswordBody>,
+    storage: web::Data<Storage>,
+    auth: web::Data<AuthService>,
+) -> Result<HttpResponse, ApiError> {
+    require_admin(&me.user)?;
+    let id = id.into_inner();
+    account_links::set_password(&storage, &auth.passwords, id, &body.password).await?;
+    tracing::info!(user = %id, by = %me.user.username, "password set by an admin");
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// A one-use link (24 hours) with which the account's owner chooses a new password.
+#[post("/users/{id}/reset-link")]
+async fn reset_link(
+    req: HttpRequest,
+    me: AuthUser,
+    id: web::Path<Id>,
+    storage: web::Data<Storage>,
+    config: web::Data<Config>,
+) -> Result<HttpResponse, ApiError> {
+    require_admin(&me.user)?;
+    let (token, expires_at) = account_links::reset_link(&storage, &me.user, id.into_inner()).await?;
+    let base = crate::web::public_base_of(&req, &config.server.public_url);
+    let url = format!("{base}{RESET_PATH}{token}");
+    Ok(HttpResponse::Created().json(ResetLinkView {
+        qr: crate::qr::data_url(&url),
+        url,
+        token,
+        expires_at,
+    }))
 }

@@ -733,3 +733,36 @@ pub struct SharePatch {
     pub description: Option<Option<String>>,
     pub expires_at: Option<DateTime<Utc>>,
 }
+
+/// An admin's one-use sign-up link (its token is never stored, only a digest).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Invite {
+    pub id: Id,
+    pub created_by: Option<Id>,
+    /// The admin who made it, while that account exists.
+    pub created_by_name: Option<String>,
+    pub is_admin: bool,
+    pub note: Option<String>,
+    pub expires_at: DateTime<Utc>,
+    pub used_at: Option<DateTime<Utc>>,
+    /// The account it made, while that account exists.
+    pub used_by_name: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewInvite {
+    pub token_hash: String,
+    pub created_by: Id,
+    pub is_admin: bool,
+    pub note: Option<String>,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// Why a one-use link (an invite, a password reset) did not work.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkRefusal {
+    Unknown,
+    Used,
+    Expired,
+}

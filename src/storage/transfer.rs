@@ -15,7 +15,7 @@ use super::{Pool, Storage, StorageError, StorageResult};
 
 /// The tables `juke migrate-data` copies, parents before children, so that every foreign key
 /// finds its row.
-pub const COPIED_TABLES: [&str; 20] = [
+pub const COPIED_TABLES: [&str; 22] = [
     "users",
     "artists",
     "albums",
@@ -36,6 +36,8 @@ pub const COPIED_TABLES: [&str; 20] = [
     "play_queue_entries",
     "bookmarks",
     "shares",
+    "invites",
+    "password_resets",
 ];
 
 /// The database search engine's tables: each engine keeps them in its own shape, and a server

@@ -8,7 +8,7 @@ use super::{
     SessionEntry, Storage, StorageError, StorageResult, Ts, User, with_pool,
 };
 
-const USER_COLUMNS: &str = "id, username, email, first_name, last_name, avatar_url, bio, subscription, \
+pub(super) const USER_COLUMNS: &str = "id, username, email, first_name, last_name, avatar_url, bio, subscription, \
      is_active, email_verified, is_admin, created_at, updated_at, upload_quota_bytes";
 
 const SESSION_COLUMNS: &str =
@@ -414,7 +414,7 @@ impl Storage {
 /// Makes account changes that check a count (first user, last admin) run one at a time:
 /// an advisory lock on PostgreSQL; on SQLite a write first, which takes the database's write
 /// lock (and purges expired sessions while it is at it).
-async fn serialize_accounts<DB>(
+pub(super) async fn serialize_accounts<DB>(
     engine: Engine,
     tx: &mut sqlx::Transaction<'_, DB>,
 ) -> StorageResult<()>

@@ -144,7 +144,7 @@ struct Services<'a> {
     library: &'a Library,
     now_playing: &'a NowPlaying,
     config: &'a Config,
-    /// What share links start with (see [`crate::shares::base_url`]).
+    /// What share links start with (see [`crate::web::public_base`]).
     link_base: &'a str,
 }
 
@@ -232,8 +232,7 @@ async fn handle(
                 None => {}
             }
             let link_base = if method.contains("Share") {
-                let info = req.connection_info();
-                crate::shares::base_url(&config.server.public_url, info.scheme(), info.host())
+                crate::web::public_base_of(&req, &config.server.public_url)
             } else {
                 String::new()
             };

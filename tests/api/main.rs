@@ -15,6 +15,7 @@ mod crashes;
 mod database_lost;
 mod disk_full;
 mod editing;
+mod family;
 mod ghost_albums;
 mod helpers;
 mod hostile_files;

@@ -5,13 +5,15 @@ use juke::storage::Storage;
 use crate::both_engines;
 
 /// The reference schema's twelve tables, the database search engine's two, app passwords,
-/// track ratings, album likes, radio stations, play queues, bookmarks and shares.
-pub(crate) const TABLES: [&str; 22] = [
+/// track ratings, album likes, radio stations, play queues, bookmarks, shares, invites and password resets.
+pub(crate) const TABLES: [&str; 24] = [
     "album_likes",
     "albums",
     "app_passwords",
     "artists",
     "bookmarks",
+    "invites",
+    "password_resets",
     "play_history",
     "play_queue_entries",
     "play_queues",

@@ -272,6 +272,43 @@ async fn user_add_creates_accounts_from_the_shell() {
     assert!(!kid.is_admin);
     assert!(hash.starts_with("$argon2id$"));
     assert_eq!(storage.count_users().await.unwrap(), 2);
+
+    // A locked-out admin's way back in: `user passwd` at the console.
+    let passwd = |args: &[&str], password: &str| {
+        let mut child = juke_command(dir.path(), &[])
+            .args(["user", "passwd", "--password-stdin"])
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(password.as_bytes())
+            .unwrap();
+        let output = child.wait_with_output().unwrap();
+        (
+            output.status.code(),
+            String::from_utf8_lossy(&output.stdout).into_owned()
+                + &String::from_utf8_lossy(&output.stderr),
+        )
+    };
+    let (code, out) = passwd(&["--username", "root"], "a new password\n");
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains("password set for root"), "{out}");
+    let (_, new_hash) = storage.user_for_login("root").await.unwrap();
+    let passwords = juke::auth::password::Passwords::new();
+    assert!(passwords.verify("a new password", &new_hash).await.unwrap());
+    assert!(!passwords.verify("correct horse", &new_hash).await.unwrap());
+    let (code, out) = passwd(&["--username", "nobody"], "a new password\n");
+    assert_eq!(code, Some(2), "{out}");
+    assert!(out.contains("no account"), "{out}");
+    let (code, out) = passwd(&["--username", "root"], "short\n");
+    assert_eq!(code, Some(2), "{out}");
+    assert!(out.contains("password"), "{out}");
     storage.close().await;
 }
 

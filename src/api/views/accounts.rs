@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::storage::{AppPassword, Id, Session, User};
+use crate::storage::{AppPassword, Id, Invite, Session, User};
 
 /// An account as its owner and admins see it (never its password).
 #[derive(Debug, Serialize, ToSchema)]
@@ -111,4 +111,70 @@ pub struct NewAppPasswordView {
     #[serde(flatten)]
     pub app_password: AppPasswordView,
     pub password: String,
+}
+
+/// An invite as admins list it (its link was shown once, when made).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct InviteView {
+    pub id: Id,
+    /// open | used | expired
+    pub state: &'static str,
+    /// Whether the account it makes is an admin.
+    pub is_admin: bool,
+    pub note: Option<String>,
+    pub expires_at: DateTime<Utc>,
+    pub used_at: Option<DateTime<Utc>>,
+    /// The username of the account it made.
+    pub used_by: Option<String>,
+    /// The admin who made it.
+    pub created_by: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl InviteView {
+    pub fn new(invite: Invite, now: DateTime<Utc>) -> InviteView {
+        let state = if invite.used_at.is_some() {
+            "used"
+        } else if invite.expires_at <= now {
+            "expired"
+        } else {
+            "open"
+        };
+        InviteView {
+            id: invite.id,
+            state,
+            is_admin: invite.is_admin,
+            note: invite.note,
+            expires_at: invite.expires_at,
+            used_at: invite.used_at,
+            used_by: invite.used_by_name,
+            created_by: invite.created_by_name,
+            created_at: invite.created_at,
+        }
+    }
+}
+
+/// A new invite: the link to send, shown this once.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NewInviteView {
+    pub id: Id,
+    /// The link's secret; `url` carries it.
+    pub token: String,
+    /// Opens the web player's sign-up form with the invite filled in.
+    pub url: String,
+    /// The link as a QR code for a phone's camera (an SVG `data:` URL).
+    pub qr: Option<String>,
+    pub expires_at: DateTime<Utc>,
+    pub invite: InviteView,
+}
+
+/// A one-use password reset link, shown this once.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ResetLinkView {
+    pub token: String,
+    /// Opens the web player's "choose a new password" form.
+    pub url: String,
+    /// The link as a QR code (an SVG `data:` URL).
+    pub qr: Option<String>,
+    pub expires_at: DateTime<Utc>,
 }

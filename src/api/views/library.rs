@@ -138,7 +138,8 @@ pub struct ServerInfoView {
     /// Always `Juke`.
     pub name: String,
     pub version: String,
-    /// `open` or `closed`: whether anyone may create an account.
+    /// `open` (anyone may create an account), `closed` (admins make accounts) or `invite`
+    /// (closed, and people join with an admin's invite link). An invite works whatever this says.
     pub registration: String,
     /// No account exists yet: the next registration makes the admin and must give the setup
     /// code the server logs at start (also in `<data_dir>/setup-code`).
