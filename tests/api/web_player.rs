@@ -497,3 +497,40 @@ fn make_noise_mp3(out: &Path, seconds: u32, tags: &[(&str, &str)]) {
         String::from_utf8_lossy(&made.stderr)
     );
 }
+
+/// A family's first weeks on a fresh server, in Chromium: the admin made from the first
+/// screen, no sign-up offered while registration is closed, an invite used once, a reset link
+/// used once, a password set by the admin (tests/e2e/family.test.mjs).
+#[test]
+fn a_family_joins_and_gets_back_in_in_chromium() {
+    let e2e = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/e2e");
+    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    require(Path::new(&chromium).exists(), "Chromium is not installed");
+    require(
+        e2e.join("node_modules/playwright-core").exists(),
+        "playwright-core is not installed in tests/e2e",
+    );
+    let server = spawn_juke(&[("JUKE_AUTH__REGISTRATION", "closed")]);
+    let screenshots = std::env::var("E2E_SCREENSHOTS").map_or_else(
+        |_| Path::new(env!("CARGO_TARGET_TMPDIR")).join("screenshots"),
+        PathBuf::from,
+    );
+    let output = Command::new("node")
+        .arg("family.test.mjs")
+        .current_dir(&e2e)
+        .env("JUKE_URL", server.url(""))
+        .env("SETUP_CODE", crate::helpers::SETUP_CODE)
+        .env("SCREENSHOTS", &screenshots)
+        .env("CHROMIUM", &chromium)
+        .output()
+        .expect("run node");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    println!("{stdout}");
+    assert!(
+        output.status.success(),
+        "the family end-to-end run failed\n--- stdout\n{stdout}\n--- stderr\n{stderr}\n--- server\n{}",
+        server.logs()
+    );
+    assert!(stdout.contains("all family steps passed"), "{stdout}");
+}

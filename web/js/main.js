@@ -10,7 +10,7 @@ import { html, Toasts, ErrorBox, Loading } from './ui.js';
 import { PlayerBar, QueuePanel } from './playerbar.js';
 import { player } from './player.js';
 import { shortcuts } from './keys.js';
-import { Login } from './views/login.js';
+import { Login, ResetPassword } from './views/login.js';
 import { Home } from './views/home.js';
 import { Library } from './views/library.js';
 import { ArtistPage } from './views/artist.js';
@@ -141,6 +141,18 @@ function App() {
 
 const root = document.getElementById('app');
 root.textContent = '';
-// A shared link's page stands alone: no account, no navigation.
-const shared = location.pathname.match(/^\/share\/([A-Za-z0-9_-]{20,64})$/);
-render(shared ? html`<${SharePage} token=${shared[1]} />` : html`<${App} />`, root);
+// Pages opened from a link stand alone: a share (no account at all), an invite and a password
+// reset (whoever this browser was signed in as).
+function standalone() {
+  const shared = location.pathname.match(/^\/share\/([A-Za-z0-9_-]{20,64})$/);
+  if (shared) return html`<${SharePage} token=${shared[1]} />`;
+  const params = new URLSearchParams(location.search);
+  if (location.pathname === '/reset' && params.get('token')) {
+    return html`<${ResetPassword} token=${params.get('token')} />`;
+  }
+  if (location.pathname === '/register' && params.get('invite')) {
+    return html`<${Login} invite=${params.get('invite')} standalone=${true} /><${Toasts} />`;
+  }
+  return null;
+}
+render(standalone() || html`<${App} />`, root);

@@ -3,7 +3,7 @@
 
 import { useState } from 'preact/hooks';
 import { api } from './api.js';
-import { html, Dialog, FormError, useForm, date, toast, attempt } from './ui.js';
+import { html, Dialog, FormError, useForm, date, attempt, LinkField, copyLink } from './ui.js';
 
 const LASTS = [
   ['1', '1 day'],
@@ -14,21 +14,6 @@ const LASTS = [
 
 function inDays(days) {
   return new Date(Date.now() + Number(days) * 86400000).toISOString();
-}
-
-export async function copyLink(url) {
-  try {
-    await navigator.clipboard.writeText(url);
-    toast('Link copied');
-  } catch {
-    // No clipboard outside a secure context (plain http on the LAN): the field is selected.
-    toast('Select the link and copy it', 'error');
-  }
-}
-
-/** The link's field: selected on focus, so it copies by hand where the clipboard is denied. */
-export function LinkField({ url, label = 'Link' }) {
-  return html`<input class="link-field" readonly value=${url} aria-label=${label} onFocus=${(e) => e.currentTarget.select()} />`;
 }
 
 /** Asks how long the link lasts, makes it, then shows it to copy. */

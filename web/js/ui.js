@@ -285,6 +285,33 @@ export function Menu({ label, items, icon = html`<${Icon} name="more" />`, class
   </div>`;
 }
 
+/** Copies a link, saying so; where the clipboard is denied the person copies it by hand. */
+export async function copyLink(url) {
+  try {
+    await navigator.clipboard.writeText(url);
+    toast('Link copied');
+  } catch {
+    // No clipboard outside a secure context (plain http on the LAN).
+    toast('Select the link and copy it', 'error');
+  }
+}
+
+/** A link's field: selected on focus, so it copies by hand where the clipboard is denied. */
+export function LinkField({ url, label = 'Link' }) {
+  return html`<input class="link-field" readonly value=${url} aria-label=${label} onFocus=${(e) => e.currentTarget.select()} />`;
+}
+
+/** A link to hand over: the field, a copy button and, for a phone's camera, its QR code. */
+export function LinkToSend({ url, qr, label = 'Link' }) {
+  return html`<div class="link-to-send">
+    <div class="inline-form">
+      <${LinkField} url=${url} label=${label} />
+      <button class="btn primary" type="button" onClick=${() => copyLink(url)}>Copy link</button>
+    </div>
+    ${qr && html`<img class="qr" src=${qr} alt=${`QR code of the ${label.toLowerCase()}`} width="200" height="200" />`}
+  </div>`;
+}
+
 /** A modal dialog; closes on Escape or the backdrop; Tab stays inside it. */
 export function Dialog({ title, onClose, children }) {
   const ref = useRef(null);
