@@ -1,7 +1,7 @@
 //! `/api/v1/me/app-passwords`: passwords for Subsonic apps (`/rest`), one per device, each
 //! shown once when made and revocable on its own.
 
-use actix_web::{HttpResponse, delete, get, post, web};
+use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -11,6 +11,7 @@ use super::extract::AuthUser;
 use super::page::Page;
 use super::views::{AppPasswordView, NewAppPasswordView};
 use crate::auth::AuthService;
+use crate::config::Config;
 use crate::storage::{Id, Storage};
 use crate::validate::required_line;
 
@@ -40,10 +41,12 @@ pub(super) struct CreateBody {
 
 #[post("/me/app-passwords")]
 async fn create(
+    req: HttpRequest,
     me: AuthUser,
     body: Json<CreateBody>,
     storage: web::Data<Storage>,
     auth: web::Data<AuthService>,
+    config: web::Data<Config>,
 ) -> Result<HttpResponse, ApiError> {
     let name = required_line("name", &body.name, NAME_MAX_CHARS)?;
     let (created, secret) = auth
@@ -51,9 +54,17 @@ async fn create(
         .create(&storage, me.user.id, name)
         .await?;
     tracing::info!(user = %me.user.username, app_password = %created.id, "app password created");
+    let server_url = crate::web::public_base_of(&req, &config.server.public_url);
+    let username = me.user.username.clone();
+    let qr = crate::qr::data_url(&format!(
+        "Server: {server_url}\nUsername: {username}\nPassword: {secret}"
+    ));
     Ok(HttpResponse::Created().json(NewAppPasswordView {
         app_password: AppPasswordView::from(created),
         password: secret,
+        server_url,
+        username,
+        qr,
     }))
 }
 

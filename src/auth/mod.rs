@@ -5,6 +5,7 @@
 pub mod app_passwords;
 mod error;
 pub mod forwarded;
+pub mod device;
 pub mod password;
 pub mod policy;
 pub mod secret;

@@ -29,6 +29,16 @@ async fn made_once_listed_without_secrets_and_revoked(app: &TestApp) {
     assert_eq!(made["name"], "Tempo on Anna's phone");
     assert_eq!(made["user_id"], anna.id());
     assert!(made["last_used_at"].is_null());
+    // What the app asks for, to copy or scan.
+    assert_eq!(made["server_url"], app.base);
+    assert_eq!(made["username"], "anna");
+    let qr = made["qr"].as_str().unwrap();
+    let svg = base64::Engine::decode(
+        &base64::engine::general_purpose::STANDARD,
+        qr.trim_start_matches("data:image/svg+xml;base64,"),
+    )
+    .unwrap();
+    assert!(String::from_utf8(svg).unwrap().starts_with("<?xml"), "an SVG image");
 
     let second: Value = create(app, &anna.token, "Feishin")
         .await

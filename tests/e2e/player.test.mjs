@@ -302,10 +302,18 @@ try {
     await page.getByRole('link', { name: `Profile: ${username}` }).click();
     await page.getByRole('heading', { name: 'Sessions' }).waitFor();
     await page.getByText('this device').waitFor();
+    const sessions = await page.getByRole('heading', { name: 'Sessions' }).locator('..').textContent();
+    assert.ok(!sessions.includes('Mozilla/5.0'), `sessions are named, not raw user agents: ${sessions}`);
     await page.getByLabel('Device or app').fill('Tempo on my phone');
     await page.getByRole('button', { name: 'Create', exact: true }).click();
     const secret = await page.getByTestId('new-app-password').textContent();
     assert.match(secret, /^[a-z2-9]{5}(-[a-z2-9]{5}){3}$/);
+    const dialog = page.getByRole('dialog', { name: 'Your new app password' });
+    await dialog.getByText(base, { exact: true }).waitFor();
+    await dialog.getByText(username, { exact: true }).waitFor();
+    for (const what of ['server address', 'username', 'password']) await dialog.getByRole('button', { name: `Copy the ${what}` }).waitFor();
+    await dialog.getByRole('img', { name: 'QR code of the server address, username and password' }).waitFor();
+    await page.screenshot({ path: `${shots}/app-password.png` });
     await page.getByRole('button', { name: 'Done' }).click();
     const made = (await apiGet('me/app-passwords')).items;
     assert.deepEqual(made.map((p) => p.name), ['Tempo on my phone']);

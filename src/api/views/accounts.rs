@@ -64,6 +64,8 @@ pub struct SessionView {
     pub last_used_at: Option<DateTime<Utc>>,
     pub ip_address: Option<String>,
     pub user_agent: Option<String>,
+    /// The device as a person recognizes it ("Firefox on Android", "DSub 5.5.2").
+    pub device: String,
     /// The session this request came with.
     pub current: bool,
 }
@@ -78,6 +80,7 @@ impl SessionView {
             created_at: session.created_at,
             last_used_at: session.last_used_at,
             ip_address: session.ip_address,
+            device: crate::auth::device::name(session.user_agent.as_deref()),
             user_agent: session.user_agent,
         }
     }
@@ -111,6 +114,11 @@ pub struct NewAppPasswordView {
     #[serde(flatten)]
     pub app_password: AppPasswordView,
     pub password: String,
+    /// What an app asks for, to type or copy: the server's address and the username.
+    pub server_url: String,
+    pub username: String,
+    /// The three as text in a QR code, for a phone's camera (an SVG `data:` URL).
+    pub qr: Option<String>,
 }
 
 /// An invite as admins list it (its link was shown once, when made).

@@ -78,13 +78,22 @@ function Sessions({ state }) {
     <${Async} state=${state}>${(d) => html`<ul class="sessions">
       ${d.items.map((s) => html`<li key=${s.id}>
         <div>
-          <strong>${s.user_agent ? s.user_agent.slice(0, 80) : 'Unknown device'}</strong>${s.current ? html` <span class="badge">this device</span>` : ''}
+          <strong title=${s.user_agent || ''}>${s.device}</strong>${s.current ? html` <span class="badge">this device</span>` : ''}
           <div class="muted">${s.ip_address || ''} · last used ${dateTime(s.last_used_at || s.created_at)} · expires ${dateTime(s.expires_at)}</div>
         </div>
-        <button type="button" class="btn small danger" onClick=${() => revoke(s)} aria-label=${`Revoke session ${s.current ? '(this device)' : s.user_agent || ''}`}>Revoke</button>
+        <button type="button" class="btn small danger" onClick=${() => revoke(s)} aria-label=${`Revoke session ${s.current ? '(this device)' : s.device}`}>Revoke</button>
       </li>`)}
     </ul>`}</${Async}>
   </section>`;
+}
+
+async function copyText(value, label) {
+  try {
+    await navigator.clipboard.writeText(value);
+    toast(`${label} copied`);
+  } catch {
+    toast(`Select the ${label.toLowerCase()} and copy it`, 'error');
+  }
 }
 
 /** Passwords for Subsonic apps (DSub, Symfonium, Tempo…): one per device, shown once. */
@@ -104,7 +113,7 @@ function AppPasswords() {
   };
   return html`<section class="card" aria-labelledby="app-passwords-h">
     <h2 id="app-passwords-h">App passwords</h2>
-    <p class="muted">For Subsonic apps on phones and desktops: give each its own, as the password with your username. Your login password does not work there.</p>
+    <p class="muted">Phone and desktop apps (DSub, Symfonium, Tempo, Feishin…) sign in with an app password, not your login password: Subsonic apps send it with every request, so each app gets its own, which you can revoke alone if the device is lost.</p>
     <form class="inline-form" onSubmit=${onSubmit}>
       <label class="sr-only" for="app-password-name">Device or app</label>
       <input id="app-password-name" name="name" placeholder="Device or app, e.g. Tempo on my phone" required maxlength="100" />
@@ -119,8 +128,15 @@ function AppPasswords() {
       </li>`)}
     </ul>` : html`<p class="empty">None yet.</p>`)}</${Async}>
     ${shown && html`<${Dialog} title="Your new app password" onClose=${() => setShown(null)}>
-      <p>Type it into <strong>${shown.name}</strong> now: it is not shown again.</p>
-      <p class="secret" data-testid="new-app-password">${shown.password}</p>
+      <p>Enter these in <strong>${shown.name}</strong> now (or scan the code with the phone): the password is not shown again.</p>
+      <dl class="sign-in-details">
+        ${[['Server address', shown.server_url], ['Username', shown.username], ['Password', shown.password]].map(([label, value]) => html`<div key=${label}>
+          <dt>${label}</dt>
+          <dd><span class=${label === 'Password' ? 'secret' : ''} data-testid=${label === 'Password' ? 'new-app-password' : undefined}>${value}</span>
+            <button type="button" class="btn small" aria-label=${`Copy the ${label.toLowerCase()}`} onClick=${() => copyText(value, label)}>Copy</button></dd>
+        </div>`)}
+      </dl>
+      ${shown.qr && html`<img class="qr" src=${shown.qr} alt="QR code of the server address, username and password" width="200" height="200" />`}
       <button type="button" class="btn primary" onClick=${() => setShown(null)}>Done</button>
     </${Dialog}>`}
   </section>`;
