@@ -235,8 +235,7 @@ async fn passwd(config: Config, login: &str) -> Result<(), StartError> {
     let storage = open_storage(&config).await?;
     let result = async {
         let (user, _) = storage.user_for_login(login.trim()).await?;
-        crate::account_links::set_password(&storage, &Passwords::new(), user.id, &password)
-            .await?;
+        crate::account_links::set_password(&storage, &Passwords::new(), user.id, &password).await?;
         Ok::<_, AccountError>(user)
     }
     .await;
@@ -249,9 +248,9 @@ async fn passwd(config: Config, login: &str) -> Result<(), StartError> {
             );
             Ok(())
         }
-        Err(AccountError::Storage(crate::storage::StorageError::NotFound)) => Err(
-            StartError::Usage(format!("there is no account {login:?}")),
-        ),
+        Err(AccountError::Storage(crate::storage::StorageError::NotFound)) => {
+            Err(StartError::Usage(format!("there is no account {login:?}")))
+        }
         Err(AccountError::Field { field, message }) => {
             Err(StartError::Usage(format!("{field}: {message}")))
         }

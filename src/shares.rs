@@ -9,8 +9,7 @@ use rand::RngCore;
 use crate::auth::policy::{Access, Shared, access};
 use crate::config::SharesConfig;
 use crate::storage::{
-    Id, MAX_SHARES_PER_USER, NewShare, Share, SharePatch, ShareTarget, Storage, StorageError,
-    User,
+    Id, MAX_SHARES_PER_USER, NewShare, Share, SharePatch, ShareTarget, Storage, StorageError, User,
 };
 use crate::validate::{FieldError, field_error};
 
@@ -117,10 +116,7 @@ pub async fn create(
             }
         }
     }
-    storage
-        .create_share(&new)
-        .await?
-        .ok_or(ShareError::TooMany)
+    storage.create_share(&new).await?.ok_or(ShareError::TooMany)
 }
 
 /// A share its owner (or an admin) may change; anyone else is told it does not exist.
@@ -196,7 +192,12 @@ mod tests {
         assert_ne!(a, b);
         assert_eq!(a.len(), 22);
         assert!(looks_like_token(&a), "{a}");
-        for bad in ["", "short", "../../etc/passwd/aaaaaaaaaa", "a b c d e f g h i j k l"] {
+        for bad in [
+            "",
+            "short",
+            "../../etc/passwd/aaaaaaaaaa",
+            "a b c d e f g h i j k l",
+        ] {
             assert!(!looks_like_token(bad), "{bad}");
         }
     }
@@ -223,11 +224,17 @@ mod tests {
     #[test]
     fn links_use_the_public_address_when_set() {
         assert_eq!(
-            link(&crate::web::public_base("", "http", "nas.local:4533"), "abc"),
+            link(
+                &crate::web::public_base("", "http", "nas.local:4533"),
+                "abc"
+            ),
             "http://nas.local:4533/share/abc"
         );
         assert_eq!(
-            link(&crate::web::public_base("https://music.example.org/", "http", "x"), "abc"),
+            link(
+                &crate::web::public_base("https://music.example.org/", "http", "x"),
+                "abc"
+            ),
             "https://music.example.org/share/abc"
         );
     }

@@ -184,9 +184,10 @@ async fn reset(
         }
         .into());
     }
-    let user = account_links::reset_password(&storage, &auth.passwords, &body.token, &body.password)
-        .await
-        .inspect_err(|err| link_failed(&auth, &address, err))?;
+    let user =
+        account_links::reset_password(&storage, &auth.passwords, &body.token, &body.password)
+            .await
+            .inspect_err(|err| link_failed(&auth, &address, err))?;
     tracing::info!(%user, "password set with a reset link");
     Ok(HttpResponse::NoContent().finish())
 }

@@ -10,10 +10,10 @@ use super::extract::AuthUser;
 use super::page::{Page, PageQuery};
 use super::views::{ResetLinkView, UserView};
 use crate::account_links::{self, RESET_PATH};
-use crate::config::Config;
 use crate::accounts::{self, AccountError, AccountRequest};
 use crate::auth::AuthService;
 use crate::auth::policy::require_admin;
+use crate::config::Config;
 use crate::storage::{AdminUserPatch, Id, Storage};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -196,7 +196,8 @@ async fn reset_link(
     config: web::Data<Config>,
 ) -> Result<HttpResponse, ApiError> {
     require_admin(&me.user)?;
-    let (token, expires_at) = account_links::reset_link(&storage, &me.user, id.into_inner()).await?;
+    let (token, expires_at) =
+        account_links::reset_link(&storage, &me.user, id.into_inner()).await?;
     let base = crate::web::public_base_of(&req, &config.server.public_url);
     let url = format!("{base}{RESET_PATH}{token}");
     Ok(HttpResponse::Created().json(ResetLinkView {

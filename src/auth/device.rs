@@ -22,7 +22,11 @@ pub fn name(user_agent: Option<&str>) -> String {
     }
     // An app ("DSub/5.5.2 (Android)"): its first product, as "DSub 5.5.2".
     let product = agent.split_whitespace().next().unwrap_or(agent);
-    product.replacen('/', " ", 1).chars().take(MAX_CHARS).collect()
+    product
+        .replacen('/', " ", 1)
+        .chars()
+        .take(MAX_CHARS)
+        .collect()
 }
 
 #[cfg(test)]

@@ -3,9 +3,9 @@
 //! requests and map [`AuthError`] to their own answers; nothing here knows either of them.
 
 pub mod app_passwords;
+pub mod device;
 mod error;
 pub mod forwarded;
-pub mod device;
 pub mod password;
 pub mod policy;
 pub mod secret;

@@ -5,9 +5,7 @@ use chrono::{DateTime, Utc};
 
 use super::id::Ts;
 use super::users::{USER_COLUMNS, found, serialize_accounts};
-use super::{
-    Id, Invite, LinkRefusal, NewInvite, NewUser, Storage, StorageResult, User, with_pool,
-};
+use super::{Id, Invite, LinkRefusal, NewInvite, NewUser, Storage, StorageResult, User, with_pool};
 
 /// Invites kept at most (used and expired ones included, until deleted).
 pub const MAX_INVITES: i64 = 500;

@@ -108,9 +108,21 @@ async fn target(ctx: &Ctx<'_>, raw: &str) -> Result<ShareTarget, SubsonicError> 
     };
     for candidate in candidates {
         let found = match candidate {
-            Kind::Track => ctx.storage.cached_track(id).await.map(|_| ShareTarget::Track(id)),
-            Kind::Album => ctx.storage.cached_album(id).await.map(|_| ShareTarget::Album(id)),
-            Kind::Playlist => ctx.storage.playlist(id).await.map(|_| ShareTarget::Playlist(id)),
+            Kind::Track => ctx
+                .storage
+                .cached_track(id)
+                .await
+                .map(|_| ShareTarget::Track(id)),
+            Kind::Album => ctx
+                .storage
+                .cached_album(id)
+                .await
+                .map(|_| ShareTarget::Album(id)),
+            Kind::Playlist => ctx
+                .storage
+                .playlist(id)
+                .await
+                .map(|_| ShareTarget::Playlist(id)),
             Kind::Artist => {
                 return Err(SubsonicError::Invalid(
                     "id",

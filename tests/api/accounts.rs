@@ -418,7 +418,10 @@ async fn sessions_are_listed_and_revocable(app: &TestApp) {
     );
     let other = items.iter().find(|s| s["current"] == false).unwrap();
     assert_eq!(other["user_agent"], "JukeTest/1.0 (laptop)");
-    assert_eq!(other["device"], "JukeTest 1.0", "a name, not the raw string");
+    assert_eq!(
+        other["device"], "JukeTest 1.0",
+        "a name, not the raw string"
+    );
     assert_eq!(other["ip_address"], "127.0.0.1");
     assert!(other.get("session_token").is_none());
 

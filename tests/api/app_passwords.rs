@@ -38,7 +38,10 @@ async fn made_once_listed_without_secrets_and_revoked(app: &TestApp) {
         qr.trim_start_matches("data:image/svg+xml;base64,"),
     )
     .unwrap();
-    assert!(String::from_utf8(svg).unwrap().starts_with("<?xml"), "an SVG image");
+    assert!(
+        String::from_utf8(svg).unwrap().starts_with("<?xml"),
+        "an SVG image"
+    );
 
     let second: Value = create(app, &anna.token, "Feishin")
         .await

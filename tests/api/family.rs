@@ -32,7 +32,12 @@ async fn invite(app: &TestApp, token: &str, body: Value) -> Value {
 }
 
 async fn invites(app: &TestApp, token: &str) -> Vec<Value> {
-    let page: Value = app.get("/api/v1/invites", token).await.json().await.unwrap();
+    let page: Value = app
+        .get("/api/v1/invites", token)
+        .await
+        .json()
+        .await
+        .unwrap();
     page["items"].as_array().unwrap().clone()
 }
 
@@ -101,7 +106,10 @@ async fn invites_sign_someone_up_once(app: &TestApp) {
     assert_eq!(listed[0]["used_by"], "grandma");
 
     let (status, code, error) = error_of(sign_up(app, "again", Some(&token)).await).await;
-    assert_eq!((status, code.as_str()), (StatusCode::FORBIDDEN, "link_used"));
+    assert_eq!(
+        (status, code.as_str()),
+        (StatusCode::FORBIDDEN, "link_used")
+    );
     assert!(
         error["error"]["message"]
             .as_str()
@@ -168,7 +176,8 @@ async fn invites_sign_someone_up_once(app: &TestApp) {
         (reqwest::Method::DELETE, path.clone()),
     ] {
         let body = (method == reqwest::Method::POST).then(|| json!({}));
-        let (status, _, _) = error_of(app.send(method.clone(), &path, Some(grandma), body).await).await;
+        let (status, _, _) =
+            error_of(app.send(method.clone(), &path, Some(grandma), body).await).await;
         assert_eq!(status, StatusCode::FORBIDDEN, "{method} {path}");
     }
     for body in [
@@ -176,8 +185,11 @@ async fn invites_sign_someone_up_once(app: &TestApp) {
         json!({"expires_in_hours": 721}),
         json!({"note": "x".repeat(201)}),
     ] {
-        let (status, code, _) =
-            error_of(app.post("/api/v1/invites", Some(&root.token), body.clone()).await).await;
+        let (status, code, _) = error_of(
+            app.post("/api/v1/invites", Some(&root.token), body.clone())
+                .await,
+        )
+        .await;
         assert_eq!(
             (status, code.as_str()),
             (StatusCode::UNPROCESSABLE_ENTITY, "invalid_field"),
@@ -198,7 +210,12 @@ async fn an_invite_raced_makes_one_account(app: &TestApp) {
         .iter()
         .filter(|r| r.status() == StatusCode::CREATED)
         .count();
-    assert_eq!(created, 1, "{:?}", answers.iter().map(|r| r.status()).collect::<Vec<_>>());
+    assert_eq!(
+        created,
+        1,
+        "{:?}",
+        answers.iter().map(|r| r.status()).collect::<Vec<_>>()
+    );
     assert_eq!(app.storage.count_users().await.unwrap(), 2);
 }
 
@@ -241,7 +258,10 @@ async fn passwords_come_back(app: &TestApp) {
         .await,
     )
     .await;
-    assert_eq!((status, code.as_str()), (StatusCode::UNPROCESSABLE_ENTITY, "invalid_field"));
+    assert_eq!(
+        (status, code.as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, "invalid_field")
+    );
     assert_eq!(error["error"]["field"], "password");
     let set = app
         .send(
@@ -273,7 +293,11 @@ async fn passwords_come_back(app: &TestApp) {
 
     // A reset link: one use, the sessions end, a newer link replaces an older one.
     let reset_path = format!("/api/v1/users/{kid_id}/reset-link");
-    let (status, _, _) = error_of(app.post(&reset_path, Some(&kid_login.token), json!({})).await).await;
+    let (status, _, _) = error_of(
+        app.post(&reset_path, Some(&kid_login.token), json!({}))
+            .await,
+    )
+    .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     let first: Value = app
         .post(&reset_path, Some(&root.token), json!({}))
@@ -289,7 +313,12 @@ async fn passwords_come_back(app: &TestApp) {
         .unwrap();
     let token = link["token"].as_str().unwrap();
     assert_eq!(link["url"], format!("{}/reset?token={token}", app.base));
-    assert!(link["qr"].as_str().unwrap().starts_with("data:image/svg+xml"));
+    assert!(
+        link["qr"]
+            .as_str()
+            .unwrap()
+            .starts_with("data:image/svg+xml")
+    );
     let hours = (link["expires_at"]
         .as_str()
         .unwrap()
@@ -305,20 +334,30 @@ async fn passwords_come_back(app: &TestApp) {
             json!({"token": token, "password": password}),
         )
     };
-    let (status, code, _) = error_of(reset(first["token"].as_str().unwrap(), "third password").await).await;
+    let (status, code, _) =
+        error_of(reset(first["token"].as_str().unwrap(), "third password").await).await;
     assert_eq!(
         (status, code.as_str()),
         (StatusCode::FORBIDDEN, "link_unknown"),
         "the newer link replaced it"
     );
     let (status, code, _) = error_of(reset(token, "short").await).await;
-    assert_eq!((status, code.as_str()), (StatusCode::UNPROCESSABLE_ENTITY, "invalid_field"));
-    assert_eq!(reset(token, "third password").await.status(), StatusCode::NO_CONTENT);
+    assert_eq!(
+        (status, code.as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, "invalid_field")
+    );
+    assert_eq!(
+        reset(token, "third password").await.status(),
+        StatusCode::NO_CONTENT
+    );
     let (status, _, _) = error_of(app.get("/api/v1/me", &kid_login.token).await).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED, "the kid's sessions ended");
     app.login("kid", "third password").await;
     let (status, code, _) = error_of(reset(token, "fourth password").await).await;
-    assert_eq!((status, code.as_str()), (StatusCode::FORBIDDEN, "link_used"));
+    assert_eq!(
+        (status, code.as_str()),
+        (StatusCode::FORBIDDEN, "link_used")
+    );
 
     // Expired: refused, and the password stays.
     let stale = juke::account_links::new_token();
@@ -332,7 +371,10 @@ async fn passwords_come_back(app: &TestApp) {
         .await
         .unwrap();
     let (status, code, _) = error_of(reset(&stale, "fifth password").await).await;
-    assert_eq!((status, code.as_str()), (StatusCode::FORBIDDEN, "link_expired"));
+    assert_eq!(
+        (status, code.as_str()),
+        (StatusCode::FORBIDDEN, "link_expired")
+    );
     app.login("kid", "third password").await;
 }
 

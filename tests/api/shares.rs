@@ -18,7 +18,10 @@ async fn visit(app: &TestApp, path: &str) -> reqwest::Response {
 }
 
 fn token_of(url: &str) -> String {
-    url.rsplit_once("/share/").expect("a share link").1.to_owned()
+    url.rsplit_once("/share/")
+        .expect("a share link")
+        .1
+        .to_owned()
 }
 
 async fn create(app: &TestApp, token: &str, body: Value) -> reqwest::Response {
@@ -26,12 +29,7 @@ async fn create(app: &TestApp, token: &str, body: Value) -> reqwest::Response {
 }
 
 async fn my_shares(app: &TestApp, token: &str) -> Vec<Value> {
-    let page: Value = app
-        .get("/api/v1/shares", token)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let page: Value = app.get("/api/v1/shares", token).await.json().await.unwrap();
     page["items"].as_array().unwrap().clone()
 }
 
@@ -117,17 +115,31 @@ async fn links_play_what_they_name_without_an_account(app: &TestApp) {
     let artist = app.storage.track(track).await.unwrap().artist_id;
     let elsewhere = crate::helpers::track(&app.storage, artist, None, 100).await;
     for path in [
-        format!("/api/v1/public/shares/{token}/tracks/{}/stream", elsewhere.id),
-        format!("/api/v1/public/shares/{token}/tracks/{}/cover", elsewhere.id),
-        format!("/api/v1/public/shares/{}/tracks/{track}/stream", "A".repeat(22)),
+        format!(
+            "/api/v1/public/shares/{token}/tracks/{}/stream",
+            elsewhere.id
+        ),
+        format!(
+            "/api/v1/public/shares/{token}/tracks/{}/cover",
+            elsewhere.id
+        ),
+        format!(
+            "/api/v1/public/shares/{}/tracks/{track}/stream",
+            "A".repeat(22)
+        ),
         "/api/v1/public/shares/not-a-token".to_owned(),
         "/api/v1/public/shares/..%2F..%2Fetc%2Fpasswd".to_owned(),
     ] {
         let (status, code, _) = error_of(visit(app, &path).await).await;
-        assert_eq!((status, code.as_str()), (StatusCode::NOT_FOUND, "not_found"), "{path}");
+        assert_eq!(
+            (status, code.as_str()),
+            (StatusCode::NOT_FOUND, "not_found"),
+            "{path}"
+        );
     }
     // A track page's own stream still needs an account.
-    let (status, _, _) = error_of(visit(app, &format!("/api/v1/tracks/{track}/stream")).await).await;
+    let (status, _, _) =
+        error_of(visit(app, &format!("/api/v1/tracks/{track}/stream")).await).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 
     // Only the owner (or an admin) changes or revokes it; others are told it does not exist.
@@ -204,7 +216,8 @@ async fn links_play_what_they_name_without_an_account(app: &TestApp) {
         app.delete(&path, &anna.token).await.status(),
         StatusCode::NO_CONTENT
     );
-    let (status, _, _) = error_of(visit(app, &format!("/api/v1/public/shares/{token}")).await).await;
+    let (status, _, _) =
+        error_of(visit(app, &format!("/api/v1/public/shares/{token}")).await).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert!(my_shares(app, &anna.token).await.is_empty());
 
@@ -216,7 +229,10 @@ async fn links_play_what_they_name_without_an_account(app: &TestApp) {
         .unwrap();
     let page: Value = visit(
         app,
-        &format!("/api/v1/public/shares/{}", token_of(single["url"].as_str().unwrap())),
+        &format!(
+            "/api/v1/public/shares/{}",
+            token_of(single["url"].as_str().unwrap())
+        ),
     )
     .await
     .json()
@@ -231,8 +247,13 @@ async fn links_play_what_they_name_without_an_account(app: &TestApp) {
         let (status, _, _) = error_of(create(app, &ben.token, body).await).await;
         assert_eq!(status, StatusCode::NOT_FOUND);
     }
-    let (status, _, _) = error_of(create(app, &ben.token, json!({"kind": "artist", "id": album})).await).await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "only tracks, albums and playlists");
+    let (status, _, _) =
+        error_of(create(app, &ben.token, json!({"kind": "artist", "id": album})).await).await;
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "only tracks, albums and playlists"
+    );
 }
 
 /// A playlist's link plays its entries in order; someone else's private playlist cannot be
@@ -244,7 +265,11 @@ async fn playlist_links_follow_the_playlist(app: &TestApp) {
     let anna = app.register("anna").await;
     let ben = app.register("ben").await;
     let playlist: Value = app
-        .post("/api/v1/playlists", Some(&anna.token), json!({"name": "Mix"}))
+        .post(
+            "/api/v1/playlists",
+            Some(&anna.token),
+            json!({"name": "Mix"}),
+        )
         .await
         .json()
         .await
@@ -259,10 +284,16 @@ async fn playlist_links_follow_the_playlist(app: &TestApp) {
         .await;
     assert!(added.status().is_success());
 
-    let (status, _, _) = error_of(create(app, &ben.token, json!({"kind": "playlist", "id": pid})).await).await;
-    assert_eq!(status, StatusCode::NOT_FOUND, "a private playlist is not ben's to share");
+    let (status, _, _) =
+        error_of(create(app, &ben.token, json!({"kind": "playlist", "id": pid})).await).await;
+    assert_eq!(
+        status,
+        StatusCode::NOT_FOUND,
+        "a private playlist is not ben's to share"
+    );
     let playlist_path = format!("/api/v1/playlists/{pid}");
-    let flip = |public: bool| app.patch(&playlist_path, &anna.token, json!({ "is_public": public }));
+    let flip =
+        |public: bool| app.patch(&playlist_path, &anna.token, json!({ "is_public": public }));
     assert!(flip(true).await.status().is_success());
     let bens: Value = create(app, &ben.token, json!({"kind": "playlist", "id": pid}))
         .await
@@ -274,7 +305,12 @@ async fn playlist_links_follow_the_playlist(app: &TestApp) {
         .json()
         .await
         .unwrap();
-    let page_of = |share: &Value| format!("/api/v1/public/shares/{}", token_of(share["url"].as_str().unwrap()));
+    let page_of = |share: &Value| {
+        format!(
+            "/api/v1/public/shares/{}",
+            token_of(share["url"].as_str().unwrap())
+        )
+    };
     let page: Value = visit(app, &page_of(&bens)).await.json().await.unwrap();
     assert_eq!(page["title"], "Mix");
     let order: Vec<&str> = page["tracks"]
@@ -287,7 +323,11 @@ async fn playlist_links_follow_the_playlist(app: &TestApp) {
 
     assert!(flip(false).await.status().is_success());
     let (status, _, _) = error_of(visit(app, &page_of(&bens)).await).await;
-    assert_eq!(status, StatusCode::NOT_FOUND, "ben's link closed with the playlist");
+    assert_eq!(
+        status,
+        StatusCode::NOT_FOUND,
+        "ben's link closed with the playlist"
+    );
     assert_eq!(
         visit(app, &page_of(&annas)).await.status(),
         StatusCode::OK,
@@ -325,7 +365,8 @@ async fn an_account_keeps_a_bounded_number_of_links(app: &TestApp) {
             .unwrap();
         assert!(made.is_some());
     }
-    let (status, code, _) = error_of(create(app, &anna.token, json!({"kind": "track", "id": track})).await).await;
+    let (status, code, _) =
+        error_of(create(app, &anna.token, json!({"kind": "track", "id": track})).await).await;
     assert_eq!(
         (status, code.as_str()),
         (StatusCode::CONFLICT, "too_many_shares")
@@ -342,7 +383,9 @@ async fn subsonic_apps_share_too(app: &TestApp) {
         username: "anna".into(),
         secret: app_password(app, &anna, "phone").await,
     };
-    let expires = (Utc::now() + Duration::days(7)).timestamp_millis().to_string();
+    let expires = (Utc::now() + Duration::days(7))
+        .timestamp_millis()
+        .to_string();
     let xml = c
         .xml(
             "createShare",
@@ -392,9 +435,15 @@ async fn subsonic_apps_share_too(app: &TestApp) {
     assert_eq!(made["status"], "ok", "{made}");
     assert_eq!(made["shares"]["share"][0]["entry"][0]["title"], "Tune");
     for (params, code) in [
-        (vec![("id", format!("tr-{track}")), ("id", format!("al-{album}"))], 0),
+        (
+            vec![("id", format!("tr-{track}")), ("id", format!("al-{album}"))],
+            0,
+        ),
         (vec![("id", format!("tr-{}", Id::new()))], 70),
-        (vec![("id", format!("tr-{track}")), ("expires", "1000".into())], 0),
+        (
+            vec![("id", format!("tr-{track}")), ("expires", "1000".into())],
+            0,
+        ),
     ] {
         let params: Vec<(&str, &str)> = params.iter().map(|(k, v)| (*k, v.as_str())).collect();
         let failed = c.json("createShare", &params).await;
@@ -407,7 +456,10 @@ async fn subsonic_apps_share_too(app: &TestApp) {
         username: "ben".into(),
         secret: app_password(app, &ben, "phone").await,
     };
-    assert_eq!(bc.json("deleteShare", &[("id", &id)]).await["error"]["code"], 70);
+    assert_eq!(
+        bc.json("deleteShare", &[("id", &id)]).await["error"]["code"],
+        70
+    );
     c.xml("deleteShare", &[("id", id.as_str())], true).await;
     let page = visit(app, &format!("/api/v1/public/shares/{}", token_of(url))).await;
     assert_eq!(page.status(), StatusCode::NOT_FOUND);
@@ -438,7 +490,8 @@ async fn sharing_can_be_turned_off() {
     .await;
     let (track, _, _) = one_real_track(&app, &library_folder(&app)).await;
     let anna = app.register("anna").await;
-    let (status, code, _) = error_of(create(&app, &anna.token, json!({"kind": "track", "id": track})).await).await;
+    let (status, code, _) =
+        error_of(create(&app, &anna.token, json!({"kind": "track", "id": track})).await).await;
     assert_eq!(
         (status, code.as_str()),
         (StatusCode::FORBIDDEN, "sharing_disabled")
