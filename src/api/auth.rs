@@ -11,6 +11,7 @@ use super::views::{SignedInView, UserView};
 use crate::account_links;
 use crate::accounts::{self, AccountError, AccountRequest};
 use crate::auth::setup::SetupCode;
+use crate::auth::throttle::{Attempt, Door, Target};
 use crate::auth::{AuthService, ClientInfo};
 use crate::config::{Config, Registration};
 use crate::storage::Storage;
@@ -65,10 +66,10 @@ async fn register(
     let user = match invite {
         Some(token) if !makes_admin => {
             let address = ClientInfo::of(&req).address().to_owned();
-            link_throttle(&auth, &address)?;
+            let attempt = link_throttle(&auth, &address)?;
             account_links::register_invited(&storage, &auth.passwords, request, token)
                 .await
-                .inspect_err(|err| link_failed(&auth, &address, err))?
+                .inspect_err(|err| link_failed(attempt, err))?
         }
         _ => {
             let open = config.auth.registration == Registration::Open;
@@ -141,21 +142,19 @@ async fn logout(
 }
 
 /// One-use links are 128 random bits: guessing is hopeless, but a flood of guesses is still
-/// slowed like log-ins, per address.
-fn link_throttle(auth: &AuthService, address: &str) -> Result<(), ApiError> {
+/// slowed like log-ins, per address (counted apart from them).
+fn link_throttle(auth: &AuthService, address: &str) -> Result<Attempt, ApiError> {
     auth.throttle
-        .check(address, LINK_THROTTLE_NAME)
+        .begin(Door::Link, Target::Unnamed, address)
         .map_err(|retry_after| ApiError::TooManyRequests { retry_after })
 }
 
-fn link_failed(auth: &AuthService, address: &str, err: &AccountError) {
+/// Only a wrong link counts; an attempt dropped unsettled counts for nothing.
+fn link_failed(attempt: Attempt, err: &AccountError) {
     if matches!(err, AccountError::Link { .. }) {
-        auth.throttle.record_failure(address, LINK_THROTTLE_NAME);
+        attempt.failed();
     }
 }
-
-/// The throttle's name for link guesses: no username can hold a NUL.
-const LINK_THROTTLE_NAME: &str = "\0link";
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -176,7 +175,7 @@ async fn reset(
     auth: web::Data<AuthService>,
 ) -> Result<HttpResponse, ApiError> {
     let address = ClientInfo::of(&req).address().to_owned();
-    link_throttle(&auth, &address)?;
+    let attempt = link_throttle(&auth, &address)?;
     if body.token.len() > 128 {
         return Err(AccountError::Link {
             kind: accounts::LinkKind::PasswordReset,
@@ -187,7 +186,7 @@ async fn reset(
     let user =
         account_links::reset_password(&storage, &auth.passwords, &body.token, &body.password)
             .await
-            .inspect_err(|err| link_failed(&auth, &address, err))?;
+            .inspect_err(|err| link_failed(attempt, err))?;
     tracing::info!(%user, "password set with a reset link");
     Ok(HttpResponse::NoContent().finish())
 }

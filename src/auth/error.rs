@@ -14,7 +14,7 @@ pub enum AuthError {
     /// The right password for an account an admin has deactivated.
     #[error("this account is deactivated; ask an admin to reactivate it")]
     Deactivated,
-    /// Too many failed log-ins from this address or for this name.
+    /// Too many failed log-ins from this address, for this account or any: wait, not refused.
     #[error("too many attempts; try again in {} seconds", .retry_after.as_secs())]
     Throttled { retry_after: Duration },
     /// The account already holds as many app passwords as it may.

@@ -21,7 +21,7 @@ use crate::config::Config;
 use crate::storage::{Id, NewSession, Storage, StorageError, User};
 use app_passwords::AppPasswordVault;
 use password::Passwords;
-use throttle::LoginThrottle;
+use throttle::{Door, LoginThrottle, Target};
 use token::{TokenKeys, token_hash};
 
 pub use error::{AuthError, Denied};
@@ -116,8 +116,9 @@ impl AuthService {
         Ok(IssuedToken { token, expires_at })
     }
 
-    /// Checks a login name and password, throttled per address and per name. Unknown names
-    /// and wrong passwords get the same answer after the same work.
+    /// Checks a login name and password, slowed after repeated failures for the account from
+    /// this address, or from this address for any name ([`throttle`]). Unknown names and wrong
+    /// passwords get the same answer after the same work, and are slowed alike.
     pub async fn login(
         &self,
         storage: &Storage,
@@ -125,10 +126,6 @@ impl AuthService {
         password: &str,
         client: &ClientInfo,
     ) -> Result<(User, IssuedToken), AuthError> {
-        let address = client.address();
-        self.throttle
-            .check(address, login)
-            .map_err(|retry_after| AuthError::Throttled { retry_after })?;
         let bad_credentials = || AuthError::Unauthenticated("wrong username or password");
         let login = login.trim();
         let found = match storage.user_for_login(login).await {
@@ -136,12 +133,21 @@ impl AuthService {
             Err(StorageError::NotFound) => None,
             Err(err) => return Err(err.into()),
         };
+        // Counted on the account, whichever of its names was typed.
+        let target = match &found {
+            Some((user, _)) => Target::Account(user.id),
+            None => Target::Unknown(login),
+        };
+        let attempt = self
+            .throttle
+            .begin(Door::Login, target, client.address())
+            .map_err(|retry_after| AuthError::Throttled { retry_after })?;
         let Some((user, hash)) = found else {
             self.passwords
                 .verify_nothing(password)
                 .await
                 .map_err(AuthError::internal)?;
-            self.throttle.record_failure(address, login);
+            attempt.failed();
             return Err(bad_credentials());
         };
         if !self
@@ -150,13 +156,13 @@ impl AuthService {
             .await
             .map_err(AuthError::internal)?
         {
-            self.throttle.record_failure(address, login);
+            attempt.failed();
             return Err(bad_credentials());
         }
+        attempt.succeeded();
         if !user.is_active {
             return Err(AuthError::Deactivated);
         }
-        self.throttle.record_success(login);
         let token = self.start_session(storage, &user, client).await?;
         Ok((user, token))
     }

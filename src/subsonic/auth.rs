@@ -1,7 +1,8 @@
 //! Who is calling `/rest`: `u` + `p` (plain or `enc:` hex), `u` + `t` + `s`
 //! (t = md5(password + salt)), or the OpenSubsonic `apiKey`. The passwords are app passwords;
 //! the login password only when `subsonic.allow_login_password` says so. Failures are
-//! throttled like the web login, per address and username.
+//! throttled like the web log-in (per account from an address, and per address) but counted
+//! apart from it: a brute force at the log-in form never slows an app.
 
 use chrono::Utc;
 use md5::{Digest, Md5};
@@ -10,6 +11,8 @@ use super::Params;
 use super::error::SubsonicError;
 use crate::auth::AuthService;
 use crate::auth::app_passwords::AppPasswordVault;
+use crate::auth::password::PasswordError;
+use crate::auth::throttle::{Attempt, Door, Target};
 use crate::storage::{SealedAppPassword, Storage, StorageError, User};
 
 /// Longest credential parameter read (a secret, a token, a salt, a username).
@@ -64,20 +67,36 @@ impl Caller<'_> {
         if let Some(user) = self.recalled(&credential).await? {
             return Ok(user);
         }
-        self.auth
-            .throttle
-            .check(self.address, username)
-            .map_err(|_| SubsonicError::Throttled)?;
-        match self.by_password(username, &proof, credential).await? {
+        let account = match self.storage.user_for_login(username).await {
+            Ok(found) => Some(found),
+            Err(StorageError::NotFound) => None,
+            Err(err) => return Err(err.into()),
+        };
+        let target = match &account {
+            Some((user, _)) => Target::Account(user.id),
+            None => Target::Unknown(username),
+        };
+        let attempt = self.begin(target)?;
+        match self
+            .by_password(username, &proof, credential, account)
+            .await?
+        {
             Signed::In(user) => {
-                self.auth.throttle.record_success(username);
+                attempt.succeeded();
                 active(user)
             }
             Signed::Refused(err) => {
-                self.auth.throttle.record_failure(self.address, username);
+                attempt.failed();
                 Err(err)
             }
         }
+    }
+
+    fn begin(&self, target: Target) -> Result<Attempt, SubsonicError> {
+        self.auth
+            .throttle
+            .begin(Door::App, target, self.address)
+            .map_err(|retry_after| SubsonicError::Throttled { retry_after })
     }
 
     /// The user of a credential verified in the last minute (checked again for being active).
@@ -88,11 +107,13 @@ impl Caller<'_> {
         }
     }
 
+    /// `account`: the user `username` names, if any, with its password hash.
     async fn by_password(
         &self,
         username: &str,
         proof: &Proof,
         credential: [u8; 32],
+        account: Option<(User, String)>,
     ) -> Result<Signed, SubsonicError> {
         let sealed = self.storage.sealed_app_passwords(username).await?;
         if let Some(found) = sealed
@@ -103,23 +124,33 @@ impl Caller<'_> {
             self.auth
                 .app_passwords
                 .remember(credential, found.user_id, found.id);
-            return Ok(Signed::In(self.storage.user(found.user_id).await?));
+            let user = match account {
+                Some((user, _)) if user.id == found.user_id => user,
+                _ => self.storage.user(found.user_id).await?,
+            };
+            return Ok(Signed::In(user));
         }
         let wrong = Signed::Refused(SubsonicError::WrongCredentials);
         let Proof::Password(password) = proof else {
             return Ok(wrong);
         };
-        let (user, hash) = match self.storage.user_for_login(username).await {
-            Ok(found) => found,
-            Err(StorageError::NotFound) => return Ok(wrong),
-            Err(err) => return Err(err.into()),
+        let internal = |err: PasswordError| SubsonicError::Internal(err.to_string());
+        let Some((user, hash)) = account else {
+            // The work a real account's check costs: how long a refusal takes tells nothing
+            // about which names exist.
+            self.auth
+                .passwords
+                .verify_nothing(password)
+                .await
+                .map_err(internal)?;
+            return Ok(wrong);
         };
         let ok = self
             .auth
             .passwords
             .verify(password, &hash)
             .await
-            .map_err(|err| SubsonicError::Internal(err.to_string()))?;
+            .map_err(internal)?;
         Ok(match (ok, self.allow_login_password) {
             (true, true) => Signed::In(user),
             // The right password, of the wrong kind: say what to do instead.
@@ -133,16 +164,22 @@ impl Caller<'_> {
         if let Some(user) = self.recalled(&credential).await? {
             return Ok(user);
         }
+        // A key names no account: only the address's count applies.
+        let attempt = self.begin(Target::Unnamed)?;
         let hash = AppPasswordVault::lookup_hash(key);
         match self.storage.app_password_by_hash(&hash).await {
             Ok(found) => {
+                attempt.succeeded();
                 let _ = self.storage.touch_app_password(found.id, Utc::now()).await;
                 self.auth
                     .app_passwords
                     .remember(credential, found.user_id, found.id);
                 active(self.storage.user(found.user_id).await?)
             }
-            Err(StorageError::NotFound) => Err(SubsonicError::InvalidApiKey),
+            Err(StorageError::NotFound) => {
+                attempt.failed();
+                Err(SubsonicError::InvalidApiKey)
+            }
             Err(err) => Err(err.into()),
         }
     }

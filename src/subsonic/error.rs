@@ -1,6 +1,8 @@
 //! Subsonic's errors: each maps to one of the API's numeric codes, and every one is sent as a
 //! `status="failed"` response with HTTP 200, as clients expect.
 
+use std::time::Duration;
+
 use crate::media::serve::ServeError;
 use crate::storage::StorageError;
 
@@ -22,8 +24,8 @@ pub enum SubsonicError {
          in your profile (web player: Profile → App passwords) and sign in with that"
     )]
     LoginPasswordRefused,
-    #[error("too many failed attempts: wait a minute and try again")]
-    Throttled,
+    #[error("too many failed attempts: try again in {} seconds", .retry_after.as_secs())]
+    Throttled { retry_after: Duration },
     #[error("give either apiKey or u with p or t and s, not both")]
     ConflictingAuth,
     #[error("invalid API key")]
@@ -51,7 +53,7 @@ impl SubsonicError {
             SubsonicError::Missing(_) | SubsonicError::OutOfRange(..) => 10,
             SubsonicError::WrongCredentials
             | SubsonicError::LoginPasswordRefused
-            | SubsonicError::Throttled => 40,
+            | SubsonicError::Throttled { .. } => 40,
             SubsonicError::ConflictingAuth => 43,
             SubsonicError::InvalidApiKey => 44,
             SubsonicError::NotAuthorized(_) => 50,

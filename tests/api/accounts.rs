@@ -651,7 +651,7 @@ async fn the_last_active_admin_stays(app: &TestApp) {
 
 async fn repeated_failures_are_throttled(app: &TestApp) {
     app.register("ann").await;
-    for _ in 0..juke::auth::throttle::MAX_FAILURES_PER_USERNAME {
+    for _ in 0..juke::auth::throttle::FREE_FAILURES_PER_ACCOUNT {
         assert_eq!(
             app.login_raw("ann", "wrong horse").await.status(),
             StatusCode::UNAUTHORIZED
@@ -661,7 +661,7 @@ async fn repeated_failures_are_throttled(app: &TestApp) {
     assert_eq!(
         refused.status(),
         StatusCode::TOO_MANY_REQUESTS,
-        "even the right password waits"
+        "from this address, even the right password waits"
     );
     let retry: u64 = refused.headers()["retry-after"]
         .to_str()
@@ -749,7 +749,7 @@ async fn forwarded_addresses_count_only_from_trusted_proxies(app: &TestApp) {
     assert!(!addresses.contains(&"1.2.3.4".to_owned()), "{addresses:?}");
 
     // Twenty failures from one client behind the proxy: that client waits, the others don't.
-    for n in 0..juke::auth::throttle::MAX_FAILURES_PER_ADDRESS {
+    for n in 0..juke::auth::throttle::FREE_FAILURES_PER_ADDRESS {
         let response =
             login_forwarded(app, &format!("nobody{n}"), "wrong horse", "203.0.113.66").await;
         assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
