@@ -41,6 +41,7 @@ mod storage_constraints;
 mod storage_triggers;
 mod subsonic;
 mod subsonic_queue;
+mod throttle;
 mod transcode;
 mod upload_limits;
 mod uploads;
