@@ -20,10 +20,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use bytes::Bytes;
+use chrono::{DateTime, Utc};
 
 use super::{
-    Album, Artist, Id, Playlist, PlaylistItem, Session, StorageResult, Track, TrackNames,
-    TrackSummary, User,
+    Album, Artist, Id, Playlist, PlaylistItem, Session, SongFile, SongMarks, StorageResult, Track,
+    TrackNames, TrackSummary, User,
 };
 
 /// How stale a cached row may be when no local write has forgotten it.
@@ -44,10 +45,16 @@ pub enum Kind {
     ListPage,
     /// The artist and album names shown beside a track.
     TrackNames,
+    /// A Subsonic song's file, tags and play count: the same for every listener.
+    SongFile,
+    /// One listener's star, rating and last play of a track.
+    SongMarks,
+    /// When one listener starred an album (or that they have not).
+    AlbumStar,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 10] = [
+    pub const ALL: [Kind; 13] = [
         Kind::Session,
         Kind::Track,
         Kind::Album,
@@ -58,6 +65,9 @@ impl Kind {
         Kind::Liked,
         Kind::ListPage,
         Kind::TrackNames,
+        Kind::SongFile,
+        Kind::SongMarks,
+        Kind::AlbumStar,
     ];
 
     pub fn name(self) -> &'static str {
@@ -72,12 +82,18 @@ impl Kind {
             Kind::Liked => "liked",
             Kind::ListPage => "list_page",
             Kind::TrackNames => "track_names",
+            Kind::SongFile => "song_file",
+            Kind::SongMarks => "song_marks",
+            Kind::AlbumStar => "album_star",
         }
     }
 
     /// Built from catalog rows: stale once the catalog changes.
     fn follows_catalog(self) -> bool {
-        !matches!(self, Kind::Session | Kind::Liked)
+        !matches!(
+            self,
+            Kind::Session | Kind::Liked | Kind::SongMarks | Kind::AlbumStar
+        )
     }
 
     fn index(self) -> usize {
@@ -113,6 +129,9 @@ pub(crate) enum Value {
     Flag(Arc<bool>),
     Json(Arc<Bytes>),
     Names(Arc<TrackNames>),
+    SongFile(Arc<SongFile>),
+    SongMarks(Arc<SongMarks>),
+    Starred(Arc<Option<DateTime<Utc>>>),
 }
 
 /// A value type the cache holds, and how it is stored.
@@ -147,6 +166,9 @@ cached!(Vec<PlaylistItem>, Items);
 cached!(bool, Flag);
 cached!(Bytes, Json);
 cached!(TrackNames, Names);
+cached!(SongFile, SongFile);
+cached!(SongMarks, SongMarks);
+cached!(Option<DateTime<Utc>>, Starred);
 
 impl Value {
     /// Cache capacity units: one per entry, plus one per KiB of serialized JSON.

@@ -17,7 +17,7 @@ impl Storage {
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn record_play(&self, new: &NewPlay) -> StorageResult<Play> {
         // Its play_count moves by trigger: the player's next read of the track sees it.
-        let _write = ForgetTrack(self, new.track_id);
+        let _write = PlayWrite(self, new.user_id, new.track_id);
         let sql = format!(
             "INSERT INTO play_history (id, user_id, track_id, played_at, duration_played, device_type, \
              source_type) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {PLAY_COLUMNS}"
@@ -39,19 +39,18 @@ impl Storage {
 
     #[tracing::instrument(level = "debug", skip_all, fields(%id))]
     pub async fn delete_play(&self, id: Id) -> StorageResult<()> {
-        let track = with_pool!(self, |pool, DB| {
-            sqlx::query_scalar::<DB, Id>(
-                "DELETE FROM play_history WHERE id = $1 RETURNING track_id",
+        let play = with_pool!(self, |pool, DB| {
+            sqlx::query_as::<DB, (Id, Id)>(
+                "DELETE FROM play_history WHERE id = $1 RETURNING user_id, track_id",
             )
             .bind(id)
             .fetch_all(pool)
             .await?
             .returned_optional()
         });
-        let track = track.ok_or(StorageError::NotFound)?;
-        // Its play_count moved down by trigger.
-        self.cache.forget(CacheKind::Track, track);
-        self.changed(super::CatalogChange::Track(track));
+        let (user, track) = play.ok_or(StorageError::NotFound)?;
+        // Its play_count moved down by trigger, and the listener's last play may be older.
+        drop(PlayWrite(self, user, track));
         Ok(())
     }
 
@@ -160,12 +159,18 @@ impl Storage {
     }
 }
 
-struct ForgetTrack<'a>(&'a Storage, Id);
+/// Held by a play's write (listener, track): when it ends, what the play changed is
+/// forgotten.
+struct PlayWrite<'a>(&'a Storage, Id, Id);
 
-impl Drop for ForgetTrack<'_> {
+impl Drop for PlayWrite<'_> {
     fn drop(&mut self) {
-        self.0.cache.forget(CacheKind::Track, self.1);
+        let Self(storage, user, track) = *self;
+        storage.cache.forget(CacheKind::Track, track);
+        // Song entries show the play count and the listener's last play.
+        storage.cache.forget(CacheKind::SongFile, track);
+        storage.cache.forget_pair(CacheKind::SongMarks, user, track);
         // Its play count is part of its search ranking.
-        self.0.changed(super::CatalogChange::Track(self.1));
+        storage.changed(super::CatalogChange::Track(track));
     }
 }

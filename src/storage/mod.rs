@@ -62,7 +62,7 @@ pub use search::{DatabaseQuery, SearchDocument, SearchEntity, SearchKind};
 pub use shares::MAX_SHARES_PER_USER;
 pub use similar::{CoPlayed, MAX_SEEDS as MAX_SIMILAR_SEEDS};
 pub use snapshot::{restore_snapshot, snapshot_file_name};
-pub use song_facts::SongFacts;
+pub use song_facts::{SongFacts, SongFile, SongMarks};
 pub use transfer::{COPIED_TABLES, DERIVED_TABLES, TableCopy};
 pub use url::{DatabaseUrl, UrlError, redact as redact_url};
 

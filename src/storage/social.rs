@@ -1,8 +1,12 @@
 //! Likes, follows and comments.
 
+use std::collections::HashMap;
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 
 use super::Returned;
+use super::cache::{Loaded, Lookup};
 use super::catalog::{ALBUM_COLUMNS, ARTIST_COLUMNS, SUMMARY_COLUMNS, SUMMARY_JOINS};
 use super::paging;
 use super::users::found;
@@ -50,6 +54,7 @@ impl Storage {
     /// such album.
     #[tracing::instrument(level = "debug", skip_all, fields(%user_id, %album_id))]
     pub async fn like_album(&self, user_id: Id, album_id: Id) -> StorageResult<()> {
+        let _forget = AlbumStarWrite(self, user_id, album_id);
         with_pool!(self, |pool, DB| {
             sqlx::query::<DB>(
                 "INSERT INTO album_likes (id, user_id, album_id) VALUES ($1, $2, $3)",
@@ -66,6 +71,7 @@ impl Storage {
     /// Unlikes an album. `NotFound` when the user did not like it.
     #[tracing::instrument(level = "debug", skip_all, fields(%user_id, %album_id))]
     pub async fn unlike_album(&self, user_id: Id, album_id: Id) -> StorageResult<()> {
+        let _forget = AlbumStarWrite(self, user_id, album_id);
         let affected = with_pool!(self, |pool, DB| {
             sqlx::query::<DB>("DELETE FROM album_likes WHERE user_id = $1 AND album_id = $2")
                 .bind(user_id)
@@ -133,6 +139,52 @@ impl Storage {
             out.extend(rows);
         }
         Ok(out)
+    }
+
+    /// When the user starred each of these albums (those they did), from the cache where it
+    /// can: a search lists albums in every answer.
+    #[tracing::instrument(level = "debug", skip_all, fields(%user_id, albums = album_ids.len()))]
+    pub async fn cached_album_stars(
+        &self,
+        user_id: Id,
+        album_ids: &[Id],
+    ) -> StorageResult<HashMap<Id, DateTime<Utc>>> {
+        let mut stars = HashMap::new();
+        let mut missed: HashMap<Id, Option<Loaded>> = HashMap::new();
+        for &id in album_ids {
+            match self
+                .cache
+                .lookup::<Option<DateTime<Utc>>>(CacheKind::AlbumStar, user_id, id)
+            {
+                Lookup::Hit(starred) => {
+                    if let Some(at) = *starred {
+                        stars.insert(id, at);
+                    }
+                }
+                Lookup::Miss(now) => {
+                    missed.insert(id, now);
+                }
+            }
+        }
+        if missed.is_empty() {
+            return Ok(stars);
+        }
+        let wanted: Vec<Id> = missed.keys().copied().collect();
+        let found: HashMap<Id, DateTime<Utc>> = self
+            .album_likes_among(user_id, &wanted)
+            .await?
+            .into_iter()
+            .collect();
+        for (id, now) in missed {
+            // "Not starred" is kept too: it is most albums' answer.
+            let starred = found.get(&id).copied();
+            self.cache
+                .keep(CacheKind::AlbumStar, user_id, id, now, Arc::new(starred));
+            if let Some(at) = starred {
+                stars.insert(id, at);
+            }
+        }
+        Ok(stars)
     }
 
     /// Follows an artist. `Conflict` when the user already follows them.
@@ -375,9 +427,34 @@ struct LikeWrite<'a>(&'a Storage, Id, Id);
 impl Drop for LikeWrite<'_> {
     fn drop(&mut self) {
         self.0.cache.forget_pair(CacheKind::Liked, self.1, self.2);
+        self.0
+            .cache
+            .forget_pair(CacheKind::SongMarks, self.1, self.2);
         // Its like_count moved: the liker sees the new count at once.
         self.0.cache.forget(CacheKind::Track, self.2);
         self.0.changed(super::CatalogChange::Track(self.2));
+    }
+}
+
+/// Held by an album like or unlike: when it ends, the cached star is forgotten.
+struct AlbumStarWrite<'a>(&'a Storage, Id, Id);
+
+impl Drop for AlbumStarWrite<'_> {
+    fn drop(&mut self) {
+        self.0
+            .cache
+            .forget_pair(CacheKind::AlbumStar, self.1, self.2);
+    }
+}
+
+/// Held by a rating's write: when it ends, the listener's cached marks are forgotten.
+struct RatingWrite<'a>(&'a Storage, Id, Id);
+
+impl Drop for RatingWrite<'_> {
+    fn drop(&mut self) {
+        self.0
+            .cache
+            .forget_pair(CacheKind::SongMarks, self.1, self.2);
     }
 }
 
@@ -386,6 +463,7 @@ impl Storage {
     /// not exist.
     #[tracing::instrument(level = "debug", skip_all, fields(%user_id, %track_id))]
     pub async fn set_rating(&self, user_id: Id, track_id: Id, rating: i32) -> StorageResult<()> {
+        let _forget = RatingWrite(self, user_id, track_id);
         if rating == 0 {
             with_pool!(self, |pool, DB| {
                 sqlx::query::<DB>("DELETE FROM track_ratings WHERE user_id = $1 AND track_id = $2")

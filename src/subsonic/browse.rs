@@ -11,8 +11,7 @@ use super::views::{self, Kind};
 use super::{Ctx, Params};
 use crate::search::{Search, SearchRequest};
 use crate::storage::{
-    AlbumSummary, ArtistSummary, Filter, Id, ListRequest, SongFacts, Sort, SortKey, StorageError,
-    TrackSummary,
+    AlbumSummary, ArtistSummary, Filter, Id, ListRequest, Sort, SortKey, StorageError, TrackSummary,
 };
 
 /// Artists are read this many at a time when a method lists them all.
@@ -156,28 +155,16 @@ async fn album_summary(ctx: &Ctx<'_>, id: Id) -> Result<AlbumSummary, SubsonicEr
         .ok_or(SubsonicError::NotFound("album"))
 }
 
-/// Song entries for these rows, in their order: the file and tags of all of them read in one
-/// batch, with the caller's star, rating and last play unless the answer is shared.
+/// Song entries for these rows, in their order: the file and tags of all of them read
+/// together, with the caller's star, rating and last play unless the answer is shared.
 pub(super) async fn songs(
     ctx: &Ctx<'_>,
     name: &'static str,
     tracks: &[TrackSummary],
 ) -> Result<Vec<Node>, SubsonicError> {
     let ids: Vec<Id> = tracks.iter().map(|t| t.id).collect();
-    let mut facts: HashMap<Id, SongFacts> = ctx
-        .storage
-        .song_facts(ctx.user.id, &ids)
-        .await?
-        .into_iter()
-        .map(|f| (f.id, f))
-        .collect();
-    if !ctx.personal {
-        for f in facts.values_mut() {
-            f.starred_at = None;
-            f.rating = None;
-            f.played_at = None;
-        }
-    }
+    let listener = ctx.personal.then_some(ctx.user.id);
+    let facts = ctx.storage.song_facts(listener, &ids).await?;
     Ok(tracks
         .iter()
         .map(|t| views::song(name, t, facts.get(&t.id), ctx.roots))
@@ -193,12 +180,7 @@ pub(super) async fn album_stars(
         return Ok(HashMap::new());
     }
     let ids: Vec<Id> = albums.iter().map(|a| a.album.id).collect();
-    Ok(ctx
-        .storage
-        .album_likes_among(ctx.user.id, &ids)
-        .await?
-        .into_iter()
-        .collect())
+    Ok(ctx.storage.cached_album_stars(ctx.user.id, &ids).await?)
 }
 
 pub async fn album(ctx: &Ctx<'_>) -> Result<Node, SubsonicError> {

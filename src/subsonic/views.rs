@@ -106,7 +106,8 @@ impl Roots {
 }
 
 /// A song (`Child`), under the element name `name` ("song", "child", "entry"...): the list
-/// row, the file and tags ([`SongFacts`], when read), and the caller's star, rating and last
+/// row, the file, tags and play count ([`SongFacts`], when read: its count is never behind
+/// the caller's own plays, a list row's may be), and the caller's star, rating and last
 /// play. Every method builds its songs here, so they all say the same. OpenSubsonic's fields
 /// the 1.16.1 schema lacks are JSON-only; each is present (empty when unknown), as
 /// OpenSubsonic asks of a server that supports it.
@@ -117,7 +118,9 @@ pub fn song(
     roots: &Roots,
 ) -> Node {
     let cover = t.album_id.map(|a| id(Kind::Album, a));
-    let meta = facts.map(|f| &f.metadata.0);
+    let file = facts.map(|f| &*f.file);
+    let marks = facts.and_then(|f| f.marks.as_deref());
+    let meta = file.map(|f| &f.metadata.0);
     let text = |key: &str| {
         meta.and_then(|m| m.get(key))
             .and_then(serde_json::Value::as_str)
@@ -133,7 +136,7 @@ pub fn song(
             })
         })
     };
-    let path = facts.and_then(|f| f.file_path.as_deref());
+    let path = file.and_then(|f| f.file_path.as_deref());
     let extension = path
         .map(stored_path::decode)
         .and_then(|p| {
@@ -145,7 +148,7 @@ pub fn song(
         .and_then(AudioFormat::from_metadata)
         .or_else(|| extension.as_deref().and_then(AudioFormat::from_extension));
     let suffix = extension.or_else(|| format.map(|f| f.name().to_owned()));
-    let album_artist = facts.and_then(|f| f.album_artist_id.zip(f.album_artist_name.clone()));
+    let album_artist = file.and_then(|f| f.album_artist_id.zip(f.album_artist_name.clone()));
     let genres: Vec<String> = match meta
         .and_then(|m| m.get("genres"))
         .and_then(|g| g.as_array())
@@ -180,25 +183,25 @@ pub fn song(
         .opt("year", t.year)
         .opt("genre", t.genre.clone())
         .opt("coverArt", cover)
-        .opt("size", facts.and_then(|f| f.file_size))
+        .opt("size", file.and_then(|f| f.file_size))
         .opt("contentType", format.map(AudioFormat::mime))
         .opt("suffix", suffix)
         .attr("duration", t.duration_seconds)
-        .opt("bitRate", facts.and_then(|f| f.bitrate))
+        .opt("bitRate", file.and_then(|f| f.bitrate))
         .opt("path", path.map(|p| roots.relative(p)))
-        .opt("userRating", facts.and_then(|f| f.rating))
-        .attr("playCount", t.play_count)
+        .opt("userRating", marks.and_then(|m| m.rating))
+        .attr("playCount", file.map_or(t.play_count, |f| f.play_count))
         .opt("discNumber", t.disc_number)
         .attr("created", time(t.created_at))
-        .opt("starred", facts.and_then(|f| f.starred_at).map(time))
+        .opt("starred", marks.and_then(|m| m.starred_at).map(time))
         .opt("albumId", t.album_id.map(|a| id(Kind::Album, a)))
         .attr("artistId", id(Kind::Artist, t.artist_id))
         .attr("type", "music")
         .attr("isVideo", false)
         .json_opt("bitDepth", number("bit_depth"))
-        .json_opt("samplingRate", facts.and_then(|f| f.sample_rate))
-        .json_opt("channelCount", facts.and_then(|f| f.channels))
-        .json_opt("played", facts.and_then(|f| f.played_at).map(time))
+        .json_opt("samplingRate", file.and_then(|f| f.sample_rate))
+        .json_opt("channelCount", file.and_then(|f| f.channels))
+        .json_opt("played", marks.and_then(|m| m.played_at).map(time))
         .json("mediaType", "song")
         .json(
             "musicBrainzId",

@@ -5,10 +5,12 @@ use chrono::{Duration, Utc};
 use juke::storage::{ArtistPatch, CacheKind, Id, NewSession, Storage, StorageError};
 
 use reqwest::{Method, StatusCode};
-use serde_json::Value;
+use serde_json::{Value, json};
+use std::time::Instant;
 
 use crate::app::TestApp;
 use crate::helpers::{album, artist, track, user};
+use crate::subsonic::{Client, app_password};
 use crate::{both_engines, http_on_both_engines};
 
 fn counts(storage: &Storage, kind: CacheKind) -> (u64, u64) {
@@ -361,4 +363,133 @@ async fn hot_reads_hit_and_edits_show_at_once(app: &TestApp) {
     );
 }
 
-http_on_both_engines!(hot_reads_hit_and_edits_show_at_once);
+/// Anna's or Ben's Subsonic search for "quokka": the song and the album it finds.
+async fn quokka(c: &Client<'_>) -> (Value, Value) {
+    let found = c.json("search3", &[("query", "quokka")]).await;
+    let result = &found["searchResult3"];
+    (result["song"][0].clone(), result["album"][0].clone())
+}
+
+/// Subsonic song entries and album stars come from the cache (a search answers without a
+/// database trip, as it did before songs carried the listener's marks: issue 19), yet a
+/// listener's own star, rating and play show in their very next answer, and one listener's
+/// never show in another's.
+async fn song_marks_follow_their_listener(app: &TestApp) {
+    let anna = app.register("anna").await;
+    let ben = app.register("ben").await;
+    let band = artist(&app.storage, "Band").await;
+    let record = album(&app.storage, band.id, "Record").await;
+    let song = track(&app.storage, band.id, Some(record.id), 100).await;
+    // Written behind the server's back: edits through the API put both in the search index.
+    for (path, title) in [
+        (format!("/api/v1/tracks/{}", song.id), "Quokka"),
+        (format!("/api/v1/albums/{}", record.id), "Quokka Songs"),
+    ] {
+        let edited = app
+            .patch(&path, &anna.token, json!({ "title": title }))
+            .await;
+        assert_eq!(edited.status(), StatusCode::OK, "{path}");
+    }
+    let a = Client {
+        app,
+        username: "anna".into(),
+        secret: app_password(app, &anna, "phone").await,
+    };
+    let b = Client {
+        app,
+        username: "ben".into(),
+        secret: app_password(app, &ben, "phone").await,
+    };
+    let tr = format!("tr-{}", song.id);
+    let al = format!("al-{}", record.id);
+    let started = Instant::now();
+    let (first, found_album) = loop {
+        let (song, album) = quokka(&a).await;
+        if song["id"] == tr.as_str() && album["id"] == al.as_str() {
+            break (song, album);
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(10),
+            "the index never saw them: {song} {album}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    for key in ["starred", "userRating", "played"] {
+        assert!(first.get(key).is_none(), "{key}: {first}");
+    }
+    assert_eq!(first["playCount"], 0);
+    assert!(found_album.get("starred").is_none(), "{found_album}");
+
+    // Asked again, nothing is read from the database.
+    let (file_misses, marks_misses, star_misses) = (
+        metric(app, "juke_cache_misses", "song_file").await,
+        metric(app, "juke_cache_misses", "song_marks").await,
+        metric(app, "juke_cache_misses", "album_star").await,
+    );
+    let marks_hits = metric(app, "juke_cache_hits", "song_marks").await;
+    assert_eq!(quokka(&a).await.0, first);
+    assert_eq!(
+        metric(app, "juke_cache_misses", "song_file").await,
+        file_misses
+    );
+    assert_eq!(
+        metric(app, "juke_cache_misses", "song_marks").await,
+        marks_misses
+    );
+    assert_eq!(
+        metric(app, "juke_cache_misses", "album_star").await,
+        star_misses
+    );
+    assert!(metric(app, "juke_cache_hits", "song_marks").await > marks_hits);
+    quokka(&b).await; // Ben's marks are cached too, before anyone writes
+
+    // A star shows at once, to the one who gave it.
+    a.xml("star", &[("id", &tr)], true).await;
+    assert!(quokka(&a).await.0["starred"].is_string());
+    assert!(quokka(&b).await.0.get("starred").is_none());
+    b.xml("star", &[("albumId", &al)], true).await;
+    assert!(quokka(&b).await.1["starred"].is_string());
+    assert!(quokka(&a).await.1.get("starred").is_none());
+
+    // So does a rating, each listener's own.
+    a.xml("setRating", &[("id", &tr), ("rating", "4")], true)
+        .await;
+    assert_eq!(quokka(&a).await.0["userRating"], 4);
+    assert!(quokka(&b).await.0.get("userRating").is_none());
+    b.xml("setRating", &[("id", &tr), ("rating", "2")], true)
+        .await;
+    assert_eq!(quokka(&b).await.0["userRating"], 2);
+    assert_eq!(quokka(&a).await.0["userRating"], 4);
+
+    // A play: the player's last play, and everyone's count.
+    a.xml("scrobble", &[("id", &tr)], true).await;
+    let (mine, _) = quokka(&a).await;
+    assert!(mine["played"].as_str().unwrap().ends_with('Z'), "{mine}");
+    assert_eq!(mine["playCount"], 1);
+    let (theirs, _) = quokka(&b).await;
+    assert!(theirs.get("played").is_none(), "{theirs}");
+    assert_eq!(theirs["playCount"], 1);
+    // Other answers listing the song say the same.
+    let listed = a.json("getAlbum", &[("id", &al)]).await;
+    let listed = &listed["album"]["song"][0];
+    for key in ["starred", "userRating", "played", "playCount"] {
+        assert_eq!(listed[key], mine[key], "getAlbum {key}");
+    }
+
+    // Taking them back shows at once too.
+    a.xml("unstar", &[("id", &tr)], true).await;
+    a.xml("setRating", &[("id", &tr), ("rating", "0")], true)
+        .await;
+    let (mine, _) = quokka(&a).await;
+    assert!(mine.get("starred").is_none(), "{mine}");
+    assert!(mine.get("userRating").is_none(), "{mine}");
+    assert!(mine["played"].is_string());
+    b.xml("unstar", &[("albumId", &al)], true).await;
+    assert!(quokka(&b).await.1.get("starred").is_none());
+    assert_eq!(quokka(&b).await.0["userRating"], 2);
+}
+
+http_on_both_engines!(
+    hot_reads_hit_and_edits_show_at_once,
+    song_marks_follow_their_listener,
+);
